@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "ScoreKit",
+    products: [
+        .library(name: "ScoreKit", targets: ["ScoreKit"]),
+        .executable(name: "train-dsm", targets: ["train-dsm"]),
+        .executable(name: "eval-score", targets: ["eval-score"]),
+        .executable(name: "sample", targets: ["sample"]),
+        .executable(name: "bench", targets: ["bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+
+        .target(
+            name: "ScoreKit",
+            dependencies: ["COpenBLAS"],
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
+
+        // MARK: - Command-line tools
+
+        .executableTarget(name: "train-dsm", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "eval-score", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "sample", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "bench", dependencies: ["ScoreKitCLI"], path: "Benchmarks/bench"),
+
+        // MARK: - Implementation details
+
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "ScoreKitCLI",
+            dependencies: [
+                "ScoreKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

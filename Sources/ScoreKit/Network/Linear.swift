@@ -1,0 +1,48 @@
+/// A fully connected layer y = x W^T + b over a batch of rows, after MLX's `Linear`.
+///
+/// W is [outputs, inputs] row-major and b is [outputs]; both live in the model's flat
+/// parameter buffer (W first, then b, starting at `offset`) so that the optimiser updates
+/// every parameter in one pass. The layer itself only knows its shape and where it sits.
+public struct Linear: Sendable, Equatable {
+    public let inputs: Int
+    public let outputs: Int
+    /// Where W starts in the flat parameter (and gradient) buffer.
+    public let offset: Int
+
+    public var weightCount: Int { inputs * outputs }
+    public var biasOffset: Int { offset + weightCount }
+    public var parameterCount: Int { weightCount + outputs }
+
+    /// output = input W^T for `batch` rows (an NT product: W is read transposed in place).
+    /// The bias is left to the caller, which fuses it with the activation that follows.
+    func multiply(batch: Int, input: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+                  output: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(m: batch, n: outputs, k: inputs,
+                  input, transposeA: false, parameters + offset, transposeB: true,
+                  beta: 0, output)
+    }
+
+    /// Given dL/dy for `batch` rows: dL/dW = dy^T x and dL/db = column sums of dy, written
+    /// (or added, with `accumulate`) at this layer's place in `gradients`; and, if asked,
+    /// dL/dx = dy W into `inputGradient`.
+    func backward(batch: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                  parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                  inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool) {
+        BLAS.gemm(m: outputs, n: inputs, k: batch,
+                  outputGradient, transposeA: true, input, transposeB: false,
+                  beta: accumulate ? 1 : 0, gradients + offset)
+        Kernels.columnSums(rows: batch, columns: outputs, outputGradient,
+                           into: gradients + biasOffset, accumulate: accumulate)
+        if let inputGradient {
+            BLAS.gemm(m: batch, n: inputs, k: outputs,
+                      outputGradient, transposeA: false, parameters + offset, transposeB: false,
+                      beta: 0, inputGradient)
+        }
+    }
+
+    /// PyTorch's `nn.Linear` initialisation: W and b uniform on [-1/sqrt(inputs), 1/sqrt(inputs)].
+    func initialize(_ parameters: UnsafeMutablePointer<Float>, rng: inout RandomSource) {
+        let bound = 1 / Float(inputs).squareRoot()
+        rng.fillUniform(parameters + offset, count: parameterCount, low: -bound, high: bound)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The noise-conditional score network s(x, sigma) = f([x, log sigma]) / sigma (NCSN-v2
+/// conditioning), where f is L hidden `Linear -> SiLU` layers of width H and a final
+/// `Linear(H, d)`. Float32 throughout; every matrix product goes through `BLAS.gemm`.
+///
+/// The parameters are one flat buffer (layer by layer: W [out, in] row-major, then b [out]),
+/// which is also the layout of the gradients, of Adam's moments and of the checkpoint.
+/// The model holds only its parameters; activations live in an `MLPWorkspace`.
+public final class ScoreMLP {
+    public let configuration: MLPConfiguration
+    public let layers: [Linear]
+    public let parameters: FloatBuffer
+
+    /// A network initialised like PyTorch's `nn.Linear`, layer by layer from `rng`.
+    public init(configuration: MLPConfiguration, rng: inout RandomSource) {
+        self.configuration = configuration
+        layers = configuration.layers
+        parameters = FloatBuffer(count: configuration.parameterCount)
+        for layer in layers { layer.initialize(parameters.pointer, rng: &rng) }
+    }
+
+    /// A network with the given flat parameters (as in a checkpoint).
+    public init(configuration: MLPConfiguration, parameters values: [Float]) {
+        precondition(values.count == configuration.parameterCount,
+                     "ScoreMLP: \(values.count) parameters given, \(configuration) has \(configuration.parameterCount)")
+        self.configuration = configuration
+        layers = configuration.layers
+        parameters = FloatBuffer(values)
+    }
+
+    /// An independent copy (its own parameter memory).
+    public func copy() -> ScoreMLP {
+        ScoreMLP(configuration: configuration, parameters: parameters.array)
+    }
+
+    /// Computes s(x_i, sigma_i) for `batch` rows of `x` ([batch, d]) into `workspace.score`,
+    /// keeping what `backward` needs. Every sigma must be positive and finite.
+    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, batch: Int,
+                        workspace ws: MLPWorkspace) {
+        precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
+        precondition(batch >= 0 && batch <= ws.capacity, "ScoreMLP.forward: batch \(batch) exceeds capacity \(ws.capacity)")
+        ws.batch = batch
+        let d = configuration.dimension, h = configuration.hiddenWidth
+        let input = ws.input.pointer
+        for i in 0..<batch {
+            (input + i * (d + 1)).update(from: x + i * d, count: d)
+            input[i * (d + 1) + d] = logf(sigma[i])
+            ws.inverseSigma[i] = 1 / sigma[i]
+        }
+        let p = UnsafePointer(parameters.pointer)
+        var previous = UnsafePointer(input)
+        for l in 0..<(layers.count - 1) {
+            let pre = ws.preActivations[l].pointer
+            layers[l].multiply(batch: batch, input: previous, parameters: p, output: pre)
+            Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
+                             out: ws.activations[l].pointer, slope: ws.slopes[l].pointer)
+            previous = UnsafePointer(ws.activations[l].pointer)
+        }
+        let last = layers[layers.count - 1]
+        last.multiply(batch: batch, input: previous, parameters: p, output: ws.output.pointer)
+        Kernels.addBias(rows: batch, columns: d, ws.output.pointer, bias: p + last.biasOffset)
+        ws.score.pointer.update(from: ws.output.pointer, count: batch * d)
+        Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseSigma.pointer)
+    }
+
+    /// Backpropagates dL/ds ([batch, d], for the rows of the last `forward`) into
+    /// `workspace.gradients` (overwritten, or added to with `accumulate`), and into
+    /// `workspace.inputGradient` when `inputGradient` is true.
+    public func backward(scoreGradient: UnsafePointer<Float>, workspace ws: MLPWorkspace,
+                         inputGradient: Bool = false, accumulate: Bool = false) {
+        precondition(ws.configuration == configuration, "ScoreMLP.backward: workspace is for \(ws.configuration)")
+        let batch = ws.batch, d = configuration.dimension, h = configuration.hiddenWidth
+        let p = UnsafePointer(parameters.pointer)
+        let g = ws.gradients.pointer
+        // s = f / sigma, so dL/df = dL/ds / sigma, row by row.
+        ws.outputGradient.pointer.update(from: scoreGradient, count: batch * d)
+        Kernels.scaleRows(rows: batch, columns: d, ws.outputGradient.pointer, by: ws.inverseSigma.pointer)
+
+        var (current, spare) = ws.hiddenGradients
+        let hiddenCount = layers.count - 1
+        layers[hiddenCount].backward(
+            batch: batch, input: ws.activations[hiddenCount - 1].pointer,
+            outputGradient: ws.outputGradient.pointer, parameters: p, gradients: g,
+            inputGradient: current.pointer, accumulate: accumulate)
+        for l in stride(from: hiddenCount - 1, through: 0, by: -1) {
+            // dL/d(pre-activation) = dL/d(activation) * SiLU'(pre-activation), in place.
+            Kernels.multiply(count: batch * h, current.pointer, by: ws.slopes[l].pointer)
+            let layerInput = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
+            let needInput = l > 0 || inputGradient
+            layers[l].backward(
+                batch: batch, input: layerInput, outputGradient: current.pointer,
+                parameters: p, gradients: g,
+                inputGradient: needInput ? (l == 0 ? ws.inputGradient.pointer : spare.pointer) : nil,
+                accumulate: accumulate)
+            swap(&current, &spare)
+        }
+    }
+
+    /// s(x, sigma) for every row of `x` at one noise level, computed in chunks.
+    /// A convenience for evaluation; training loops call `forward` on their own workspace.
+    public func score(_ x: Matrix, sigma: Float, chunk: Int = 4096) -> Matrix {
+        precondition(x.columns == configuration.dimension,
+                     "ScoreMLP.score: points have \(x.columns) columns, the model expects \(configuration.dimension)")
+        precondition(sigma > 0 && sigma.isFinite, "ScoreMLP.score: sigma must be positive and finite, got \(sigma)")
+        let d = configuration.dimension
+        let ws = MLPWorkspace(configuration: configuration, capacity: max(1, min(chunk, x.rows)))
+        let sigmas = [Float](repeating: sigma, count: ws.capacity)
+        var result = Matrix(rows: x.rows, columns: d)
+        x.elements.withUnsafeBufferPointer { xs in
+            result.elements.withUnsafeMutableBufferPointer { out in
+                var start = 0
+                while start < x.rows {
+                    let n = min(ws.capacity, x.rows - start)
+                    forward(x: xs.baseAddress! + start * d, sigma: sigmas, batch: n, workspace: ws)
+                    (out.baseAddress! + start * d).update(from: ws.score.pointer, count: n * d)
+                    start += n
+                }
+            }
+        }
+        return result
+    }
+}

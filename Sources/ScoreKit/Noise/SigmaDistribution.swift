@@ -1,0 +1,54 @@
+import Foundation
+
+/// How a training step draws the noise level sigma of each row.
+public enum SigmaDistribution: Sendable, Equatable {
+    /// log sigma uniform on [log min, log max] (continuous noise levels).
+    case logUniform(min: Float, max: Float)
+    /// One of the given levels, uniformly (the NCSN ladder).
+    case ladder([Float])
+
+    /// The NCSN ladder: `levels` values geometric from `max` down to `min` (both included).
+    public static func geometricLadder(min: Float, max: Float, levels: Int) -> SigmaDistribution {
+        .ladder(geometricLevels(from: max, to: min, count: levels))
+    }
+
+    /// Checks the levels: positive, finite, min < max. Returns a reason when they are not.
+    public var problem: String? {
+        switch self {
+        case let .logUniform(lo, hi):
+            if !(lo > 0) || !lo.isFinite { return "sigma-min must be positive and finite, got \(lo)" }
+            if !(hi > lo) || !hi.isFinite { return "sigma-max must be finite and greater than sigma-min (\(lo)), got \(hi)" }
+        case let .ladder(levels):
+            if levels.isEmpty { return "the sigma ladder is empty" }
+            if let bad = levels.first(where: { !($0 > 0) || !$0.isFinite }) { return "every sigma must be positive and finite, got \(bad)" }
+        }
+        return nil
+    }
+
+    /// The smallest and largest sigma.
+    public var range: ClosedRange<Float> {
+        switch self {
+        case let .logUniform(lo, hi): return lo...hi
+        case let .ladder(levels): return levels.min()!...levels.max()!
+        }
+    }
+
+    /// Fills `count` noise levels. Draws exactly one uniform per row from `rng`.
+    public func fill(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomSource) {
+        switch self {
+        case let .logUniform(lo, hi):
+            let logLo = logf(lo), width = logf(hi) - logf(lo)
+            for i in 0..<count { out[i] = expf(logLo + width * rng.uniform()) }
+        case let .ladder(levels):
+            for i in 0..<count { out[i] = levels[min(levels.count - 1, Int(rng.uniform() * Float(levels.count)))] }
+        }
+    }
+}
+
+/// `count` values geometric from `first` to `last`, both included (one value: `first`).
+public func geometricLevels(from first: Float, to last: Float, count: Int) -> [Float] {
+    precondition(count >= 1, "geometricLevels: count must be at least 1")
+    guard count > 1 else { return [first] }
+    let ratio = log(Double(last) / Double(first)) / Double(count - 1)
+    return (0..<count).map { Float(Double(first) * exp(ratio * Double($0))) }
+}

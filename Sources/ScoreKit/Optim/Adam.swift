@@ -1,0 +1,55 @@
+import Foundation
+
+/// Adam (Kingma and Ba, 2015) exactly as PyTorch's `torch.optim.Adam` with no weight decay:
+///
+///     m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g^2,   t <- t + 1
+///     theta <- theta - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+///
+/// The optimiser is separate from the model: it owns only its moments and step count, laid out
+/// like the flat parameter buffer, and updates every parameter in one vectorised pass.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    /// Updates taken so far.
+    public private(set) var step = 0
+    let firstMoment: FloatBuffer
+    let secondMoment: FloatBuffer
+
+    public init(parameterCount: Int, learningRate: Float = 1e-3, beta1: Float = 0.9,
+                beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        precondition(learningRate > 0 && learningRate.isFinite, "Adam: learning rate must be positive, got \(learningRate)")
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must lie in [0, 1)")
+        precondition(epsilon >= 0, "Adam: epsilon must not be negative")
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        firstMoment = FloatBuffer(count: parameterCount)
+        secondMoment = FloatBuffer(count: parameterCount)
+    }
+
+    /// One update of `parameters` from `gradients` (same count as the optimiser was made for).
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer) {
+        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
+                     "Adam.update: expected \(firstMoment.count) parameters and gradients")
+        step += 1
+        let t = Double(step)
+        let correction1 = 1 - pow(Double(beta1), t)
+        let correction2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(learningRate) / correction1)
+        let rootCorrection2 = Float(correction2.squareRoot())
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        let p = parameters.pointer, g = gradients.pointer
+        let m = firstMoment.pointer, v = secondMoment.pointer
+        for i in 0..<parameters.count {
+            let gi = g[i]
+            let mi = b1 * m[i] + (1 - b1) * gi
+            let vi = b2 * v[i] + (1 - b2) * gi * gi
+            m[i] = mi
+            v[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+/// An exponential moving average of the parameters, shadow <- decay * shadow + (1 - decay) * theta,
+/// started at the initial parameters. Sampling from the averaged weights gives markedly
+/// cleaner samples than the last iterate (Song and Ermon, 2020).
+public final class ExponentialMovingAverage {
+    public let decay: Float
+    public let shadow: FloatBuffer
+
+    public init(of parameters: FloatBuffer, decay: Float = 0.999) {
+        precondition(decay >= 0 && decay < 1, "ExponentialMovingAverage: decay must lie in [0, 1), got \(decay)")
+        self.decay = decay
+        shadow = FloatBuffer(count: parameters.count)
+        shadow.copy(from: parameters)
+    }
+
+    public func update(from parameters: FloatBuffer) {
+        precondition(parameters.count == shadow.count, "ExponentialMovingAverage.update: count mismatch")
+        let a = decay, b = 1 - decay
+        let s = shadow.pointer, p = parameters.pointer
+        for i in 0..<shadow.count { s[i] = a * s[i] + b * p[i] }
+    }
+}

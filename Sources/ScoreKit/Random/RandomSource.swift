@@ -1,0 +1,82 @@
+import Foundation
+
+/// The engine's only source of randomness: xoshiro256** (Blackman and Vigna, 2018), seeded
+/// through SplitMix64 so that any 64-bit seed, including 0, gives a well-mixed state.
+///
+/// Same seed, same sequence, on every platform. Period 2^256 - 1. `split()` derives an
+/// independent stream for a sub-task, so adding draws in one place does not shift another's.
+public struct RandomSource: RandomNumberGenerator, Sendable {
+    private var s0, s1, s2, s3: UInt64
+
+    public init(seed: UInt64) {
+        var z = seed
+        func splitMix() -> UInt64 {
+            z &+= 0x9E37_79B9_7F4A_7C15
+            var x = z
+            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+            return x ^ (x >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    @inlinable
+    public mutating func next() -> UInt64 { nextWord() }
+
+    @usableFromInline
+    mutating func nextWord() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// A new generator seeded from this one's next output: an independent stream.
+    public mutating func split() -> RandomSource { RandomSource(seed: nextWord()) }
+
+    /// Uniform on [0, 1) with 24 random bits.
+    public mutating func uniform() -> Float {
+        Float(nextWord() >> 40) * 0x1p-24
+    }
+
+    /// Uniform on [0, 1) with 53 random bits.
+    public mutating func uniformDouble() -> Double {
+        Double(nextWord() >> 11) * 0x1p-53
+    }
+
+    /// A standard normal draw in Double (Box-Muller; the second value of the pair is discarded,
+    /// which keeps this stateless at the cost of speed: use `fillNormal` for bulk draws).
+    public mutating func normalDouble() -> Double {
+        let u1 = (Double(nextWord() >> 11) + 1) * 0x1p-53  // (0, 1]: log is finite
+        let u2 = uniformDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    /// Fills `count` floats with independent uniforms on [low, high).
+    public mutating func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, low: Float = 0, high: Float = 1) {
+        let width = high - low
+        for i in 0..<count { out[i] = low + width * uniform() }
+    }
+
+    /// Fills `count` floats with independent standard normals (Box-Muller on pairs, both values used).
+    public mutating func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i < count {
+            let u1 = (Float(nextWord() >> 40) + 1) * 0x1p-24  // (0, 1]
+            let theta = 2 * Float.pi * uniform()
+            let r = (-2 * logf(u1)).squareRoot()
+            out[i] = r * cosf(theta)
+            if i + 1 < count { out[i + 1] = r * sinf(theta) }
+            i += 2
+        }
+    }
+
+    /// Fills an array of `count` standard normals.
+    public mutating func normals(count: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBufferPointer { fillNormal($0.baseAddress!, count: count) }
+        return values
+    }
+}

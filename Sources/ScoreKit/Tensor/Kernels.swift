@@ -1,0 +1,68 @@
+/// Elementwise and reduction kernels over row-major blocks, each one pass over memory.
+///
+/// Every function takes raw pointers and sizes so the network can run them on its
+/// preallocated buffers; loops are plain so the compiler vectorises them.
+public enum Kernels {
+    /// For a `rows x columns` block: pre += bias (broadcast over rows), then
+    /// out = SiLU(pre) and slope = SiLU'(pre) = s (1 + pre (1 - s)) with s = sigmoid(pre).
+    ///
+    /// `slope` is what backpropagation multiplies the incoming gradient by, so the
+    /// backward pass never recomputes an exponential.
+    public static func biasSiLU(
+        rows: Int, columns: Int,
+        pre: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+        out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            let base = r * columns
+            for c in 0..<columns {
+                let u = pre[base + c] + bias[c]
+                let s = FastMath.sigmoid(u)
+                pre[base + c] = u
+                out[base + c] = u * s
+                slope[base + c] = s * (1 + u * (1 - s))
+            }
+        }
+    }
+
+    /// block += bias, broadcast over the rows of a `rows x columns` block.
+    public static func addBias(rows: Int, columns: Int,
+                               _ block: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let base = r * columns
+            for c in 0..<columns { block[base + c] += bias[c] }
+        }
+    }
+
+    /// a *= b elementwise over `count` elements.
+    public static func multiply(count: Int, _ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>) {
+        for i in 0..<count { a[i] *= b[i] }
+    }
+
+    /// Each row of a `rows x columns` block scaled by its own factor: block[r, :] *= factors[r].
+    public static func scaleRows(rows: Int, columns: Int,
+                                 _ block: UnsafeMutablePointer<Float>, by factors: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let f = factors[r]
+            let base = r * columns
+            for c in 0..<columns { block[base + c] *= f }
+        }
+    }
+
+    /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
+    public static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
+                                  into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if !accumulate { sums.update(repeating: 0, count: columns) }
+        for r in 0..<rows {
+            let base = r * columns
+            for c in 0..<columns { sums[c] += block[base + c] }
+        }
+    }
+
+    /// Sum of squares of `count` elements, accumulated in Double (order fixed, so reproducible).
+    public static func sumOfSquares(count: Int, _ x: UnsafePointer<Float>) -> Double {
+        var total = 0.0
+        for i in 0..<count { total += Double(x[i]) * Double(x[i]) }
+        return total
+    }
+}

@@ -1,0 +1,50 @@
+/// A dense row-major matrix of `Float`, the unit of data that crosses ScoreKit's API:
+/// data sets, samples, scores.
+///
+/// Element (r, c) is `elements[r * columns + c]`. Value semantics (copy on write).
+public struct Matrix: Equatable, Sendable {
+    public let rows: Int
+    public let columns: Int
+    public var elements: [Float]
+
+    /// A matrix filled with `value`.
+    public init(rows: Int, columns: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && columns >= 0, "Matrix: negative shape \(rows) x \(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = [Float](repeating: value, count: rows * columns)
+    }
+
+    /// A matrix over existing row-major elements; their count must be `rows * columns`.
+    public init(rows: Int, columns: Int, elements: [Float]) {
+        precondition(rows >= 0 && columns >= 0, "Matrix: negative shape \(rows) x \(columns)")
+        precondition(elements.count == rows * columns,
+                     "Matrix: \(elements.count) elements do not fill \(rows) x \(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    public subscript(row: Int, column: Int) -> Float {
+        get { elements[row * columns + column] }
+        set { elements[row * columns + column] = newValue }
+    }
+
+    /// Row `r` as a new array.
+    public func row(_ r: Int) -> [Float] {
+        Array(elements[(r * columns)..<((r + 1) * columns)])
+    }
+
+    /// True when no element is NaN or infinite.
+    public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
+
+    /// The rows at `indices`, in that order.
+    public func gatherRows(_ indices: [Int]) -> Matrix {
+        var out = Matrix(rows: indices.count, columns: columns)
+        for (i, r) in indices.enumerated() {
+            precondition(r >= 0 && r < rows, "Matrix.gatherRows: row \(r) out of 0..<\(rows)")
+            for c in 0..<columns { out.elements[i * columns + c] = elements[r * columns + c] }
+        }
+        return out
+    }
+}

@@ -1,0 +1,90 @@
+import Testing
+import ScoreKit
+
+/// Backpropagation against central finite differences. The network is Float32, so the step
+/// h = 1e-3 balances truncation (O(h^2)) against rounding (~1e-7 / h of the loss); gradients
+/// are compared with 2% relative plus 2e-3 absolute tolerance. A dropped SiLU' factor, a
+/// transposed product or a missing 1/sigma changes them by far more.
+@Suite struct ScoreMLPGradientTests {
+    let config = MLPConfiguration(dimension: 3, hiddenWidth: 8, hiddenLayers: 2)
+    let batch = 5
+    let sigmas: [Float] = [0.05, 0.3, 1, 3, 9]
+
+    /// L = sum_ij c_ij s_ij, so dL/ds = c.
+    func linearLoss(_ model: ScoreMLP, x: [Float], c: [Float]) -> Double {
+        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        model.forward(x: x, sigma: sigmas, batch: batch, workspace: ws)
+        var total = 0.0
+        for i in 0..<(batch * config.dimension) { total += Double(c[i]) * Double(ws.score[i]) }
+        return total
+    }
+
+    @Test func parameterAndInputGradientsMatchFiniteDifferences() {
+        var rng = RandomSource(seed: 1)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let x = rng.normals(count: batch * config.dimension)
+        // Weight c by sigma so every row's contribution to L has a similar size.
+        let c = rng.normals(count: batch * config.dimension).enumerated().map { $1 * sigmas[$0 / config.dimension] }
+        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        model.forward(x: x, sigma: sigmas, batch: batch, workspace: ws)
+        model.backward(scoreGradient: c, workspace: ws, inputGradient: true)
+        let analytic = ws.gradients.array
+
+        let h: Float = 1e-3
+        var checked = 0
+        for i in 0..<config.parameterCount {
+            let saved = model.parameters[i]
+            model.parameters[i] = saved + h
+            let up = linearLoss(model, x: x, c: c)
+            model.parameters[i] = saved - h
+            let down = linearLoss(model, x: x, c: c)
+            model.parameters[i] = saved
+            let numeric = (up - down) / (2 * Double(h))
+            #expect(isClose(Double(analytic[i]), numeric, rel: 2e-2, abs: 2e-3), "parameter \(i): \(analytic[i]) vs \(numeric)")
+            if abs(numeric) > 1e-2 { checked += 1 }
+        }
+        #expect(checked > config.parameterCount / 2, "too few non-trivial gradients to be a real check")
+
+        let d = config.dimension
+        for row in 0..<batch {
+            for j in 0..<d {
+                var xp = x, xm = x
+                xp[row * d + j] += h
+                xm[row * d + j] -= h
+                let numeric = (linearLoss(model, x: xp, c: c) - linearLoss(model, x: xm, c: c)) / (2 * Double(h))
+                let got = Double(ws.inputGradient[row * (d + 1) + j])
+                // Small sigma rows have large input gradients (s ~ f / sigma): relative tolerance.
+                #expect(isClose(got, numeric, rel: 2e-2, abs: 5e-3), "dL/dx[\(row), \(j)]: \(got) vs \(numeric)")
+            }
+        }
+    }
+
+    @Test func accumulateAddsToExistingGradients() {
+        var rng = RandomSource(seed: 2)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let x = rng.normals(count: batch * config.dimension)
+        let c = rng.normals(count: batch * config.dimension)
+        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        model.forward(x: x, sigma: sigmas, batch: batch, workspace: ws)
+        model.backward(scoreGradient: c, workspace: ws)
+        let once = ws.gradients.array
+        model.backward(scoreGradient: c, workspace: ws, accumulate: true)
+        for (twice, single) in zip(ws.gradients.array, once) {
+            #expect(isClose(Double(twice), 2 * Double(single), rel: 1e-6, abs: 1e-7))
+        }
+    }
+
+    @Test func outputIsDividedBySigma() {
+        // Same input and log-sigma feature, so f is equal; s must scale as 1 / sigma.
+        var rng = RandomSource(seed: 3)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let x = Matrix(rows: 1, columns: 3, elements: [0.3, -1, 2])
+        let a = model.score(x, sigma: 0.5), b = model.score(x, sigma: 0.5 * 1)
+        #expect(a == b)
+        let ws = MLPWorkspace(configuration: config, capacity: 1)
+        model.forward(x: x.elements, sigma: [2], batch: 1, workspace: ws)
+        let f2 = (0..<3).map { ws.score[$0] * 2 }
+        model.forward(x: x.elements, sigma: [4], batch: 1, workspace: ws)
+        #expect(f2 != (0..<3).map { ws.score[$0] * 4 }, "log sigma is an input, so f itself changes")
+    }
+}
