@@ -97,27 +97,11 @@ public final class ScoreMLP {
         }
     }
 
-    /// s(x, sigma) for every row of `x` at one noise level, computed in chunks.
-    /// A convenience for evaluation; training loops call `forward` on their own workspace.
-    public func score(_ x: Matrix, sigma: Float, chunk: Int = 4096) -> Matrix {
+    /// s(x, sigma) for every row of `x` at one noise level. A convenience for evaluation;
+    /// training loops and samplers call `forward` on a workspace of their own.
+    public func score(_ x: Matrix, sigma: Float) -> Matrix {
         precondition(x.columns == configuration.dimension,
                      "ScoreMLP.score: points have \(x.columns) columns, the model expects \(configuration.dimension)")
-        precondition(sigma > 0 && sigma.isFinite, "ScoreMLP.score: sigma must be positive and finite, got \(sigma)")
-        let d = configuration.dimension
-        let ws = MLPWorkspace(configuration: configuration, capacity: max(1, min(chunk, x.rows)))
-        let sigmas = [Float](repeating: sigma, count: ws.capacity)
-        var result = Matrix(rows: x.rows, columns: d)
-        x.elements.withUnsafeBufferPointer { xs in
-            result.elements.withUnsafeMutableBufferPointer { out in
-                var start = 0
-                while start < x.rows {
-                    let n = min(ws.capacity, x.rows - start)
-                    forward(x: xs.baseAddress! + start * d, sigma: sigmas, batch: n, workspace: ws)
-                    (out.baseAddress! + start * d).update(from: ws.score.pointer, count: n * d)
-                    start += n
-                }
-            }
-        }
-        return result
+        return NetworkScore(model: self, chunk: max(1, min(4096, x.rows))).scores(x, sigma: sigma)
     }
 }

@@ -1,0 +1,107 @@
+import Foundation
+
+/// A mixture of Gaussians with diagonal covariances in d dimensions,
+/// p(x) = sum_k w_k N(x; mu_k, diag(v_k)), with its exact log-density and score.
+///
+/// Everything is computed in Double with log-sum-exp over components, so scores stay exact
+/// far out in the tails where every component's density underflows.
+/// Under Gaussian noise of level sigma the data density becomes the mixture with
+/// variances v_k + sigma^2 (`perturbed(sigma:)`), whose score is the DSM target in expectation.
+public struct GaussianMixture: Sendable, Equatable {
+    public let weights: [Double]
+    public let means: [[Double]]
+    public let variances: [[Double]]
+
+    /// Weights are normalised to sum to 1. Every mean and variance row has the same length,
+    /// weights are non-negative with a positive sum, and variances are positive.
+    public init(weights: [Double], means: [[Double]], variances: [[Double]]) {
+        precondition(!weights.isEmpty && weights.count == means.count && means.count == variances.count,
+                     "GaussianMixture: weights, means and variances need one entry per component")
+        let d = means[0].count
+        precondition(d >= 1 && means.allSatisfy { $0.count == d } && variances.allSatisfy { $0.count == d },
+                     "GaussianMixture: every mean and variance needs \(d) coordinates")
+        precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.reduce(0, +) > 0,
+                     "GaussianMixture: weights must be non-negative with a positive sum")
+        precondition(variances.allSatisfy { $0.allSatisfy { $0 > 0 && $0.isFinite } },
+                     "GaussianMixture: variances must be positive and finite")
+        let total = weights.reduce(0, +)
+        self.weights = weights.map { $0 / total }
+        self.means = means
+        self.variances = variances
+    }
+
+    public var dimension: Int { means[0].count }
+    public var componentCount: Int { weights.count }
+
+    /// The density of x + sigma z, z ~ N(0, I): each variance grows by sigma^2.
+    public func perturbed(sigma: Double) -> GaussianMixture {
+        GaussianMixture(weights: weights, means: means,
+                        variances: variances.map { $0.map { $0 + sigma * sigma } })
+    }
+
+    /// log w_k + log N(x; mu_k, v_k) for every component.
+    public func componentLogDensities(_ x: [Double]) -> [Double] {
+        (0..<componentCount).map { k in
+            var q = 0.0
+            for j in 0..<dimension {
+                let diff = x[j] - means[k][j]
+                q += diff * diff / variances[k][j] + log(2 * Double.pi * variances[k][j])
+            }
+            return log(weights[k]) - 0.5 * q
+        }
+    }
+
+    public func logDensity(_ x: [Double]) -> Double {
+        logSumExp(componentLogDensities(x))
+    }
+
+    /// grad_x log p(x) = sum_k r_k(x) * (-(x - mu_k) / v_k), with responsibilities r_k by log-sum-exp.
+    public func score(_ x: [Double]) -> [Double] {
+        let logs = componentLogDensities(x)
+        let total = logSumExp(logs)
+        var s = [Double](repeating: 0, count: dimension)
+        for k in 0..<componentCount {
+            let r = exp(logs[k] - total)
+            guard r > 0 else { continue }
+            for j in 0..<dimension { s[j] -= r * (x[j] - means[k][j]) / variances[k][j] }
+        }
+        return s
+    }
+
+    /// Scores of every row of `points`, as Float.
+    public func scores(_ points: Matrix) -> Matrix {
+        precondition(points.columns == dimension, "GaussianMixture.scores: points have \(points.columns) columns, mixture has \(dimension)")
+        var out = Matrix(rows: points.rows, columns: dimension)
+        for i in 0..<points.rows {
+            let s = score(points.row(i).map(Double.init))
+            for j in 0..<dimension { out[i, j] = Float(s[j]) }
+        }
+        return out
+    }
+
+    /// The component each row is most likely to come from.
+    public func nearestComponent(_ x: [Double]) -> Int {
+        let logs = componentLogDensities(x)
+        return logs.indices.max { logs[$0] < logs[$1] }!
+    }
+
+    /// `count` independent draws.
+    public func sample(count: Int, rng: inout RandomSource) -> Matrix {
+        var out = Matrix(rows: count, columns: dimension)
+        for i in 0..<count {
+            let u = rng.uniformDouble()
+            var k = 0, cumulative = weights[0]
+            while u >= cumulative && k < componentCount - 1 { k += 1; cumulative += weights[k] }
+            for j in 0..<dimension {
+                out[i, j] = Float(means[k][j] + variances[k][j].squareRoot() * rng.normalDouble())
+            }
+        }
+        return out
+    }
+}
+
+/// log(sum_i exp(v_i)), exact for values far below zero (and -inf for an empty or all -inf input).
+public func logSumExp(_ values: [Double]) -> Double {
+    guard let top = values.max(), top > -.infinity else { return -.infinity }
+    return top + log(values.reduce(0) { $0 + exp($1 - top) })
+}

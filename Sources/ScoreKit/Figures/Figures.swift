@@ -1,0 +1,82 @@
+import Foundation
+
+/// The standard pictures of a score-model run, built on `SVGFigure`.
+public enum Figures {
+    /// A square view around both clouds, padded by 5%.
+    static func bounds(_ clouds: [Matrix]) -> (ClosedRange<Double>, ClosedRange<Double>) {
+        var lo = (Double.infinity, Double.infinity), hi = (-Double.infinity, -Double.infinity)
+        for m in clouds {
+            for i in 0..<m.rows where m[i, 0].isFinite && m[i, 1].isFinite {
+                lo = (min(lo.0, Double(m[i, 0])), min(lo.1, Double(m[i, 1])))
+                hi = (max(hi.0, Double(m[i, 0])), max(hi.1, Double(m[i, 1])))
+            }
+        }
+        guard lo.0.isFinite else { return (-1...1, -1...1) }
+        let half = max(hi.0 - lo.0, hi.1 - lo.1, 1e-6) * 0.55
+        let center = ((lo.0 + hi.0) / 2, (lo.1 + hi.1) / 2)
+        return ((center.0 - half)...(center.0 + half), (center.1 - half)...(center.1 + half))
+    }
+
+    /// Generated samples drawn over the data.
+    public static func samples(_ samples: Matrix, over data: Matrix, title: String) -> SVGFigure {
+        let (xs, ys) = bounds([data])
+        var figure = SVGFigure(title: title, xLabel: "x1", yLabel: "x2", xRange: xs, yRange: ys)
+        figure.scatter(data, color: "#999999", opacity: 0.35, label: "data")
+        figure.scatter(samples, color: "#d62728", opacity: 0.5, label: "samples")
+        return figure
+    }
+
+    /// The learned score at one noise level on a 21 x 21 grid over the data, with the exact
+    /// field beside it where known. Arrows are scaled together so the 90th-percentile length
+    /// spans one grid cell; longer ones are capped at two cells.
+    public static func scoreField(learned: some NoiseConditionalScore, exact: (some NoiseConditionalScore)?,
+                                  over data: Matrix, sigma: Float, title: String) -> SVGFigure {
+        let (xs, ys) = bounds([data])
+        let n = 21
+        let cell = (xs.upperBound - xs.lowerBound) / Double(n)
+        var grid = Matrix(rows: n * n, columns: 2)
+        for i in 0..<n {
+            for j in 0..<n {
+                grid[i * n + j, 0] = Float(xs.lowerBound + (Double(j) + 0.5) * cell)
+                grid[i * n + j, 1] = Float(ys.lowerBound + (Double(i) + 0.5) * cell)
+            }
+        }
+        let origins = (0..<grid.rows).map { (Double(grid[$0, 0]), Double(grid[$0, 1])) }
+        let learnedField = learned.scores(grid, sigma: sigma)
+        let lengths = (0..<grid.rows).map { Double(hypotf(learnedField[$0, 0], learnedField[$0, 1])) }.sorted()
+        let reference = max(lengths[Int(0.9 * Double(lengths.count - 1))], 1e-12)
+        func vectors(_ field: Matrix) -> [(Double, Double)] {
+            (0..<field.rows).map { r in
+                let u = Double(field[r, 0]), v = Double(field[r, 1])
+                let scale = min(cell / reference, 2 * cell / max(hypot(u, v), 1e-12))
+                return (u * scale, v * scale)
+            }
+        }
+        var figure = SVGFigure(title: title, xLabel: "x1", yLabel: "x2", xRange: xs, yRange: ys)
+        figure.scatter(data, color: "#bbbbbb", opacity: 0.3, label: "data", limit: 2000)
+        if let exact { figure.arrows(from: origins, along: vectors(exact.scores(grid, sigma: sigma)), color: "#2ca02c", label: "exact score") }
+        figure.arrows(from: origins, along: vectors(learnedField), color: "#1f77b4", label: "learned score")
+        return figure
+    }
+
+    /// The loss per step (faint) and its moving average over `window` steps.
+    public static func lossCurve(_ losses: [Float], window: Int = 100, title: String) -> SVGFigure {
+        let values = losses.map(Double.init)
+        var smoothed: [Double] = []
+        var running = 0.0
+        for (i, v) in values.enumerated() {
+            running += v
+            if i >= window { running -= values[i - window] }
+            smoothed.append(running / Double(min(i + 1, window)))
+        }
+        let steps = values.indices.map { Double($0 + 1) }
+        let finite = values.filter(\.isFinite).sorted()
+        let top = finite.isEmpty ? 1 : finite[Int(0.99 * Double(finite.count - 1))]
+        let bottom = finite.first ?? 0
+        var figure = SVGFigure(title: title, xLabel: "step", yLabel: "DSM loss",
+                               xRange: 0...Double(max(values.count, 1)), yRange: (bottom - 0.05 * (top - bottom))...(top + 0.05 * (top - bottom)))
+        figure.line(xs: steps, ys: values, color: "#1f77b4", width: 0.6, opacity: 0.3, label: "per step")
+        figure.line(xs: steps, ys: smoothed, color: "#d62728", width: 2, label: "moving average (\(window))")
+        return figure
+    }
+}

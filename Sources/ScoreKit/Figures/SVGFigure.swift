@@ -1,0 +1,129 @@
+import Foundation
+
+/// A minimal 2-D plot written directly as SVG (no plotting library exists for Swift on Linux):
+/// axes with tick labels, a title, a legend, and layers of points, arrows and lines in data
+/// coordinates. Enough for sample scatters, score fields and loss curves.
+public struct SVGFigure {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var xRange: ClosedRange<Double>
+    public var yRange: ClosedRange<Double>
+    public var width = 640.0
+    public var height = 560.0
+    private var layers: [String] = []
+    private var legend: [(label: String, color: String)] = []
+    private let margin = (left: 64.0, right: 16.0, top: 40.0, bottom: 52.0)
+
+    public init(title: String, xLabel: String, yLabel: String,
+                xRange: ClosedRange<Double>, yRange: ClosedRange<Double>) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.xRange = xRange.upperBound > xRange.lowerBound ? xRange : (xRange.lowerBound - 1)...(xRange.lowerBound + 1)
+        self.yRange = yRange.upperBound > yRange.lowerBound ? yRange : (yRange.lowerBound - 1)...(yRange.lowerBound + 1)
+    }
+
+    private func px(_ x: Double) -> Double {
+        margin.left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * (width - margin.left - margin.right)
+    }
+
+    private func py(_ y: Double) -> Double {
+        height - margin.bottom - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * (height - margin.top - margin.bottom)
+    }
+
+    private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Dots at the first `limit` rows of a [N, 2] matrix.
+    public mutating func scatter(_ points: Matrix, color: String, radius: Double = 1.6, opacity: Double = 0.5,
+                                 label: String? = nil, limit: Int = 4000) {
+        precondition(points.columns == 2, "SVGFigure.scatter: needs 2-D points, got \(points.columns) columns")
+        var dots = "<g fill=\"\(color)\" fill-opacity=\"\(opacity)\">"
+        for i in 0..<min(points.rows, limit) {
+            let x = Double(points[i, 0]), y = Double(points[i, 1])
+            guard xRange.contains(x), yRange.contains(y) else { continue }
+            dots += "<circle cx=\"\(fmt(px(x)))\" cy=\"\(fmt(py(y)))\" r=\"\(radius)\"/>"
+        }
+        layers.append(dots + "</g>")
+        if let label { legend.append((label, color)) }
+    }
+
+    /// Arrows from each origin along its vector (both in data units).
+    public mutating func arrows(from origins: [(Double, Double)], along vectors: [(Double, Double)],
+                                color: String, label: String? = nil) {
+        var paths = "<g stroke=\"\(color)\" stroke-width=\"1.2\" fill=\"none\">"
+        for ((x, y), (u, v)) in zip(origins, vectors) {
+            let x0 = px(x), y0 = py(y), x1 = px(x + u), y1 = py(y + v)
+            let length = ((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot()
+            guard length > 0.5, length.isFinite else { continue }
+            let (dx, dy) = ((x1 - x0) / length, (y1 - y0) / length)
+            let head = min(5, 0.4 * length)
+            let left = (x1 - head * (dx - 0.5 * dy), y1 - head * (dy + 0.5 * dx))
+            let right = (x1 - head * (dx + 0.5 * dy), y1 - head * (dy - 0.5 * dx))
+            paths += "<path d=\"M\(fmt(x0)),\(fmt(y0))L\(fmt(x1)),\(fmt(y1))M\(fmt(left.0)),\(fmt(left.1))L\(fmt(x1)),\(fmt(y1))L\(fmt(right.0)),\(fmt(right.1))\"/>"
+        }
+        layers.append(paths + "</g>")
+        if let label { legend.append((label, color)) }
+    }
+
+    /// A polyline through (xs[i], ys[i]); non-finite points are skipped.
+    public mutating func line(xs: [Double], ys: [Double], color: String, width lineWidth: Double = 1.5,
+                              opacity: Double = 1, label: String? = nil) {
+        let points = zip(xs, ys).filter { $0.0.isFinite && $0.1.isFinite }
+            .map { "\(fmt(px($0.0))),\(fmt(py($0.1)))" }.joined(separator: " ")
+        layers.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(lineWidth)\" stroke-opacity=\"\(opacity)\" points=\"\(points)\"/>")
+        if let label { legend.append((label, color)) }
+    }
+
+    /// About five round tick values across `range`.
+    static func ticks(_ range: ClosedRange<Double>) -> [Double] {
+        let span = range.upperBound - range.lowerBound
+        let raw = span / 5, magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let first = ceil(range.lowerBound / step) * step
+        return stride(from: first, through: range.upperBound + 1e-9 * span, by: step).map { abs($0) < 1e-12 * span ? 0 : $0 }
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    public var svg: String {
+        let left = margin.left, right = width - margin.right, top = margin.top, bottom = height - margin.bottom
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += "<text x=\"\(fmt(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>\n"
+        out += "<g stroke=\"#ddd\">"
+        for t in Self.ticks(xRange) { out += "<line x1=\"\(fmt(px(t)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(t)))\" y2=\"\(fmt(bottom))\"/>" }
+        for t in Self.ticks(yRange) { out += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(py(t)))\" x2=\"\(fmt(right))\" y2=\"\(fmt(py(t)))\"/>" }
+        out += "</g>\n"
+        out += "<defs><clipPath id=\"plot\"><rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(right - left))\" height=\"\(fmt(bottom - top))\"/></clipPath></defs>\n"
+        out += "<g clip-path=\"url(#plot)\">\n" + layers.joined(separator: "\n") + "\n</g>\n"
+        out += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(right - left))\" height=\"\(fmt(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
+        for t in Self.ticks(xRange) {
+            out += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(Self.tickLabel(t))</text>"
+        }
+        for t in Self.ticks(yRange) {
+            out += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\">\(Self.tickLabel(t))</text>"
+        }
+        out += "\n<text x=\"\(fmt((left + right) / 2))\" y=\"\(fmt(height - 12))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
+        out += "<text transform=\"translate(16 \(fmt((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+        if !legend.isEmpty {
+            out += "<rect x=\"\(fmt(right - 158))\" y=\"\(fmt(top + 4))\" width=\"154\" height=\"\(fmt(18 * Double(legend.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"
+        }
+        for (i, entry) in legend.enumerated() {
+            let y = top + 16 + 18 * Double(i)
+            out += "<rect x=\"\(fmt(right - 150))\" y=\"\(fmt(y - 9))\" width=\"12\" height=\"12\" fill=\"\(entry.color)\"/>"
+            out += "<text x=\"\(fmt(right - 132))\" y=\"\(fmt(y + 1))\">\(Self.escape(entry.label))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    private static func tickLabel(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
+        return String(format: abs(v) < 1e-3 || abs(v) >= 1e5 ? "%.1e" : "%g", v)
+    }
+
+    public func write(to path: String) throws { try AtomicFile.write(svg, to: path) }
+}

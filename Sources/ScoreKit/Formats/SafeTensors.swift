@@ -1,0 +1,98 @@
+import Foundation
+
+/// Named tensors in the `.safetensors` format that PyTorch, JAX and MLX load directly:
+/// an 8-byte little-endian header length, a JSON header (per tensor `dtype`, `shape`,
+/// `data_offsets` relative to the data section; string-valued `__metadata__`), then the data.
+///
+/// Written as F32; F32 and F64 are read. The reader checks every offset and shape against
+/// the file and refuses anything inconsistent with a reason.
+public struct SafeTensors: Equatable, Sendable {
+    public struct Tensor: Equatable, Sendable {
+        public let shape: [Int]
+        public let values: [Float]
+        public init(shape: [Int], values: [Float]) {
+            precondition(shape.reduce(1, *) == values.count, "SafeTensors.Tensor: shape \(shape) does not hold \(values.count) values")
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    public var tensors: [String: Tensor]
+    public var metadata: [String: String]
+
+    public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// The file's bytes; tensors are laid out in name order.
+    public func encoded() throws -> Data {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let t = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]] as [String: Any]
+            offset += 4 * t.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+        json.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+        var data = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for name in names { LittleEndianFloats.append(tensors[name]!.values, to: &data) }
+        return data
+    }
+
+    public func write(to path: String) throws { try AtomicFile.write(encoded(), to: path) }
+
+    public static func read(_ path: String) throws -> SafeTensors {
+        try decode(AtomicFile.read(path), name: path)
+    }
+
+    public static func decode(_ data: Data, name: String = "checkpoint") throws -> SafeTensors {
+        func fail(_ why: String) -> InputError { InputError("\(name): not a valid .safetensors file: \(why)") }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else { throw fail("shorter than its 8-byte header length") }
+        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(headerLength) exceeds the file size \(bytes.count)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])),
+              let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+        var result = SafeTensors()
+        if let meta = header["__metadata__"] {
+            guard let strings = meta as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
+            result.metadata = strings
+        }
+        let dataSize = bytes.count - dataStart
+        for (key, value) in header where key != "__metadata__" {
+            guard let entry = value as? [String: Any],
+                  let dtype = entry["dtype"] as? String,
+                  let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  shape.count == (entry["shape"] as? [Any])?.count,
+                  let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  offsets.count == 2 else { throw fail("tensor '\(key)' lacks dtype, shape or data_offsets") }
+            let width: Int
+            switch dtype {
+            case "F32": width = 4
+            case "F64": width = 8
+            default: throw fail("tensor '\(key)' has dtype \(dtype); only F32 and F64 are supported")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(key)' has a negative dimension") }
+            let count = shape.reduce(1, *)
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
+                  offsets[1] - offsets[0] == count * width else {
+                throw fail("tensor '\(key)' offsets \(offsets) do not match shape \(shape) within \(dataSize) data bytes")
+            }
+            let values = bytes.withUnsafeBytes {
+                LittleEndianFloats.read($0, offset: dataStart + offsets[0], count: count, width: width)
+            }
+            result.tensors[key] = Tensor(shape: shape, values: values)
+        }
+        return result
+    }
+}

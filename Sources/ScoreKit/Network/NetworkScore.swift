@@ -1,0 +1,42 @@
+/// A `ScoreMLP` bound to its own workspace, answering `NoiseConditionalScore` queries of any
+/// size in chunks of at most `chunk` rows (no allocation per query).
+public final class NetworkScore: NoiseConditionalScore {
+    public let model: ScoreMLP
+    let workspace: MLPWorkspace
+    let sigmas: FloatBuffer
+
+    public init(model: ScoreMLP, chunk: Int = 4096) {
+        self.model = model
+        workspace = MLPWorkspace(configuration: model.configuration, capacity: chunk)
+        sigmas = FloatBuffer(count: chunk)
+    }
+
+    public var dimension: Int { model.configuration.dimension }
+
+    public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
+        precondition(sigma > 0 && sigma.isFinite, "NetworkScore: sigma must be positive and finite, got \(sigma)")
+        let d = dimension
+        sigmas.fill(sigma)
+        var start = 0
+        while start < count {
+            let n = min(workspace.capacity, count - start)
+            model.forward(x: x + start * d, sigma: sigmas.pointer, batch: n, workspace: workspace)
+            (out + start * d).update(from: workspace.score.pointer, count: n * d)
+            start += n
+        }
+    }
+}
+
+extension NoiseConditionalScore {
+    /// s(x, sigma) for every row of `x`, as a new matrix.
+    public func scores(_ x: Matrix, sigma: Float) -> Matrix {
+        precondition(x.columns == dimension, "scores: points have \(x.columns) columns, the score expects \(dimension)")
+        var out = Matrix(rows: x.rows, columns: dimension)
+        x.elements.withUnsafeBufferPointer { xs in
+            out.elements.withUnsafeMutableBufferPointer { os in
+                score(x: xs.baseAddress!, count: x.rows, sigma: sigma, into: os.baseAddress!)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// A progress report on standard error: one line rewritten in place on a terminal (at most
+/// every 0.2 s), or a plain line per tenth of the work when standard error is a file or pipe.
+public final class ProgressLine {
+    let label: String
+    let total: Int
+    let start = Date()
+    let interactive = isatty(STDERR_FILENO) != 0
+    var lastDraw = Date.distantPast
+    var lastTenth = -1
+
+    public init(_ label: String, total: Int) {
+        self.label = label
+        self.total = max(total, 1)
+    }
+
+    /// Reports `done` units of work; `detail` is appended (e.g. the current loss).
+    public func update(_ done: Int, detail: String = "") {
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let left = Double(total - done) / max(rate, 1e-9)
+        let text = "\(label) \(done)/\(total)\(detail.isEmpty ? "" : "  \(detail)")  \(Self.rate(rate))/s  \(Self.duration(left)) left"
+        if interactive {
+            guard done == total || Date().timeIntervalSince(lastDraw) >= 0.2 else { return }
+            lastDraw = Date()
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (done == total ? "\n" : "")).utf8))
+        } else {
+            let tenth = done * 10 / total
+            guard tenth > lastTenth else { return }
+            lastTenth = tenth
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    static func rate(_ r: Double) -> String {
+        r >= 1e6 ? String(format: "%.2fM", r / 1e6) : r >= 1e4 ? String(format: "%.1fk", r / 1e3) : String(format: "%.0f", r)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        return seconds >= 90 ? String(format: "%.0fm%02.0fs", (seconds / 60).rounded(.down), seconds.truncatingRemainder(dividingBy: 60))
+                             : String(format: "%.0fs", seconds)
+    }
+}
+
+/// Prints to standard output and flushes at once, so the line lands before progress on
+/// standard error even when both go to the same file.
+public func printNow(_ text: String) {
+    print(text)
+    fflush(stdout)
+}

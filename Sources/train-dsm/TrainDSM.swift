@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+@main
+struct TrainDSM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-dsm",
+        abstract: "Train a noise-conditional score network by denoising score matching, then sample from it.",
+        discussion: """
+            Writes to the output folder: checkpoint.safetensors (last good weights, saved every \
+            --checkpoint-every steps and at the end), losses.npy and loss.csv, samples.npy, \
+            summary.json, and for 2-D data the figures samples.svg, score-field.svg and loss.svg.
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(name: .long, help: "Training steps.")
+    var steps = 8_000
+
+    @Option(name: .long, help: "Minibatch size.")
+    var batch = 512
+
+    @Option(name: .long, help: "Hidden width H of the score network.")
+    var hidden = 128
+
+    @Option(name: .long, help: "Hidden layers L of the score network.")
+    var layers = 2
+
+    @Option(name: .long, help: "Adam learning rate.")
+    var lr: Float = 1e-3
+
+    @Option(name: .long, help: "Smallest noise level (training and sampling).")
+    var sigmaMin: Float = 0.01
+
+    @Option(name: .long, help: "Largest noise level (training and sampling).")
+    var sigmaMax: Float = 10
+
+    @Option(name: .long, help: "Train on this many geometric noise levels (the NCSN ladder); 0 draws sigma log-uniformly.")
+    var sigmaLevels = 0
+
+    @Option(name: .long, help: "Decay of the weight average used for sampling; 0 samples with the last weights.")
+    var emaDecay: Float = 0.999
+
+    @Option(name: .long, help: "Random seed: data, initial weights, noise and sampling all derive from it.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "OpenBLAS threads (1 is fastest for the default network on 2 cores).")
+    var threads = 1
+
+    @Option(name: .long, help: "Folder for the outputs (created if missing).")
+    var output = "runs/train-dsm"
+
+    @Option(name: .long, help: "Save the checkpoint every this many steps (0: only at the end).")
+    var checkpointEvery = 1_000
+
+    @Option(name: .long, help: "Noise level at which score-field.svg shows the score.")
+    var fieldSigma: Float = 0.3
+
+    @OptionGroup var samplerOptions: SamplerOptions
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1, got \(hidden)") }
+        guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
+        guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
+        if let problem = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax).problem {
+            throw ValidationError(problem)
+        }
+        guard sigmaLevels >= 0 && sigmaLevels != 1 else { throw ValidationError("--sigma-levels must be 0 or at least 2, got \(sigmaLevels)") }
+        guard emaDecay >= 0 && emaDecay < 1 else { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative") }
+        guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
+    }
+
+    func run() throws {
+        BLAS.threadCount = threads
+        var root = RandomSource(seed: seed)
+        var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
+        var sampleRng = root.split(), evalRng = root.split()
+        let data = try dataOptions.load(seed: dataRng.next())
+        let mixture = dataOptions.builtIn?.mixture
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
+
+        let configuration = MLPConfiguration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
+        let sigmas: SigmaDistribution = sigmaLevels == 0
+            ? .logUniform(min: sigmaMin, max: sigmaMax)
+            : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
+        let trainer = DSMTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
+                                 sigmas: sigmas, batchSize: batch, learningRate: lr,
+                                 emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
+        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(steps) steps of batch \(batch), sigma in [\(sigmaMin), \(sigmaMax)], \(threads) thread(s)")
+
+        func checkpoint() -> Checkpoint {
+            Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
+                       emaParameters: trainer.ema?.shadow.array, sigmaMin: sigmaMin, sigmaMax: sigmaMax,
+                       dataset: dataOptions.data, seed: seed, step: trainer.step)
+        }
+        var losses: [Float] = []
+        losses.reserveCapacity(steps)
+        let progress = ProgressLine("training: step", total: steps)
+        let started = Date()
+        var recent = 0.0
+        do {
+            for step in 1...steps {
+                let loss = try trainer.trainStep()
+                losses.append(Float(loss))
+                recent = step == 1 ? loss : 0.98 * recent + 0.02 * loss
+                progress.update(step, detail: String(format: "loss %.4f", recent))
+                if checkpointEvery > 0 && step % checkpointEvery == 0 { try checkpoint().write(to: path("checkpoint.safetensors")) }
+            }
+        } catch let diverged as TrainingDiverged {
+            try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
+            let kept = FileManager.default.fileExists(atPath: path("checkpoint.safetensors"))
+                ? "the last good checkpoint is \(path("checkpoint.safetensors"))" : "no checkpoint had been saved yet"
+            throw ValidationError("\(diverged); \(kept)")
+        }
+        let trainingSeconds = Date().timeIntervalSince(started)
+        try checkpoint().write(to: path("checkpoint.safetensors"))
+        try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
+        try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
+                             to: path("loss.csv"))
+
+        let score = NetworkScore(model: trainer.samplingModel, chunk: min(samplerOptions.samples, 10_000))
+        let sampleStart = Date()
+        let samples = samplerOptions.draw(from: score, sigmaMax: sigmaMax, sigmaMin: sigmaMin, rng: &sampleRng)
+        let samplingSeconds = Date().timeIntervalSince(sampleStart)
+        try NumpyArray(samples).write(to: path("samples.npy"))
+        if data.columns == 2 {
+            try Figures.samples(samples, over: data, title: "Annealed Langevin samples (\(dataOptions.data))").write(to: path("samples.svg"))
+            try Figures.scoreField(learned: score, exact: mixture, over: data, sigma: fieldSigma,
+                                   title: "Score field at sigma = \(fieldSigma)").write(to: path("score-field.svg"))
+            try Figures.lossCurve(losses, title: "DSM training loss").write(to: path("loss.svg"))
+        }
+
+        let report = SampleReport(model: score, samples: samples, data: data, mixture: mixture,
+                                  sigmaRange: sigmaMin...sigmaMax, rng: &evalRng)
+        let finalLoss = losses.suffix(200).reduce(0.0) { $0 + Double($1) } / Double(min(200, losses.count))
+        var summary = report.json
+        summary["final_loss_mean_last_200"] = finalLoss
+        summary["steps"] = steps
+        summary["training_seconds"] = trainingSeconds
+        summary["training_steps_per_second"] = Double(steps) / trainingSeconds
+        summary["sampling_seconds"] = samplingSeconds
+        summary["samples"] = samples.rows
+        summary["dataset"] = dataOptions.data
+        summary["seed"] = seed
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+                             to: path("summary.json"))
+        print(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
+                     steps, trainingSeconds, Double(steps) / trainingSeconds, finalLoss))
+        print(String(format: "drew %d samples in %.1f s", samples.rows, samplingSeconds))
+        report.lines.forEach { print($0) }
+        print("outputs in \(output)/")
+    }
+}
