@@ -44,9 +44,8 @@ public final class ProgressLine {
     }
 }
 
-/// Prints to standard output and flushes at once, so the line lands before progress on
-/// standard error even when both go to the same file.
+/// Writes a line to standard output unbuffered, so it lands in order with the progress on
+/// standard error even when both go to the same file. The tools print only through this.
 public func printNow(_ text: String) {
-    print(text)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -151,10 +151,10 @@ struct TrainDSM: ParsableCommand {
         summary["seed"] = seed
         try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
                              to: path("summary.json"))
-        print(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
+        printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
                      steps, trainingSeconds, Double(steps) / trainingSeconds, finalLoss))
-        print(String(format: "drew %d samples in %.1f s", samples.rows, samplingSeconds))
-        report.lines.forEach { print($0) }
-        print("outputs in \(output)/")
+        printNow(String(format: "drew %d samples in %.1f s", samples.rows, samplingSeconds))
+        report.lines.forEach(printNow)
+        printNow("outputs in \(output)/")
     }
 }
