@@ -48,7 +48,7 @@ public struct AnnealedLangevin: Sendable {
             for _ in 0..<stepsPerLevel {
                 score.score(x: x.pointer, count: count, sigma: sigma, into: s.pointer)
                 rng.fillNormal(z.pointer, count: n)
-                for i in 0..<n { x[i] += drift * s[i] + diffusion * z[i] }
+                Kernels.addScaled(count: n, x.pointer, drift, s.pointer, diffusion, z.pointer)
                 done += 1
                 progress?(done, totalSteps)
             }

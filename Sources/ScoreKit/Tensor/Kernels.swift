@@ -1,7 +1,8 @@
 /// Elementwise and reduction kernels over row-major blocks, each one pass over memory.
 ///
 /// Every function takes raw pointers and sizes so the network can run them on its
-/// preallocated buffers; loops are plain so the compiler vectorises them.
+/// preallocated buffers. Inner loops index a row pointer with the loop counter alone:
+/// a checked `base + c` inside the loop is a possible trap, which stops LLVM vectorising it.
 public enum Kernels {
     /// For a `rows x columns` block: pre += bias (broadcast over rows), then
     /// out = SiLU(pre) and slope = SiLU'(pre) = s (1 + pre (1 - s)) with s = sigmoid(pre).
@@ -14,13 +15,13 @@ public enum Kernels {
         out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>
     ) {
         for r in 0..<rows {
-            let base = r * columns
+            let p = pre + r * columns, o = out + r * columns, d = slope + r * columns
             for c in 0..<columns {
-                let u = pre[base + c] + bias[c]
+                let u = p[c] + bias[c]
                 let s = FastMath.sigmoid(u)
-                pre[base + c] = u
-                out[base + c] = u * s
-                slope[base + c] = s * (1 + u * (1 - s))
+                p[c] = u
+                o[c] = u * s
+                d[c] = s * (1 + u * (1 - s))
             }
         }
     }
@@ -29,8 +30,8 @@ public enum Kernels {
     public static func addBias(rows: Int, columns: Int,
                                _ block: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>) {
         for r in 0..<rows {
-            let base = r * columns
-            for c in 0..<columns { block[base + c] += bias[c] }
+            let row = block + r * columns
+            for c in 0..<columns { row[c] += bias[c] }
         }
     }
 
@@ -39,13 +40,19 @@ public enum Kernels {
         for i in 0..<count { a[i] *= b[i] }
     }
 
+    /// y += alpha * x + beta * z over `count` elements (the Langevin update).
+    public static func addScaled(count: Int, _ y: UnsafeMutablePointer<Float>,
+                                 _ alpha: Float, _ x: UnsafePointer<Float>,
+                                 _ beta: Float, _ z: UnsafePointer<Float>) {
+        for i in 0..<count { y[i] += alpha * x[i] + beta * z[i] }
+    }
+
     /// Each row of a `rows x columns` block scaled by its own factor: block[r, :] *= factors[r].
     public static func scaleRows(rows: Int, columns: Int,
                                  _ block: UnsafeMutablePointer<Float>, by factors: UnsafePointer<Float>) {
         for r in 0..<rows {
-            let f = factors[r]
-            let base = r * columns
-            for c in 0..<columns { block[base + c] *= f }
+            let f = factors[r], row = block + r * columns
+            for c in 0..<columns { row[c] *= f }
         }
     }
 
@@ -54,15 +61,8 @@ public enum Kernels {
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         if !accumulate { sums.update(repeating: 0, count: columns) }
         for r in 0..<rows {
-            let base = r * columns
-            for c in 0..<columns { sums[c] += block[base + c] }
+            let row = block + r * columns
+            for c in 0..<columns { sums[c] += row[c] }
         }
-    }
-
-    /// Sum of squares of `count` elements, accumulated in Double (order fixed, so reproducible).
-    public static func sumOfSquares(count: Int, _ x: UnsafePointer<Float>) -> Double {
-        var total = 0.0
-        for i in 0..<count { total += Double(x[i]) * Double(x[i]) }
-        return total
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import ScoreKit
+
+@Suite struct FormatTests {
+    func temporaryPath(_ name: String) -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.appendingPathComponent(name).path
+    }
+
+    /// `data` with the first occurrence of `old` (ASCII) replaced by `new` of the same length.
+    func replacing(_ data: Data, _ old: String, with new: String) -> Data {
+        var out = data
+        let range = data.range(of: Data(old.utf8))!
+        out.replaceSubrange(range, with: Data(new.utf8))
+        return out
+    }
+
+    @Test func npyRoundTripsAndAlignsData() throws {
+        for shape in [[3, 2], [5], [0, 4], [2, 1, 3]] {
+            let count = shape.reduce(1, *)
+            let array = NumpyArray(shape: shape, values: (0..<count).map { Float($0) * 0.25 - 1 })
+            let data = array.encoded
+            let headerLength = Int(data[8]) | Int(data[9]) << 8
+            #expect((10 + headerLength) % 64 == 0, "data must start on a 64-byte boundary")
+            #expect(try NumpyArray.decode(data) == array)
+        }
+        let path = temporaryPath("a.npy")
+        try NumpyArray(shape: [2, 2], values: [1, 2, 3, 4]).write(to: path)
+        #expect(try NumpyArray.read(path).values == [1, 2, 3, 4])
+    }
+
+    @Test func npyReadsFloat64() throws {
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0])
+        data.append(contentsOf: Array(header.utf8))
+        for v in [1.5, -2.25] { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        #expect(try NumpyArray.decode(data) == NumpyArray(shape: [2], values: [1.5, -2.25]))
+    }
+
+    @Test func npyRejectsMalformedFiles() {
+        let good = NumpyArray(shape: [2, 2], values: [1, 2, 3, 4]).encoded
+        var badMagic = good; badMagic[1] = UInt8(ascii: "X")
+        let truncated = good.prefix(good.count - 3)
+        let intType = replacing(good, "<f4", with: "<i4")
+        let fortran = replacing(good, "False", with: "True ")
+        for (data, reason) in [(badMagic, "magic"), (Data(truncated), "needs 16 data bytes"), (intType, "not supported"),
+                               (fortran, "Fortran"), (Data([1, 2, 3]), "magic")] {
+            #expect { try NumpyArray.decode(data) } throws: { error in
+                "\(error)".contains(reason)
+            }
+        }
+    }
+
+    @Test func safetensorsRoundTripsAndRejectsMalformedFiles() throws {
+        let file = SafeTensors(tensors: ["a": .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), "b": .init(shape: [1], values: [7])],
+                               metadata: ["note": "quote \" and \\ survive"])
+        let data = try file.encoded()
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        #expect(headerLength % 8 == 0)
+        #expect(try SafeTensors.decode(data) == file)
+
+        var tooLong = data; tooLong[0] = 0xFF; tooLong[1] = 0xFF
+        let notJSON = Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("not json".utf8))
+        let shortData = data.prefix(data.count - 4)
+        let f16 = replacing(data, "\"F32\"", with: "\"F16\"")
+        for (bad, reason) in [(tooLong, "exceeds the file size"), (notJSON, "not a JSON object"),
+                              (Data(shortData), "offsets"), (f16, "F16"), (Data([1, 2]), "shorter")] {
+            #expect { try SafeTensors.decode(bad) } throws: { error in "\(error)".contains(reason) }
+        }
+    }
+
+    @Test func checkpointRoundTripsAndRefusesMismatches() throws {
+        var rng = RandomSource(seed: 4)
+        let config = MLPConfiguration(dimension: 2, hiddenWidth: 6, hiddenLayers: 3)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let checkpoint = Checkpoint(configuration: config, parameters: model.parameters.array,
+                                    emaParameters: model.parameters.array.map { $0 * 0.5 },
+                                    sigmaMin: 0.01, sigmaMax: 10, dataset: "8gaussians", seed: 9, step: 123)
+        let path = temporaryPath("model.safetensors")
+        try checkpoint.write(to: path)
+        let back = try Checkpoint.read(path)
+        #expect(back == checkpoint)
+        #expect(try SafeTensors.read(path).tensors["layers.0.weight"]?.shape == [6, 3])
+        #expect(try SafeTensors.read(path).tensors["layers.3.bias"]?.shape == [2])
+
+        var file = checkpoint.safeTensors
+        file.metadata["hidden_width"] = "7"
+        #expect { try Checkpoint(file) } throws: { "\($0)".contains("layers.0.weight has shape [6, 3]") }
+        file = checkpoint.safeTensors
+        file.metadata["format"] = nil
+        #expect { try Checkpoint(file) } throws: { "\($0)".contains("format") }
+        file = checkpoint.safeTensors
+        file.tensors["layers.1.bias"] = nil
+        #expect { try Checkpoint(file) } throws: { "\($0)".contains("layers.1.bias") }
+        file = checkpoint.safeTensors
+        file.tensors["layers.0.bias"] = .init(shape: [6], values: [0, 0, .nan, 0, 0, 0])
+        #expect { try Checkpoint(file) } throws: { "\($0)".contains("NaN") }
+        #expect { try Checkpoint.read(temporaryPath("missing.safetensors")) } throws: { "\($0)".contains("no such file") }
+    }
+
+    @Test func atomicWriteReplacesWholeFilesAndLeavesNoTemporaries() throws {
+        let folder = temporaryPath("atomic")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent("atomic.txt")
+        try AtomicFile.write("first", to: path)
+        try AtomicFile.write("second", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "second")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["atomic.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".tmp-") })
+        #expect { try AtomicFile.write("x", to: "/nonexistent-folder/file.txt") } throws: { "\($0)".contains("cannot write") }
+    }
+
+    @Test func dataFilesLoadAndBadOnesAreRefused() throws {
+        let csv = temporaryPath("points.csv")
+        try "x,y\n1,2\n3.5,-4\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect(try DataFile.load(csv) == Matrix(rows: 2, columns: 2, elements: [1, 2, 3.5, -4]))
+        let npy = temporaryPath("points.npy")
+        try NumpyArray(shape: [3, 2], values: [1, 2, 3, 4, 5, 6]).write(to: npy)
+        #expect(try DataFile.load(npy).rows == 3)
+
+        let cases: [(String, String, String)] = [
+            ("ragged.csv", "1,2\n3\n", "has 1 values"),
+            ("words.csv", "1,2\nfoo,bar\n", "not a row of numbers"),
+            ("empty.csv", "", "holds no points"),
+            ("nan.csv", "1,2\nnan,4\n", "must be finite"),
+            ("points.json", "[]", "unknown data format"),
+        ]
+        for (name, text, reason) in cases {
+            let path = temporaryPath(name)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect { try DataFile.load(path) } throws: { "\($0)".contains(reason) }
+        }
+        #expect { try DataFile.load(temporaryPath("absent.csv")) } throws: { "\($0)".contains("no such file") }
+    }
+}
