@@ -32,11 +32,15 @@ public struct SamplerOptions: ParsableArguments {
                          epsilon: eps, denoise: denoise)
     }
 
-    /// Draws the samples with a progress line.
+    /// Draws the samples with a progress line; refuses to return NaN or infinite samples.
     public func draw(from score: some NoiseConditionalScore, sigmaMax: Float, sigmaMin: Float,
-                     rng: inout RandomSource) -> Matrix {
+                     rng: inout RandomSource) throws -> Matrix {
         let langevin = sampler(sigmaMax: sigmaMax, sigmaMin: sigmaMin)
         let progress = ProgressLine("sampling: step", total: langevin.totalSteps)
-        return langevin.sample(count: samples, score: score, rng: &rng) { done, _ in progress.update(done) }
+        let drawn = langevin.sample(count: samples, score: score, rng: &rng) { done, _ in progress.update(done) }
+        guard drawn.isFinite else {
+            throw RunFailure("annealed Langevin produced NaN or infinite samples; try a smaller --eps or more training")
+        }
+        return drawn
     }
 }

@@ -17,7 +17,7 @@ struct TrainDSM: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     @Option(name: .long, help: "Training steps.")
-    var steps = 8_000
+    var steps = 15_000
 
     @Option(name: .long, help: "Minibatch size.")
     var batch = 512
@@ -46,8 +46,8 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Random seed: data, initial weights, noise and sampling all derive from it.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "OpenBLAS threads (1 is fastest for the default network on 2 cores).")
-    var threads = 1
+    @Option(name: .long, help: "OpenBLAS threads (default: all cores; 1 is faster when other work shares the machine).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: "Folder for the outputs (created if missing).")
     var output = "runs/train-dsm"
@@ -117,7 +117,7 @@ struct TrainDSM: ParsableCommand {
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
             let kept = FileManager.default.fileExists(atPath: path("checkpoint.safetensors"))
                 ? "the last good checkpoint is \(path("checkpoint.safetensors"))" : "no checkpoint had been saved yet"
-            throw ValidationError("\(diverged); \(kept)")
+            throw RunFailure("\(diverged); \(kept)")
         }
         let trainingSeconds = Date().timeIntervalSince(started)
         try checkpoint().write(to: path("checkpoint.safetensors"))
@@ -127,7 +127,7 @@ struct TrainDSM: ParsableCommand {
 
         let score = NetworkScore(model: trainer.samplingModel, chunk: min(samplerOptions.samples, 10_000))
         let sampleStart = Date()
-        let samples = samplerOptions.draw(from: score, sigmaMax: sigmaMax, sigmaMin: sigmaMin, rng: &sampleRng)
+        let samples = try samplerOptions.draw(from: score, sigmaMax: sigmaMax, sigmaMin: sigmaMin, rng: &sampleRng)
         let samplingSeconds = Date().timeIntervalSince(sampleStart)
         try NumpyArray(samples).write(to: path("samples.npy"))
         if data.columns == 2 {

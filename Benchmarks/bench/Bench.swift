@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the reference workloads of docs/WORKLOADS.md against the machine's SGEMM bound.",
+        discussion: """
+            For each workload and thread count: the median rate over the repetitions (and its range), \
+            useful GFLOP/s, and the GEMM bound: the rate the step would reach if it did nothing but its \
+            matrix products, timed in this run through the same gemm wrapper at the same shapes and \
+            thread count. Build with -c release.
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image langevin-toy.")
+    var workloads: [String] = Workload.all.map(\.name)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (default: 1 and all cores).")
+    var threads: [Int] = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted()
+
+    @Option(name: .long, help: "Repetitions per measurement; the median is reported.")
+    var repetitions = 5
+
+    @Option(name: .long, help: "Seconds each repetition lasts at least.")
+    var seconds = 2.0
+
+    @Flag(name: .long, help: "Quick mode for CI: 1 repetition of 0.2 s.")
+    var quick = false
+
+    @Option(name: .long, help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        let known = Set(Workload.all.map(\.name))
+        if let unknown = workloads.first(where: { !known.contains($0) }) {
+            throw ValidationError("unknown workload '\(unknown)'; known: \(Workload.all.map(\.name).joined(separator: ", "))")
+        }
+        guard threads.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads values must be at least 1") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+    }
+
+    func run() throws {
+        let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
+        printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each")
+        printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound"]))
+        var results: [[String: Any]] = []
+        for workload in Workload.all where workloads.contains(workload.name) {
+            for count in threads {
+                BLAS.threadCount = count
+                let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum) }.sorted()
+                let bound = (0..<reps).map { _ in GemmTimer.boundRate(workload, minimumSeconds: minimum / 4) }.sorted()
+                let median = engine[reps / 2], boundMedian = bound[reps / 2]
+                let stepsPerSecond = workload.kind == .dsm ? median : median / Double(workload.batch)
+                let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
+                printNow(row([workload.name, "\(count)", Self.format(median) + " " + workload.unit,
+                              Self.format(engine.first!) + "-" + Self.format(engine.last!),
+                              String(format: "%.1f", gflops), Self.format(boundMedian),
+                              String(format: "%.2f", median / boundMedian)]))
+                results.append(["workload": workload.name, "threads": count, "unit": workload.unit,
+                                "median": median, "min": engine.first!, "max": engine.last!,
+                                "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian])
+            }
+        }
+        if let json {
+            try AtomicFile.write(JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys]), to: json)
+            printNow("wrote \(json)")
+        }
+    }
+
+    func row(_ cells: [String]) -> String {
+        zip(cells, [14, 8, 28, 22, 9, 12, 9]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+    }
+
+    static func format(_ rate: Double) -> String {
+        rate >= 1e6 ? String(format: "%.2fM", rate / 1e6) : rate >= 100 ? String(format: "%.0f", rate) : String(format: "%.2f", rate)
+    }
+
+    /// Steps per second of the engine itself (sample-steps per second for Langevin), after a warm-up.
+    static func engineRate(_ workload: Workload, minimumSeconds: Double) throws -> Double {
+        var rng = RandomSource(seed: 1)
+        let model = ScoreMLP(configuration: workload.configuration, rng: &rng)
+        switch workload.kind {
+        case .dsm:
+            let d = workload.configuration.dimension
+            let data = d == 2 ? ToyDataset.eightGaussians.sample(count: 50_000, rng: &rng)
+                              : Matrix(rows: 10_000, columns: d, elements: rng.normals(count: 10_000 * d))
+            let trainer = DSMTrainer(model: model, data: data, sigmas: .logUniform(min: 0.01, max: 10),
+                                     batchSize: workload.batch, rng: rng.split())
+            for _ in 0..<3 { try trainer.trainStep() }
+            return try Stopwatch.rate(minimumSeconds: minimumSeconds) { try trainer.trainStep() }
+        case .langevin:
+            // Steps at one level of the Song-Ermon schedule: every level costs the same.
+            let sampler = AnnealedLangevin(sigmas: [1], stepsPerLevel: 10, epsilon: 2e-5)
+            let score = NetworkScore(model: model, chunk: workload.batch)
+            _ = sampler.sample(count: workload.batch, score: score, rng: &rng)
+            let calls = Stopwatch.rate(minimumSeconds: minimumSeconds) {
+                _ = sampler.sample(count: workload.batch, score: score, rng: &rng)
+            }
+            return calls * Double(sampler.stepsPerLevel * workload.batch)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ScoreKit
+import ScoreKitCLI
+
+/// Times SGEMM alone at a workload's shapes, through the engine's own `BLAS.gemm`.
+enum GemmTimer {
+    /// The workload's rate if a step cost only its matrix products (steps/s, or sample-steps/s).
+    static func boundRate(_ workload: Workload, minimumSeconds: Double) -> Double {
+        let seconds = workload.products.reduce(0.0) { $0 + 1 / callsPerSecond($1, minimumSeconds: minimumSeconds) }
+        return (workload.kind == .dsm ? 1 : Double(workload.batch)) / seconds
+    }
+
+    static func callsPerSecond(_ shape: GemmShape, minimumSeconds: Double) -> Double {
+        var rng = RandomSource(seed: 2)
+        let a = FloatBuffer(rng.normals(count: shape.m * shape.k))
+        let b = FloatBuffer(rng.normals(count: shape.k * shape.n))
+        let c = FloatBuffer(count: shape.m * shape.n)
+        func call() {
+            BLAS.gemm(m: shape.m, n: shape.n, k: shape.k, a.pointer, transposeA: shape.transposeA,
+                      b.pointer, transposeB: shape.transposeB, c.pointer)
+        }
+        call()
+        return Stopwatch.rate(minimumSeconds: minimumSeconds, call)
+    }
+}

@@ -1,0 +1,45 @@
+import ScoreKit
+
+/// One reference workload of docs/WORKLOADS.md.
+struct Workload {
+    enum Kind { case dsm, langevin }
+
+    let name: String
+    let kind: Kind
+    let configuration: MLPConfiguration
+    let batch: Int
+
+    static let all = [
+        Workload(name: "dsm-toy", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
+        Workload(name: "dsm-wide", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 512, hiddenLayers: 3), batch: 4096),
+        Workload(name: "dsm-image", kind: .dsm, configuration: .init(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
+        Workload(name: "langevin-toy", kind: .langevin, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
+    ]
+
+    /// What one unit of the reported rate is: a training step, or one sample moved one step.
+    var unit: String { kind == .dsm ? "steps/s" : "sample-steps/s" }
+
+    /// Useful FLOPs per step as docs/WORKLOADS.md counts them: 3 x 2 x B x sum(in x out) for a
+    /// training step (forward and two backward products), 2 x N x sum(in x out) for a sampler step.
+    var flopsPerStep: Double {
+        Double((kind == .dsm ? 6 : 2) * batch * configuration.multiplyAddsPerRow)
+    }
+
+    /// The matrix products of one step, exactly as the engine issues them (shape and transposes).
+    var products: [GemmShape] {
+        configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
+            let forward = GemmShape(m: batch, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true)
+            guard kind == .dsm else { return [forward] }
+            let weightGradient = GemmShape(m: layer.outputs, n: layer.inputs, k: batch, transposeA: true, transposeB: false)
+            let inputGradient = GemmShape(m: batch, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false)
+            // The first layer's input gradient is not needed for training, so the engine skips it.
+            return index == 0 ? [forward, weightGradient] : [forward, weightGradient, inputGradient]
+        }
+    }
+}
+
+/// One SGEMM call's shape: C[m, n] = op(A)[m, k] op(B)[k, n].
+struct GemmShape {
+    let m, n, k: Int
+    let transposeA, transposeB: Bool
+}

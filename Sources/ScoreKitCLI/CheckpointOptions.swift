@@ -1,0 +1,34 @@
+import Foundation
+import ArgumentParser
+import ScoreKit
+
+/// A saved model to load, and which of its weights to use.
+public struct CheckpointOptions: ParsableArguments {
+    public enum Weights: String, ExpressibleByArgument, CaseIterable {
+        case ema, last
+    }
+
+    @Option(name: .long, help: "A .safetensors checkpoint written by train-dsm.")
+    public var checkpoint: String
+
+    @Option(name: .long, help: "Which weights: ema (the moving average, if the checkpoint has it) or last.")
+    public var weights: Weights = .ema
+
+    @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// The checkpoint and the network with the chosen weights (EMA falls back to the last
+    /// weights when the checkpoint has none). Also applies `--threads`.
+    public func load() throws -> (Checkpoint, ScoreMLP) {
+        BLAS.threadCount = threads
+        let file = try Checkpoint.read(checkpoint)
+        let chosen = weights == .ema ? file.emaParameters ?? file.parameters : file.parameters
+        return (file, ScoreMLP(configuration: file.configuration, parameters: chosen))
+    }
+}
