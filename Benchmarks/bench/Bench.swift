@@ -30,6 +30,12 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Quick mode for CI: 1 repetition of 0.2 s.")
     var quick = false
 
+    @Flag(name: .long, help: "Instead of the workloads, time each of their matrix products alone (GFLOP/s per shape).")
+    var products = false
+
+    @Flag(name: .long, help: "Instead of the workloads, time the elementwise kernels (ns per element).")
+    var kernels = false
+
     @Option(name: .long, help: "Also write the results as JSON to this file.")
     var json: String?
 
@@ -46,6 +52,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
         printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each")
+        if products { return reportProducts(minimumSeconds: minimum) }
+        if kernels { return KernelTimer.report(minimumSeconds: minimum) }
         printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound"]))
         var results: [[String: Any]] = []
         for workload in Workload.all where workloads.contains(workload.name) {
@@ -68,6 +76,22 @@ struct Bench: ParsableCommand {
         if let json {
             try AtomicFile.write(JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys]), to: json)
             printNow("wrote \(json)")
+        }
+    }
+
+    /// Each product of each selected workload alone: where the GEMM time of a step goes.
+    func reportProducts(minimumSeconds: Double) {
+        for workload in Workload.all where workloads.contains(workload.name) {
+            for count in threads {
+                BLAS.threadCount = count
+                printNow("\(workload.name), \(count) thread(s):")
+                for shape in workload.products {
+                    let calls = GemmTimer.callsPerSecond(shape, minimumSeconds: minimumSeconds / 4)
+                    let gflops = calls * 2 * Double(shape.m * shape.n * shape.k) / 1e9
+                    printNow(String(format: "  m %5d  n %5d  k %5d  %@  %7.1f GFLOP/s  %8.1f us",
+                                    shape.m, shape.n, shape.k, shape.label, gflops, 1e6 / calls))
+                }
+            }
         }
     }
 
@@ -95,7 +119,7 @@ struct Bench: ParsableCommand {
         case .langevin:
             // Steps at one level of the Song-Ermon schedule: every level costs the same.
             let sampler = AnnealedLangevin(sigmas: [1], stepsPerLevel: 10, epsilon: 2e-5)
-            let score = NetworkScore(model: model, chunk: workload.batch)
+            let score = NetworkScore(model: model)
             _ = sampler.sample(count: workload.batch, score: score, rng: &rng)
             let calls = Stopwatch.rate(minimumSeconds: minimumSeconds) {
                 _ = sampler.sample(count: workload.batch, score: score, rng: &rng)

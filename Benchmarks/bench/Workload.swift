@@ -25,9 +25,14 @@ struct Workload {
         Double((kind == .dsm ? 6 : 2) * batch * configuration.multiplyAddsPerRow)
     }
 
-    /// The matrix products of one step, exactly as the engine issues them (shape and transposes).
+    /// Rows per forward pass: the sampler evaluates the network in chunks (`NetworkScore`).
+    var rowsPerPass: Int { kind == .dsm ? batch : min(batch, 512) }
+
+    /// The matrix products of one step, exactly as the engine issues them (shape and transposes);
+    /// a sampler step repeats its chunk's products `batch / rowsPerPass` times.
     var products: [GemmShape] {
-        configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
+        let batch = rowsPerPass
+        return configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
             let forward = GemmShape(m: batch, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true)
             guard kind == .dsm else { return [forward] }
             let weightGradient = GemmShape(m: layer.outputs, n: layer.inputs, k: batch, transposeA: true, transposeB: false)
@@ -42,4 +47,7 @@ struct Workload {
 struct GemmShape {
     let m, n, k: Int
     let transposeA, transposeB: Bool
+
+    /// "NT" and the like: how A and B are read.
+    var label: String { (transposeA ? "T" : "N") + (transposeB ? "T" : "N") }
 }

@@ -38,7 +38,7 @@ struct Sample: ParsableCommand {
         guard lo < hi else { throw RunFailure("sigma-min \(lo) must be below sigma-max \(hi)") }
         var rng = RandomSource(seed: seed)
         var sampleRng = rng.split(), dataRng = rng.split(), evalRng = rng.split()
-        let score = NetworkScore(model: network, chunk: min(samplerOptions.samples, 10_000))
+        let score = NetworkScore(model: network)
         let samples = try samplerOptions.draw(from: score, sigmaMax: hi, sigmaMin: lo, rng: &sampleRng)
         try NumpyArray(samples).write(to: output)
         printNow("wrote \(samples.rows) samples to \(output)")

@@ -125,7 +125,7 @@ struct TrainDSM: ParsableCommand {
         try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
                              to: path("loss.csv"))
 
-        let score = NetworkScore(model: trainer.samplingModel, chunk: min(samplerOptions.samples, 10_000))
+        let score = NetworkScore(model: trainer.samplingModel)
         let sampleStart = Date()
         let samples = try samplerOptions.draw(from: score, sigmaMax: sigmaMax, sigmaMin: sigmaMin, rng: &sampleRng)
         let samplingSeconds = Date().timeIntervalSince(sampleStart)

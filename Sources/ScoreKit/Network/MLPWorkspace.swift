@@ -7,7 +7,7 @@
 public final class MLPWorkspace {
     public let configuration: MLPConfiguration
     public let capacity: Int
-    /// Rows of the last forward pass.
+    /// Rows of the last forward pass kept for `backward` (0 when none was kept).
     public internal(set) var batch = 0
 
     /// [capacity, d + 1]: the network input [x, log sigma].

@@ -34,13 +34,15 @@ public final class ScoreMLP {
         ScoreMLP(configuration: configuration, parameters: parameters.array)
     }
 
-    /// Computes s(x_i, sigma_i) for `batch` rows of `x` ([batch, d]) into `workspace.score`,
-    /// keeping what `backward` needs. Every sigma must be positive and finite.
+    /// Computes s(x_i, sigma_i) for `batch` rows of `x` ([batch, d]) into `workspace.score`.
+    /// With `keepForBackward` (the default) it also keeps the pre-activations and SiLU slopes
+    /// that `backward` needs; samplers pass false and skip those writes.
+    /// Every sigma must be positive and finite.
     public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, batch: Int,
-                        workspace ws: MLPWorkspace) {
+                        workspace ws: MLPWorkspace, keepForBackward: Bool = true) {
         precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
         precondition(batch >= 0 && batch <= ws.capacity, "ScoreMLP.forward: batch \(batch) exceeds capacity \(ws.capacity)")
-        ws.batch = batch
+        ws.batch = keepForBackward ? batch : 0
         let d = configuration.dimension, h = configuration.hiddenWidth
         let input = ws.input.pointer
         for i in 0..<batch {
@@ -53,8 +55,13 @@ public final class ScoreMLP {
         for l in 0..<(layers.count - 1) {
             let pre = ws.preActivations[l].pointer
             layers[l].multiply(batch: batch, input: previous, parameters: p, output: pre)
-            Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
-                             out: ws.activations[l].pointer, slope: ws.slopes[l].pointer)
+            if keepForBackward {
+                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
+                                 out: ws.activations[l].pointer, slope: ws.slopes[l].pointer)
+            } else {
+                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
+                                 out: ws.activations[l].pointer)
+            }
             previous = UnsafePointer(ws.activations[l].pointer)
         }
         let last = layers[layers.count - 1]
@@ -70,6 +77,7 @@ public final class ScoreMLP {
     public func backward(scoreGradient: UnsafePointer<Float>, workspace ws: MLPWorkspace,
                          inputGradient: Bool = false, accumulate: Bool = false) {
         precondition(ws.configuration == configuration, "ScoreMLP.backward: workspace is for \(ws.configuration)")
+        precondition(ws.batch > 0, "ScoreMLP.backward: no forward pass kept for backward in this workspace")
         let batch = ws.batch, d = configuration.dimension, h = configuration.hiddenWidth
         let p = UnsafePointer(parameters.pointer)
         let g = ws.gradients.pointer
@@ -102,6 +110,6 @@ public final class ScoreMLP {
     public func score(_ x: Matrix, sigma: Float) -> Matrix {
         precondition(x.columns == configuration.dimension,
                      "ScoreMLP.score: points have \(x.columns) columns, the model expects \(configuration.dimension)")
-        return NetworkScore(model: self, chunk: max(1, min(4096, x.rows))).scores(x, sigma: sigma)
+        return NetworkScore(model: self, chunk: max(1, min(512, x.rows))).scores(x, sigma: sigma)
     }
 }

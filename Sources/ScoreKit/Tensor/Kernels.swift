@@ -26,6 +26,18 @@ public enum Kernels {
         }
     }
 
+    /// out = SiLU(pre + bias) for a `rows x columns` block, writing nothing else: the
+    /// inference form of `biasSiLU`, for passes that will not be backpropagated.
+    public static func biasSiLU(
+        rows: Int, columns: Int,
+        pre: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            let p = pre + r * columns, o = out + r * columns
+            for c in 0..<columns { o[c] = FastMath.silu(p[c] + bias[c]) }
+        }
+    }
+
     /// block += bias, broadcast over the rows of a `rows x columns` block.
     public static func addBias(rows: Int, columns: Int,
                                _ block: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>) {
