@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
             thread count. Build with -c release.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image langevin-toy.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image ssm-toy langevin-toy.")
     var workloads: [String] = Workload.all.map(\.name)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (default: 1 and all cores).")
@@ -62,7 +62,7 @@ struct Bench: ParsableCommand {
                 let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum) }.sorted()
                 let bound = (0..<reps).map { _ in GemmTimer.boundRate(workload, minimumSeconds: minimum / 4) }.sorted()
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
-                let stepsPerSecond = workload.kind == .dsm ? median : median / Double(workload.batch)
+                let stepsPerSecond = workload.kind == .langevin ? median / Double(workload.batch) : median
                 let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
                 printNow(row([workload.name, "\(count)", Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
@@ -71,6 +71,13 @@ struct Bench: ParsableCommand {
                 results.append(["workload": workload.name, "threads": count, "unit": workload.unit,
                                 "median": median, "min": engine.first!, "max": engine.last!,
                                 "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian])
+            }
+        }
+        for count in threads {
+            let rates = Dictionary(uniqueKeysWithValues: results.filter { $0["threads"] as? Int == count }
+                .map { ($0["workload"] as! String, $0["median"] as! Double) })
+            if let ssm = rates["ssm-toy"], let dsm = rates["dsm-toy"] {
+                printNow(String(format: "ssm-toy step = %.2f dsm-toy steps (%d thread(s))", dsm / ssm, count))
             }
         }
         if let json {
@@ -108,12 +115,15 @@ struct Bench: ParsableCommand {
         var rng = RandomSource(seed: 1)
         let model = ScoreMLP(configuration: workload.configuration, rng: &rng)
         switch workload.kind {
-        case .dsm:
+        case .dsm, .ssm:
             let d = workload.configuration.dimension
             let data = d == 2 ? ToyDataset.eightGaussians.sample(count: 50_000, rng: &rng)
                               : Matrix(rows: 10_000, columns: d, elements: rng.normals(count: 10_000 * d))
-            let trainer = DSMTrainer(model: model, data: data, sigmas: .logUniform(min: 0.01, max: 10),
-                                     batchSize: workload.batch, rng: rng.split())
+            let objective: any ScoreObjective = workload.kind == .dsm
+                ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d, capacity: workload.batch)
+                : HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
+                                         perturbation: .clean(sigma: 0.1), dimension: d, capacity: workload.batch)
+            let trainer = ScoreTrainer(model: model, data: data, objective: objective, rng: rng.split())
             for _ in 0..<3 { try trainer.trainStep() }
             return try Stopwatch.rate(minimumSeconds: minimumSeconds) { try trainer.trainStep() }
         case .langevin:

@@ -2,7 +2,7 @@ import ScoreKit
 
 /// One reference workload of docs/WORKLOADS.md.
 struct Workload {
-    enum Kind { case dsm, langevin }
+    enum Kind { case dsm, ssm, langevin }
 
     let name: String
     let kind: Kind
@@ -13,20 +13,29 @@ struct Workload {
         Workload(name: "dsm-toy", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
         Workload(name: "dsm-wide", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 512, hiddenLayers: 3), batch: 4096),
         Workload(name: "dsm-image", kind: .dsm, configuration: .init(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
+        Workload(name: "ssm-toy", kind: .ssm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
         Workload(name: "langevin-toy", kind: .langevin, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
     ]
 
     /// What one unit of the reported rate is: a training step, or one sample moved one step.
-    var unit: String { kind == .dsm ? "steps/s" : "sample-steps/s" }
+    var unit: String { kind == .langevin ? "sample-steps/s" : "steps/s" }
 
-    /// Useful FLOPs per step as docs/WORKLOADS.md counts them: 3 x 2 x B x sum(in x out) for a
-    /// training step (forward and two backward products), 2 x N x sum(in x out) for a sampler step.
-    var flopsPerStep: Double {
-        Double((kind == .dsm ? 6 : 2) * batch * configuration.multiplyAddsPerRow)
+    /// Rows per pass through the network: the sampler evaluates it in chunks (`NetworkScore`);
+    /// a sliced step carries one tangent row under each data row.
+    var rowsPerPass: Int {
+        switch kind {
+        case .dsm: return batch
+        case .ssm: return 2 * batch
+        case .langevin: return min(batch, 512)
+        }
     }
 
-    /// Rows per forward pass: the sampler evaluates the network in chunks (`NetworkScore`).
-    var rowsPerPass: Int { kind == .dsm ? batch : min(batch, 512) }
+    /// Useful FLOPs per step as docs/WORKLOADS.md counts them: 3 x 2 x rows x sum(in x out) for a
+    /// training step (forward and two backward products), 2 x N x sum(in x out) for a sampler step.
+    var flopsPerStep: Double {
+        let passes = kind == .langevin ? 2 * batch : 6 * rowsPerPass
+        return Double(passes * configuration.multiplyAddsPerRow)
+    }
 
     /// The matrix products of one step, exactly as the engine issues them (shape and transposes);
     /// a sampler step repeats its chunk's products `batch / rowsPerPass` times.
@@ -34,7 +43,7 @@ struct Workload {
         let batch = rowsPerPass
         return configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
             let forward = GemmShape(m: batch, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true)
-            guard kind == .dsm else { return [forward] }
+            guard kind != .langevin else { return [forward] }
             let weightGradient = GemmShape(m: layer.outputs, n: layer.inputs, k: batch, transposeA: true, transposeB: false)
             let inputGradient = GemmShape(m: batch, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false)
             // The first layer's input gradient is not needed for training, so the engine skips it.

@@ -7,7 +7,7 @@ import ScoreKitCLI
 struct TrainDSM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-dsm",
-        abstract: "Train a noise-conditional score network by denoising score matching, then sample from it.",
+        abstract: "Train a noise-conditional score network by denoising (or sliced, or exact) score matching, then sample from it.",
         discussion: """
             Writes to the output folder: checkpoint.safetensors (last good weights, saved every \
             --checkpoint-every steps and at the end), losses.npy and loss.csv, samples.npy, \
@@ -15,6 +15,8 @@ struct TrainDSM: ParsableCommand {
             """)
 
     @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var objectiveOptions: ObjectiveOptions
 
     @Option(name: .long, help: "Training steps.")
     var steps = 15_000
@@ -90,10 +92,11 @@ struct TrainDSM: ParsableCommand {
         let sigmas: SigmaDistribution = sigmaLevels == 0
             ? .logUniform(min: sigmaMin, max: sigmaMax)
             : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
-        let trainer = DSMTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
-                                 sigmas: sigmas, batchSize: batch, learningRate: lr,
-                                 emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
-        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(steps) steps of batch \(batch), sigma in [\(sigmaMin), \(sigmaMax)], \(threads) thread(s)")
+        let objective = objectiveOptions.make(sigmas: sigmas, dimension: data.columns, batch: batch)
+        let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
+                                   objective: objective, learningRate: lr,
+                                   emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
+        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch), sigma in [\(sigmaMin), \(sigmaMax)], \(threads) thread(s)")
 
         func checkpoint() -> Checkpoint {
             Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
@@ -134,7 +137,7 @@ struct TrainDSM: ParsableCommand {
             try Figures.samples(samples, over: data, title: "Annealed Langevin samples (\(dataOptions.data))").write(to: path("samples.svg"))
             try Figures.scoreField(learned: score, exact: mixture, over: data, sigma: fieldSigma,
                                    title: "Score field at sigma = \(fieldSigma)").write(to: path("score-field.svg"))
-            try Figures.lossCurve(losses, title: "DSM training loss").write(to: path("loss.svg"))
+            try Figures.lossCurve(losses, title: "Training loss (\(objective.name))").write(to: path("loss.svg"))
         }
 
         let report = SampleReport(model: score, samples: samples, data: data, mixture: mixture,
@@ -143,6 +146,7 @@ struct TrainDSM: ParsableCommand {
         var summary = report.json
         summary["final_loss_mean_last_200"] = finalLoss
         summary["steps"] = steps
+        summary["objective"] = objective.name
         summary["training_seconds"] = trainingSeconds
         summary["training_steps_per_second"] = Double(steps) / trainingSeconds
         summary["sampling_seconds"] = samplingSeconds

@@ -4,10 +4,10 @@ import ScoreKit
 @Suite struct TrainingTests {
     let config = MLPConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 2)
 
-    func trainer(seed: UInt64, data: Matrix, lr: Float = 3e-3) -> DSMTrainer {
+    func trainer(seed: UInt64, data: Matrix, lr: Float = 3e-3) -> ScoreTrainer {
         var rng = RandomSource(seed: seed)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        return DSMTrainer(model: model, data: data, sigmas: .logUniform(min: 0.1, max: 5), batchSize: 128,
+        return ScoreTrainer(model: model, data: data, sigmas: .logUniform(min: 0.1, max: 5), batchSize: 128,
                           learningRate: lr, emaDecay: nil, rng: rng.split())
     }
 
@@ -52,10 +52,50 @@ import ScoreKit
         try t.trainStep()
         let good = t.model.parameters.array
         data.elements[0] = 3e38
-        let blown = DSMTrainer(model: t.model, data: Matrix(rows: 1, columns: 2, elements: [3e38, 3e38]),
+        let blown = ScoreTrainer(model: t.model, data: Matrix(rows: 1, columns: 2, elements: [3e38, 3e38]),
                                sigmas: .logUniform(min: 0.1, max: 5), batchSize: 4, rng: RandomSource(seed: 1))
         #expect(throws: TrainingDiverged.self) { try blown.trainStep() }
         #expect(t.model.parameters.array == good, "a diverged step must leave the last good parameters")
         #expect(blown.step == 0)
+    }
+
+    @Test(arguments: ["exact", "ssm-vr"])
+    func hyvarinenScoreMatchingRecoversAGaussianScore(estimatorName: String) throws {
+        // N(mu, Sigma) with correlation: the score -Sigma^-1 (x - mu) is linear in x.
+        let mu: [Float] = [1, -0.5]
+        let l: [Float] = [1, 0, 0.6, 0.663]  // Cholesky factor: Sigma = [[1, 0.6], [0.6, 0.8]]
+        let sigma: [[Double]] = [[1, 0.6], [0.6, 0.6 * 0.6 + 0.663 * 0.663]]
+        let det = sigma[0][0] * sigma[1][1] - sigma[0][1] * sigma[1][0]
+        let precision = [[sigma[1][1] / det, -sigma[0][1] / det], [-sigma[1][0] / det, sigma[0][0] / det]]
+        func sample(_ n: Int, _ rng: inout RandomSource) -> Matrix {
+            let z = rng.normals(count: 2 * n)
+            var out = Matrix(rows: n, columns: 2)
+            for i in 0..<n {
+                out[i, 0] = mu[0] + l[0] * z[2 * i]
+                out[i, 1] = mu[1] + l[2] * z[2 * i] + l[3] * z[2 * i + 1]
+            }
+            return out
+        }
+        var rng = RandomSource(seed: 40)
+        let data = sample(20_000, &rng)
+        let estimator: HyvarinenScoreMatching.Estimator = estimatorName == "exact" ? .exact : .slicedVarianceReduced(projections: 1, .rademacher)
+        let objective = HyvarinenScoreMatching(estimator: estimator, perturbation: .clean(sigma: 1), dimension: 2, capacity: 256)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let trainer = ScoreTrainer(model: model, data: data, objective: objective, learningRate: 3e-3, emaDecay: nil, rng: rng.split())
+        for _ in 0..<1500 { try trainer.trainStep() }
+
+        let test = sample(2000, &rng)
+        let learned = model.score(test, sigma: 1)
+        var difference = 0.0, reference = 0.0
+        for i in 0..<test.rows {
+            let c = [Double(test[i, 0] - mu[0]), Double(test[i, 1] - mu[1])]
+            for j in 0..<2 {
+                let exact = -(precision[j][0] * c[0] + precision[j][1] * c[1])
+                difference += (Double(learned[i, j]) - exact) * (Double(learned[i, j]) - exact)
+                reference += exact * exact
+            }
+        }
+        // Stated tolerance: relative squared error below 3% of E||grad log p||^2 after 1,500 steps.
+        #expect(difference / reference < 0.03, "\(estimatorName): relative score error \(difference / reference)")
     }
 }

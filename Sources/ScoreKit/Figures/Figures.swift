@@ -73,7 +73,7 @@ public enum Figures {
         let finite = values.filter(\.isFinite).sorted()
         let top = finite.isEmpty ? 1 : finite[Int(0.99 * Double(finite.count - 1))]
         let bottom = finite.first ?? 0
-        var figure = SVGFigure(title: title, xLabel: "step", yLabel: "DSM loss",
+        var figure = SVGFigure(title: title, xLabel: "step", yLabel: "loss",
                                xRange: 0...Double(max(values.count, 1)), yRange: (bottom - 0.05 * (top - bottom))...(top + 0.05 * (top - bottom)))
         // At most ~2000 raw points: a longer polyline only makes the file heavier, not the picture clearer.
         let every = max(1, values.count / 2000)

@@ -22,16 +22,16 @@ public struct Linear: Sendable, Equatable {
                   beta: 0, output)
     }
 
-    /// Given dL/dy for `batch` rows: dL/dW = dy^T x and dL/db = column sums of dy, written
-    /// (or added, with `accumulate`) at this layer's place in `gradients`; and, if asked,
-    /// dL/dx = dy W into `inputGradient`.
-    func backward(batch: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+    /// Given dL/dy for `batch` rows: dL/dW = dy^T x and dL/db = column sums of dy over the
+    /// first `biasRows` rows (the rows that had the bias added), written (or added, with
+    /// `accumulate`) at this layer's place in `gradients`; and, if asked, dL/dx = dy W.
+    func backward(batch: Int, biasRows: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                   parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool) {
         BLAS.gemm(m: outputs, n: inputs, k: batch,
                   outputGradient, transposeA: true, input, transposeB: false,
                   beta: accumulate ? 1 : 0, gradients + offset)
-        Kernels.columnSums(rows: batch, columns: outputs, outputGradient,
+        Kernels.columnSums(rows: biasRows, columns: outputs, outputGradient,
                            into: gradients + biasOffset, accumulate: accumulate)
         if let inputGradient {
             BLAS.gemm(m: batch, n: inputs, k: outputs,

@@ -1,50 +1,66 @@
 /// Everything one forward and backward pass of a `ScoreMLP` writes, allocated once for
 /// batches of up to `capacity` rows and reused step after step (no allocation per step).
 ///
-/// After `ScoreMLP.forward`, `score` holds s(x, sigma) for the batch; after
-/// `ScoreMLP.backward`, `gradients` holds dL/dtheta in the model's flat parameter layout
-/// and, if asked for, `inputGradient` holds dL/dx.
+/// With `tangentCount` M > 0 the workspace also carries M forward-mode tangents per row: for a
+/// batch of B rows every activation block holds B primal rows followed by M blocks of B tangent
+/// rows, so each layer's products run once over B (1 + M) rows.
+///
+/// After `ScoreMLP.forward`, `score` holds s(x, sigma) for the batch and `tangentScore` the
+/// Jacobian-vector products (ds/dx) v_m; after `ScoreMLP.backward`, `gradients` holds dL/dtheta
+/// in the model's flat parameter layout and, if asked for, `inputGradient` holds dL/dx.
 public final class MLPWorkspace {
     public let configuration: MLPConfiguration
     public let capacity: Int
+    /// Forward-mode directions carried per row (0: none).
+    public let tangentCount: Int
     /// Rows of the last forward pass kept for `backward` (0 when none was kept).
     public internal(set) var batch = 0
 
-    /// [capacity, d + 1]: the network input [x, log sigma].
+    /// [rows, d + 1]: the network input [x, log sigma], then the directions [v_m, 0].
     let input: FloatBuffer
-    /// Per hidden layer, [capacity, H] each: pre-activation, activation, SiLU'(pre-activation).
+    /// Per hidden layer, [rows, H]: pre-activations (then their tangents), and activations
+    /// (then the activation tangents).
     let preActivations: [FloatBuffer]
     let activations: [FloatBuffer]
+    /// Per hidden layer, [capacity, H]: SiLU' and, with tangents, SiLU'' at the pre-activations.
     let slopes: [FloatBuffer]
+    let curvatures: [FloatBuffer]
     /// [capacity]: 1 / sigma per row.
     let inverseSigma: FloatBuffer
-    /// [capacity, d]: the last layer's output f, where s = f / sigma.
+    /// [rows, d]: the last layer's output f (then its tangents), where s = f / sigma.
     let output: FloatBuffer
     /// [capacity, d]: the score s(x, sigma).
     public let score: FloatBuffer
-    /// Backward scratch: dL/df [capacity, d] and two [capacity, H] blocks used in turn.
+    /// [M * capacity, d]: block m holds (ds/dx) v_m for the batch's rows.
+    public let tangentScore: FloatBuffer
+    /// Backward scratch: dL/df [rows, d] and two [rows, H] blocks used in turn.
     let outputGradient: FloatBuffer
     let hiddenGradients: (FloatBuffer, FloatBuffer)
-    /// [capacity, d + 1]: dL/d[x, log sigma]; its first d columns are dL/dx.
+    /// [rows, d + 1]: the first `batch` rows are dL/d[x, log sigma]; their first d columns are dL/dx.
     public let inputGradient: FloatBuffer
     /// dL/dtheta in the flat parameter layout.
     public let gradients: FloatBuffer
 
-    public init(configuration: MLPConfiguration, capacity: Int) {
+    public init(configuration: MLPConfiguration, capacity: Int, tangentCount: Int = 0) {
         precondition(capacity >= 1, "MLPWorkspace: capacity must be at least 1, got \(capacity)")
+        precondition(tangentCount >= 0, "MLPWorkspace: tangent count must not be negative")
         self.configuration = configuration
         self.capacity = capacity
+        self.tangentCount = tangentCount
         let d = configuration.dimension, h = configuration.hiddenWidth, l = configuration.hiddenLayers
-        input = FloatBuffer(count: capacity * (d + 1))
-        preActivations = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
-        activations = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
+        let rows = capacity * (1 + tangentCount)
+        input = FloatBuffer(count: rows * (d + 1))
+        preActivations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
+        activations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
         slopes = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
+        curvatures = tangentCount > 0 ? (0..<l).map { _ in FloatBuffer(count: capacity * h) } : []
         inverseSigma = FloatBuffer(count: capacity)
-        output = FloatBuffer(count: capacity * d)
+        output = FloatBuffer(count: rows * d)
         score = FloatBuffer(count: capacity * d)
-        outputGradient = FloatBuffer(count: capacity * d)
-        hiddenGradients = (FloatBuffer(count: capacity * h), FloatBuffer(count: capacity * h))
-        inputGradient = FloatBuffer(count: capacity * (d + 1))
+        tangentScore = FloatBuffer(count: tangentCount * capacity * d)
+        outputGradient = FloatBuffer(count: rows * d)
+        hiddenGradients = (FloatBuffer(count: rows * h), FloatBuffer(count: rows * h))
+        inputGradient = FloatBuffer(count: rows * (d + 1))
         gradients = FloatBuffer(count: configuration.parameterCount)
     }
 }

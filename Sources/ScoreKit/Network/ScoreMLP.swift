@@ -35,69 +35,109 @@ public final class ScoreMLP {
     }
 
     /// Computes s(x_i, sigma_i) for `batch` rows of `x` ([batch, d]) into `workspace.score`.
-    /// With `keepForBackward` (the default) it also keeps the pre-activations and SiLU slopes
-    /// that `backward` needs; samplers pass false and skip those writes.
+    ///
+    /// With a workspace that carries M tangents, `directions` ([M * batch, d], block m holding
+    /// v_m for every row) are pushed forward alongside (forward mode: one more product of the
+    /// same shape per layer, t <- SiLU'(pre) * (t W^T)), and `workspace.tangentScore` receives
+    /// the Jacobian-vector products (ds/dx) v_m. sigma is held fixed: it is an input, not a
+    /// variable, of the score.
+    ///
+    /// With `keepForBackward` (the default) it keeps the pre-activations, SiLU slopes (and with
+    /// tangents SiLU curvatures) that `backward` needs; samplers pass false and skip those writes.
     /// Every sigma must be positive and finite.
     public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, batch: Int,
-                        workspace ws: MLPWorkspace, keepForBackward: Bool = true) {
+                        workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
+                        keepForBackward: Bool = true) {
         precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
         precondition(batch >= 0 && batch <= ws.capacity, "ScoreMLP.forward: batch \(batch) exceeds capacity \(ws.capacity)")
+        precondition((directions != nil) == (ws.tangentCount > 0),
+                     "ScoreMLP.forward: pass directions exactly when the workspace carries tangents")
         ws.batch = keepForBackward ? batch : 0
-        let d = configuration.dimension, h = configuration.hiddenWidth
+        let d = configuration.dimension, h = configuration.hiddenWidth, m = ws.tangentCount
+        let rows = batch * (1 + m)
         let input = ws.input.pointer
         for i in 0..<batch {
             (input + i * (d + 1)).update(from: x + i * d, count: d)
             input[i * (d + 1) + d] = logf(sigma[i])
             ws.inverseSigma[i] = 1 / sigma[i]
         }
+        if let directions {
+            for i in 0..<(m * batch) {
+                (input + (batch + i) * (d + 1)).update(from: directions + i * d, count: d)
+                input[(batch + i) * (d + 1) + d] = 0
+            }
+        }
         let p = UnsafePointer(parameters.pointer)
         var previous = UnsafePointer(input)
         for l in 0..<(layers.count - 1) {
-            let pre = ws.preActivations[l].pointer
-            layers[l].multiply(batch: batch, input: previous, parameters: p, output: pre)
-            if keepForBackward {
-                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
-                                 out: ws.activations[l].pointer, slope: ws.slopes[l].pointer)
-            } else {
-                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: p + layers[l].biasOffset,
-                                 out: ws.activations[l].pointer)
+            let pre = ws.preActivations[l].pointer, out = ws.activations[l].pointer
+            let bias = p + layers[l].biasOffset, slope = ws.slopes[l].pointer
+            layers[l].multiply(batch: rows, input: previous, parameters: p, output: pre)
+            switch (m > 0, keepForBackward) {
+            case (false, false):
+                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: bias, out: out)
+            case (true, true):
+                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: bias, out: out, slope: slope,
+                                 curvature: ws.curvatures[l].pointer)
+            default:
+                Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: bias, out: out, slope: slope)
             }
-            previous = UnsafePointer(ws.activations[l].pointer)
+            Kernels.multiplyBlocks(count: batch * h, blocks: m, pre + batch * h, by: slope, into: out + batch * h)
+            previous = UnsafePointer(out)
         }
         let last = layers[layers.count - 1]
-        last.multiply(batch: batch, input: previous, parameters: p, output: ws.output.pointer)
+        last.multiply(batch: rows, input: previous, parameters: p, output: ws.output.pointer)
         Kernels.addBias(rows: batch, columns: d, ws.output.pointer, bias: p + last.biasOffset)
         ws.score.pointer.update(from: ws.output.pointer, count: batch * d)
         Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseSigma.pointer)
+        for k in 0..<m {
+            let block = ws.tangentScore.pointer + k * batch * d
+            block.update(from: ws.output.pointer + (k + 1) * batch * d, count: batch * d)
+            Kernels.scaleRows(rows: batch, columns: d, block, by: ws.inverseSigma.pointer)
+        }
     }
 
-    /// Backpropagates dL/ds ([batch, d], for the rows of the last `forward`) into
+    /// Backpropagates dL/ds ([batch, d], for the rows of the last `forward`) and, with tangents,
+    /// dL/d(J v_m) (`tangentScoreGradient`, [M * batch, d] laid out like `directions`) into
     /// `workspace.gradients` (overwritten, or added to with `accumulate`), and into
     /// `workspace.inputGradient` when `inputGradient` is true.
-    public func backward(scoreGradient: UnsafePointer<Float>, workspace ws: MLPWorkspace,
-                         inputGradient: Bool = false, accumulate: Bool = false) {
+    public func backward(scoreGradient: UnsafePointer<Float>, tangentScoreGradient: UnsafePointer<Float>? = nil,
+                         workspace ws: MLPWorkspace, inputGradient: Bool = false, accumulate: Bool = false) {
         precondition(ws.configuration == configuration, "ScoreMLP.backward: workspace is for \(ws.configuration)")
         precondition(ws.batch > 0, "ScoreMLP.backward: no forward pass kept for backward in this workspace")
-        let batch = ws.batch, d = configuration.dimension, h = configuration.hiddenWidth
+        precondition((tangentScoreGradient != nil) == (ws.tangentCount > 0),
+                     "ScoreMLP.backward: pass tangent gradients exactly when the workspace carries tangents")
+        let batch = ws.batch, d = configuration.dimension, h = configuration.hiddenWidth, m = ws.tangentCount
+        let rows = batch * (1 + m)
         let p = UnsafePointer(parameters.pointer)
         let g = ws.gradients.pointer
-        // s = f / sigma, so dL/df = dL/ds / sigma, row by row.
-        ws.outputGradient.pointer.update(from: scoreGradient, count: batch * d)
-        Kernels.scaleRows(rows: batch, columns: d, ws.outputGradient.pointer, by: ws.inverseSigma.pointer)
+        // s = f / sigma (and J v = (df/dx) v / sigma), so dL/df = dL/ds / sigma, row by row.
+        let outGrad = ws.outputGradient.pointer
+        outGrad.update(from: scoreGradient, count: batch * d)
+        if let tangentScoreGradient { (outGrad + batch * d).update(from: tangentScoreGradient, count: m * batch * d) }
+        for k in 0...m {
+            Kernels.scaleRows(rows: batch, columns: d, outGrad + k * batch * d, by: ws.inverseSigma.pointer)
+        }
 
         var (current, spare) = ws.hiddenGradients
         let hiddenCount = layers.count - 1
         layers[hiddenCount].backward(
-            batch: batch, input: ws.activations[hiddenCount - 1].pointer,
-            outputGradient: ws.outputGradient.pointer, parameters: p, gradients: g,
+            batch: rows, biasRows: batch, input: ws.activations[hiddenCount - 1].pointer,
+            outputGradient: outGrad, parameters: p, gradients: g,
             inputGradient: current.pointer, accumulate: accumulate)
         for l in stride(from: hiddenCount - 1, through: 0, by: -1) {
-            // dL/d(pre-activation) = dL/d(activation) * SiLU'(pre-activation), in place.
-            Kernels.multiply(count: batch * h, current.pointer, by: ws.slopes[l].pointer)
+            // dL/d(pre-activation) from dL/d(activation), in place.
+            if m == 0 {
+                Kernels.multiply(count: batch * h, current.pointer, by: ws.slopes[l].pointer)
+            } else {
+                Kernels.siluTangentBackward(count: batch * h, blocks: m, gradient: current.pointer,
+                                            tangentPre: ws.preActivations[l].pointer + batch * h,
+                                            slope: ws.slopes[l].pointer, curvature: ws.curvatures[l].pointer)
+            }
             let layerInput = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
             let needInput = l > 0 || inputGradient
             layers[l].backward(
-                batch: batch, input: layerInput, outputGradient: current.pointer,
+                batch: rows, biasRows: batch, input: layerInput, outputGradient: current.pointer,
                 parameters: p, gradients: g,
                 inputGradient: needInput ? (l == 0 ? ws.inputGradient.pointer : spare.pointer) : nil,
                 accumulate: accumulate)

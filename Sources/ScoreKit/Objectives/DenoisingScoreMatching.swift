@@ -8,7 +8,7 @@
 /// Per step it draws, in this order, one sigma per row (`SigmaDistribution.fill`) and then
 /// the batch's Gaussian noise row by row, so a seed fixes the whole run.
 /// It owns its per-batch scratch, allocated once for `capacity` rows.
-public final class DenoisingScoreMatching {
+public final class DenoisingScoreMatching: ScoreObjective {
     public let sigmas: SigmaDistribution
     public let dimension: Int
     public let capacity: Int
@@ -16,6 +16,9 @@ public final class DenoisingScoreMatching {
     let noise: FloatBuffer
     let perturbed: FloatBuffer
     let scoreGradient: FloatBuffer
+
+    public var name: String { "dsm" }
+    public var tangentCount: Int { 0 }
 
     public init(sigmas: SigmaDistribution, dimension: Int, capacity: Int) {
         precondition(sigmas.problem == nil, "DenoisingScoreMatching: \(sigmas.problem!)")

@@ -26,6 +26,57 @@ public enum Kernels {
         }
     }
 
+    /// `biasSiLU` that also writes curvature = SiLU''(pre) = s (1 - s) (2 + pre (1 - 2 s)),
+    /// which backpropagation through a forward-mode tangent needs (d(slope)/d(pre)).
+    public static func biasSiLU(
+        rows: Int, columns: Int,
+        pre: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+        out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>,
+        curvature: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            let p = pre + r * columns, o = out + r * columns, d = slope + r * columns, k = curvature + r * columns
+            for c in 0..<columns {
+                let u = p[c] + bias[c]
+                let s = FastMath.sigmoid(u)
+                let sc = s * (1 - s)
+                p[c] = u
+                o[c] = u * s
+                d[c] = s + u * sc
+                k[c] = sc * (2 + u * (1 - 2 * s))
+            }
+        }
+    }
+
+    /// Tangents through an activation: for each of `blocks` consecutive `count`-element blocks
+    /// of `tangents`, out_m = tangents_m * slope (the same `slope` block for every m).
+    public static func multiplyBlocks(count: Int, blocks: Int, _ tangents: UnsafePointer<Float>,
+                                      by slope: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        for m in 0..<blocks {
+            let t = tangents + m * count, o = out + m * count
+            for i in 0..<count { o[i] = t[i] * slope[i] }
+        }
+    }
+
+    /// Backpropagation through h = SiLU(pre) and t_m = SiLU'(pre) * tpre_m, in place.
+    /// On entry `gradient` holds [dL/dh; dL/dt_1; ...; dL/dt_M] (blocks of `count` elements); on
+    /// exit [dL/dpre; dL/dtpre_1; ...], where
+    ///     dL/dpre    = dL/dh * slope + curvature * sum_m dL/dt_m * tpre_m
+    ///     dL/dtpre_m = dL/dt_m * slope.
+    /// `tangentPre` holds [tpre_1; ...; tpre_M].
+    public static func siluTangentBackward(count: Int, blocks: Int, gradient: UnsafeMutablePointer<Float>,
+                                           tangentPre: UnsafePointer<Float>, slope: UnsafePointer<Float>,
+                                           curvature: UnsafePointer<Float>) {
+        for i in 0..<count { gradient[i] *= slope[i] }
+        for m in 0..<blocks {
+            let g = gradient + (m + 1) * count, t = tangentPre + m * count
+            for i in 0..<count {
+                gradient[i] += curvature[i] * g[i] * t[i]
+                g[i] *= slope[i]
+            }
+        }
+    }
+
     /// out = SiLU(pre + bias) for a `rows x columns` block, writing nothing else: the
     /// inference form of `biasSiLU`, for passes that will not be backpropagated.
     public static func biasSiLU(

@@ -1,15 +1,15 @@
-/// Trains a `ScoreMLP` by denoising score matching on a fixed data set: each step draws a
-/// minibatch (uniformly, with replacement), evaluates the DSM loss and its gradients, checks
+/// Trains a `ScoreMLP` with any `ScoreObjective` on a fixed data set: each step draws a
+/// minibatch (uniformly, with replacement), evaluates the loss and its gradients, checks
 /// them, and takes one Adam step, then updates the EMA of the weights.
 ///
 /// All buffers are allocated at construction; a step allocates nothing. Randomness comes from
-/// one `RandomSource` in a fixed order (minibatch indices, then sigmas, then noise), so the same
-/// seed and BLAS thread count reproduce a run bit for bit.
-public final class DSMTrainer {
+/// one `RandomSource` in a fixed order (minibatch indices, then the objective's draws), so the
+/// same seed and BLAS thread count reproduce a run bit for bit.
+public final class ScoreTrainer {
     public let model: ScoreMLP
     public let optimiser: Adam
     public let ema: ExponentialMovingAverage?
-    public let objective: DenoisingScoreMatching
+    public let objective: any ScoreObjective
     public let data: Matrix
     public let batchSize: Int
     public private(set) var step = 0
@@ -19,20 +19,30 @@ public final class DSMTrainer {
 
     /// - Parameters:
     ///   - emaDecay: decay of the weight average, or nil to keep none.
-    public init(model: ScoreMLP, data: Matrix, sigmas: SigmaDistribution, batchSize: Int,
+    /// Trains with `objective`, one batch of `objective.capacity` rows per step.
+    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective,
                 learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
         precondition(data.columns == model.configuration.dimension,
-                     "DSMTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
-        precondition(data.rows >= 1 && batchSize >= 1, "DSMTrainer: need data and a positive batch size")
+                     "ScoreTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
+        precondition(data.rows >= 1, "ScoreTrainer: no data")
+        let batchSize = objective.capacity
         self.model = model
         self.data = data
         self.batchSize = batchSize
         self.rng = rng
         optimiser = Adam(parameterCount: model.configuration.parameterCount, learningRate: learningRate)
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
-        objective = DenoisingScoreMatching(sigmas: sigmas, dimension: data.columns, capacity: batchSize)
-        workspace = MLPWorkspace(configuration: model.configuration, capacity: batchSize)
+        self.objective = objective
+        workspace = objective.makeWorkspace(for: model.configuration)
         batch = FloatBuffer(count: batchSize * data.columns)
+    }
+
+    /// Trains by denoising score matching with `sigmas`, `batchSize` rows per step.
+    public convenience init(model: ScoreMLP, data: Matrix, sigmas: SigmaDistribution, batchSize: Int,
+                            learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
+        self.init(model: model, data: data,
+                  objective: DenoisingScoreMatching(sigmas: sigmas, dimension: data.columns, capacity: batchSize),
+                  learningRate: learningRate, emaDecay: emaDecay, rng: rng)
     }
 
     /// One training step; returns its loss. Throws `TrainingDiverged`, leaving the parameters

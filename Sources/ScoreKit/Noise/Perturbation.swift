@@ -1,0 +1,9 @@
+/// What the Hyvarinen-objective estimators train on.
+public enum Perturbation: Sendable, Equatable {
+    /// The data as given, with the network conditioned on one fixed sigma (weight 1).
+    case clean(sigma: Float)
+    /// x~ = x + sigma z with sigma drawn per row and given to the network as its conditioning
+    /// input, each row weighted by sigma^2 (as DSM's lambda): the noise-conditional variant
+    /// whose score at every level is what annealed sampling needs.
+    case gaussian(SigmaDistribution)
+}

@@ -1,0 +1,140 @@
+/// Score matching without knowing p (Hyvarinen, 2005): after integration by parts,
+///
+///     J(theta) = E_p[ tr(ds/dx) + 0.5 ||s||^2 ]      (equal to 0.5 E_p||s - grad log p||^2 - C)
+///
+/// The trace costs d Jacobian-vector products; the Hutchinson identity E_v[v^T A v] = tr(A)
+/// (for E[v v^T] = I) turns it into one per projection (Song et al., 2019). Three estimators:
+///
+/// - `exact`: tr(J) = sum_j e_j^T J e_j from d tangents per row. Cost grows like d.
+/// - `sliced`: SSM, (1/M) sum_m [ v_m^T J v_m + 0.5 (v_m^T s)^2 ].
+/// - `slicedVarianceReduced`: SSM-VR, (1/M) sum_m v_m^T J v_m + 0.5 ||s||^2 (norm term exact).
+///
+/// Each J v is exact (forward mode through the network, see `ScoreMLP.forward(directions:)`),
+/// and the parameter gradients are exact too (backpropagation through primal and tangents).
+/// On `Perturbation.gaussian` data each row's loss is weighted by sigma^2; the expectation is
+/// then over the perturbed density q_sigma, whose score the network learns at every sigma.
+/// Per call it draws, in order: sigmas, noise (when perturbing), then the projections.
+public final class HyvarinenScoreMatching: ScoreObjective {
+    public enum Estimator: Sendable, Equatable {
+        case exact
+        case sliced(projections: Int, Projection)
+        case slicedVarianceReduced(projections: Int, Projection)
+    }
+
+    public let estimator: Estimator
+    public let perturbation: Perturbation
+    public let dimension: Int
+    public let capacity: Int
+    public let tangentCount: Int
+    let sigma: FloatBuffer
+    let perturbed: FloatBuffer
+    let directions: FloatBuffer
+    let scoreGradient: FloatBuffer
+    let tangentGradient: FloatBuffer
+    /// The batch size the unit directions of `exact` are laid out for (0: not yet).
+    private var unitDirectionsBatch = 0
+
+    public init(estimator: Estimator, perturbation: Perturbation, dimension: Int, capacity: Int) {
+        switch estimator {
+        case .exact: tangentCount = dimension
+        case let .sliced(m, _), let .slicedVarianceReduced(m, _):
+            precondition(m >= 1, "HyvarinenScoreMatching: at least one projection per row")
+            tangentCount = m
+        }
+        switch perturbation {
+        case let .clean(sigma):
+            precondition(sigma > 0 && sigma.isFinite, "HyvarinenScoreMatching: conditioning sigma must be positive")
+        case let .gaussian(sigmas):
+            precondition(sigmas.problem == nil, "HyvarinenScoreMatching: \(sigmas.problem!)")
+        }
+        self.estimator = estimator
+        self.perturbation = perturbation
+        self.dimension = dimension
+        self.capacity = capacity
+        sigma = FloatBuffer(count: capacity)
+        perturbed = FloatBuffer(count: capacity * dimension)
+        directions = FloatBuffer(count: tangentCount * capacity * dimension)
+        scoreGradient = FloatBuffer(count: capacity * dimension)
+        tangentGradient = FloatBuffer(count: tangentCount * capacity * dimension)
+    }
+
+    public var name: String {
+        switch estimator {
+        case .exact: return "exact"
+        case .sliced: return "ssm"
+        case .slicedVarianceReduced: return "ssm-vr"
+        }
+    }
+
+    public func lossAndGradients(model: ScoreMLP, x: UnsafePointer<Float>, batch: Int,
+                                 workspace: MLPWorkspace, rng: inout RandomSource) -> Double {
+        precondition(batch >= 1 && batch <= capacity, "HyvarinenScoreMatching: batch \(batch) outside 1...\(capacity)")
+        precondition(workspace.tangentCount == tangentCount, "HyvarinenScoreMatching: workspace needs \(tangentCount) tangents")
+        let d = dimension, m = tangentCount
+        let s = sigma.pointer, xt = perturbed.pointer
+        let weighted: Bool
+        switch perturbation {
+        case let .clean(level):
+            sigma.fill(level)
+            xt.update(from: x, count: batch * d)
+            weighted = false
+        case let .gaussian(sigmas):
+            sigmas.fill(s, count: batch, rng: &rng)
+            rng.fillNormal(xt, count: batch * d)
+            for i in 0..<batch {
+                for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
+            }
+            weighted = true
+        }
+        let v = directions.pointer
+        switch estimator {
+        case .exact:
+            if unitDirectionsBatch != batch {
+                // Block j holds e_j for every row.
+                directions.fill(0)
+                for j in 0..<m { for i in 0..<batch { v[(j * batch + i) * d + j] = 1 } }
+                unitDirectionsBatch = batch
+            }
+        case let .sliced(_, projection), let .slicedVarianceReduced(_, projection):
+            projection.fill(v, count: m * batch, dimension: d, rng: &rng)
+        }
+        model.forward(x: xt, sigma: s, batch: batch, workspace: workspace, directions: v)
+
+        let score = workspace.score.pointer, jv = workspace.tangentScore.pointer
+        let gs = scoreGradient.pointer, gt = tangentGradient.pointer
+        let traceScale: Float, slicedNorm: Bool
+        switch estimator {
+        case .exact: (traceScale, slicedNorm) = (1, false)
+        case .sliced: (traceScale, slicedNorm) = (1 / Float(m), true)
+        case .slicedVarianceReduced: (traceScale, slicedNorm) = (1 / Float(m), false)
+        }
+        var total = 0.0
+        for i in 0..<batch {
+            let w = (weighted ? s[i] * s[i] : 1) / Float(batch)
+            let row = score + i * d, gRow = gs + i * d
+            var trace: Float = 0, norm: Float = 0
+            if !slicedNorm {
+                for j in 0..<d { norm += 0.5 * row[j] * row[j]; gRow[j] = w * row[j] }
+            } else {
+                for j in 0..<d { gRow[j] = 0 }
+            }
+            for k in 0..<m {
+                let offset = (k * batch + i) * d
+                var vjv: Float = 0, vs: Float = 0
+                for j in 0..<d {
+                    vjv += v[offset + j] * jv[offset + j]
+                    vs += v[offset + j] * row[j]
+                    gt[offset + j] = w * traceScale * v[offset + j]
+                }
+                trace += vjv
+                if slicedNorm {
+                    norm += 0.5 * vs * vs / Float(m)
+                    for j in 0..<d { gRow[j] += w * vs * v[offset + j] / Float(m) }
+                }
+            }
+            total += Double(w) * Double(traceScale * trace + norm)
+        }
+        model.backward(scoreGradient: gs, tangentScoreGradient: gt, workspace: workspace)
+        return total
+    }
+}
