@@ -30,6 +30,19 @@ public struct GaussianMixture: Sendable, Equatable {
         self.variances = variances
     }
 
+    /// `components` equally weighted Gaussians in `dimension` dimensions with means uniform on
+    /// the sphere of radius `radius` (so modes stay apart as d grows) and per-coordinate
+    /// variances uniform on [0.25, 1]: a test density whose score is known in any dimension.
+    public static func random(components: Int, dimension: Int, radius: Double = 3, rng: inout RandomSource) -> GaussianMixture {
+        let means = (0..<components).map { _ -> [Double] in
+            let u = (0..<dimension).map { _ in rng.normalDouble() }
+            let norm = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return u.map { radius * $0 / norm }
+        }
+        let variances = (0..<components).map { _ in (0..<dimension).map { _ in 0.25 + 0.75 * rng.uniformDouble() } }
+        return GaussianMixture(weights: Array(repeating: 1, count: components), means: means, variances: variances)
+    }
+
     public var dimension: Int { means[0].count }
     public var componentCount: Int { weights.count }
 
