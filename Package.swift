@@ -48,7 +48,7 @@ let package = Package(
 
         // MARK: - Tests
 
-        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit"]),
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,6 +36,12 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Instead of the workloads, time the elementwise kernels (ns per element).")
     var kernels = false
 
+    @Flag(name: .long, help: "Also run the JAX peer (scripts/peers/setup.sh installs it), interleaved, after checking it computes the same losses.")
+    var peers = false
+
+    @Option(name: .long, help: "The Python of the peers' environment.")
+    var python = ".build-peers/venv/bin/python"
+
     @Option(name: .long, help: "Also write the results as JSON to this file.")
     var json: String?
 
@@ -54,7 +60,13 @@ struct Bench: ParsableCommand {
         printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each")
         if products { return reportProducts(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
-        printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound"]))
+        let peer = JAXPeer(python: python)
+        if peers {
+            if let problem = peer.problem { throw RunFailure("--peers: \(problem)") }
+            printNow(try LossCheck.run(peer: peer))
+        }
+        printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound"]
+                     + (peers ? ["JAX (jit)", "engine/JAX"] : [])))
         var results: [[String: Any]] = []
         for workload in Workload.all where workloads.contains(workload.name) {
             for count in threads {
@@ -64,13 +76,17 @@ struct Bench: ParsableCommand {
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
                 let stepsPerSecond = workload.kind == .langevin ? median / Double(workload.batch) : median
                 let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
+                let jax = peers ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
                 printNow(row([workload.name, "\(count)", Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
                               String(format: "%.1f", gflops), Self.format(boundMedian),
-                              String(format: "%.2f", median / boundMedian)]))
-                results.append(["workload": workload.name, "threads": count, "unit": workload.unit,
-                                "median": median, "min": engine.first!, "max": engine.last!,
-                                "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian])
+                              String(format: "%.2f", median / boundMedian)]
+                             + (jax.map { [Self.format($0), String(format: "%.2f", median / $0)] } ?? [])))
+                var result: [String: Any] = ["workload": workload.name, "threads": count, "unit": workload.unit,
+                                             "median": median, "min": engine.first!, "max": engine.last!,
+                                             "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian]
+                if let jax { result["jax"] = jax }
+                results.append(result)
             }
         }
         for count in threads {
@@ -103,7 +119,7 @@ struct Bench: ParsableCommand {
     }
 
     func row(_ cells: [String]) -> String {
-        zip(cells, [14, 8, 28, 22, 9, 12, 9]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 
     static func format(_ rate: Double) -> String {

@@ -204,7 +204,17 @@ struct CompareObjectives: ParsableCommand {
             md += String(format: "| %d | %@ | %.2f | %d | %.4f | %.4f | %.4f | %.4f |\n", r.dimension, r.objective as NSString,
                          1e3 * r.secondsPerStep, r.steps, r.errors[0], r.errors[1], r.errors[2], r.meanError)
         }
+        md += "\n**In this run.**"
+        for d in dims {
+            let runs = training.filter { $0.dimension == d }
+            guard let best = runs.min(by: { $0.meanError < $1.meanError }),
+                  let exact = runs.first(where: { $0.objective == "exact" }),
+                  let sliced = runs.first(where: { $0.objective == "ssm-vr" }) else { continue }
+            md += String(format: " d = %d: lowest mean error %@ (%.4f); an exact step cost %.1f SSM-VR steps.",
+                         d, best.objective as NSString, best.meanError, exact.secondsPerStep / sliced.secondsPerStep)
+        }
         md += """
+
 
             ![score error against dimension](images/objectives-error.svg)
 

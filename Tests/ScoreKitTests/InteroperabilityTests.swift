@@ -1,26 +1,15 @@
 import Foundation
 import Testing
 import ScoreKit
+import ScoreKitCLI
 
 /// The checkpoint and arrays load in the Python tools the field uses. Runs where python3 has
 /// `safetensors` and `numpy` (CI installs both); elsewhere it is skipped, and says so.
 @Suite struct InteroperabilityTests {
     static let pythonHasSafetensors: Bool = (try? python("import safetensors, numpy")) != nil
 
-    /// Runs `python3 -c code`; returns standard output, or throws with standard error.
     static func python(_ code: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw InputError(String(decoding: errors, as: UTF8.self)) }
-        return String(decoding: output, as: UTF8.self)
+        try Subprocess.run(["python3", "-c", code])
     }
 
     @Test(.enabled(if: pythonHasSafetensors, "needs python3 with safetensors and numpy"))
