@@ -30,21 +30,12 @@ import ScoreKit
         model.backward(scoreGradient: c, workspace: ws, inputGradient: true)
         let analytic = ws.gradients.array
 
-        let h: Float = 1e-3
-        var checked = 0
-        for i in 0..<config.parameterCount {
-            let saved = model.parameters[i]
-            model.parameters[i] = saved + h
-            let up = linearLoss(model, x: x, c: c)
-            model.parameters[i] = saved - h
-            let down = linearLoss(model, x: x, c: c)
-            model.parameters[i] = saved
-            let numeric = (up - down) / (2 * Double(h))
-            #expect(isClose(Double(analytic[i]), numeric, rel: 2e-2, abs: 2e-3), "parameter \(i): \(analytic[i]) vs \(numeric)")
-            if abs(numeric) > 1e-2 { checked += 1 }
+        let checked = expectParameterGradientsMatchFiniteDifferences(of: model, analytic: analytic, rel: 2e-2, abs: 2e-3) {
+            linearLoss(model, x: x, c: c)
         }
         #expect(checked > config.parameterCount / 2, "too few non-trivial gradients to be a real check")
 
+        let h: Float = 1e-3
         let d = config.dimension
         for row in 0..<batch {
             for j in 0..<d {

@@ -100,18 +100,9 @@ import ScoreKit
         let ws = objective.makeWorkspace(for: config), scratch = objective.makeWorkspace(for: config)
         _ = loss(seed: 5, workspace: ws)
         let analytic = ws.gradients.array
-        let h: Float = 1e-3
-        var nonTrivial = 0
-        for i in 0..<config.parameterCount {
-            let saved = model.parameters[i]
-            model.parameters[i] = saved + h
-            let up = loss(seed: 5, workspace: scratch)
-            model.parameters[i] = saved - h
-            let down = loss(seed: 5, workspace: scratch)
-            model.parameters[i] = saved
-            let numeric = (up - down) / (2 * Double(h))
-            #expect(isClose(Double(analytic[i]), numeric, rel: 3e-2, abs: 3e-3), "\(objective.name) parameter \(i): \(analytic[i]) vs \(numeric)")
-            if abs(numeric) > 1e-2 { nonTrivial += 1 }
+        let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: model, analytic: analytic, rel: 3e-2, abs: 3e-3,
+                                                                        label: objective.name) {
+            loss(seed: 5, workspace: scratch)
         }
         #expect(nonTrivial > config.parameterCount / 3)
     }
