@@ -28,7 +28,6 @@ public struct CheckpointOptions: ParsableArguments {
     public func load() throws -> (Checkpoint, ScoreMLP) {
         BLAS.threadCount = threads
         let file = try Checkpoint.read(checkpoint)
-        let chosen = weights == .ema ? file.emaParameters ?? file.parameters : file.parameters
-        return (file, ScoreMLP(configuration: file.configuration, parameters: chosen))
+        return (file, file.model(preferringEMA: weights == .ema))
     }
 }

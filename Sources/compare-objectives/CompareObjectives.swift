@@ -194,7 +194,9 @@ struct CompareObjectives: ParsableCommand {
             objective on the perturbed data (weight sigma^2), with the trace from d tangents (exact) or one Rademacher \
             projection per row (SSM, SSM-VR). Every objective gets the same wall-clock time; the error is the relative \
             score error E||s - grad log q_sigma||^2 / E||grad log q_sigma||^2 on 2,000 samples of q_sigma (0 is perfect; \
-            the zero function scores 1).
+            the zero function scores 1). Runs are budgeted by time, so step counts, and with them the errors, \
+            move a little from one run to the next (and with the machine's load); the ranking of the objectives \
+            is what to read.
 
             | d | objective | ms / step | steps | error, sigma = 0.1 | sigma = 0.5 | sigma = 2 | mean |
             |---|---|---|---|---|---|---|---|

@@ -105,6 +105,11 @@ struct TrainDSM: ParsableCommand {
         }
         var losses: [Float] = []
         losses.reserveCapacity(steps)
+        func saveLosses() throws {
+            try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
+            try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
+                                 to: path("loss.csv"))
+        }
         let progress = ProgressLine("training: step", total: steps)
         let started = Date()
         var recent = 0.0
@@ -117,16 +122,14 @@ struct TrainDSM: ParsableCommand {
                 if checkpointEvery > 0 && step % checkpointEvery == 0 { try checkpoint().write(to: path("checkpoint.safetensors")) }
             }
         } catch let diverged as TrainingDiverged {
-            try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
+            try saveLosses()
             let kept = FileManager.default.fileExists(atPath: path("checkpoint.safetensors"))
                 ? "the last good checkpoint is \(path("checkpoint.safetensors"))" : "no checkpoint had been saved yet"
             throw RunFailure("\(diverged); \(kept)")
         }
         let trainingSeconds = Date().timeIntervalSince(started)
         try checkpoint().write(to: path("checkpoint.safetensors"))
-        try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
-        try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
-                             to: path("loss.csv"))
+        try saveLosses()
 
         let score = NetworkScore(model: trainer.samplingModel)
         let sampleStart = Date()

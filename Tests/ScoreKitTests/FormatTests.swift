@@ -83,6 +83,8 @@ import ScoreKit
         try checkpoint.write(to: path)
         let back = try Checkpoint.read(path)
         #expect(back == checkpoint)
+        #expect(back.model().parameters.array == checkpoint.emaParameters)
+        #expect(back.model(preferringEMA: false).parameters.array == checkpoint.parameters)
         #expect(try SafeTensors.read(path).tensors["layers.0.weight"]?.shape == [6, 3])
         #expect(try SafeTensors.read(path).tensors["layers.3.bias"]?.shape == [2])
 

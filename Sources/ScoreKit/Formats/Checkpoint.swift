@@ -25,9 +25,10 @@ public struct Checkpoint: Equatable, Sendable {
         self.step = step
     }
 
-    /// The network to sample with: the EMA weights when present, else the last iterate.
-    public var samplingModel: ScoreMLP {
-        ScoreMLP(configuration: configuration, parameters: emaParameters ?? parameters)
+    /// The network with the EMA weights (when `preferringEMA` and the checkpoint has them),
+    /// else with the last weights.
+    public func model(preferringEMA: Bool = true) -> ScoreMLP {
+        ScoreMLP(configuration: configuration, parameters: preferringEMA ? emaParameters ?? parameters : parameters)
     }
 
     public var safeTensors: SafeTensors {

@@ -25,14 +25,6 @@ public enum SigmaDistribution: Sendable, Equatable {
         return nil
     }
 
-    /// The smallest and largest sigma.
-    public var range: ClosedRange<Float> {
-        switch self {
-        case let .logUniform(lo, hi): return lo...hi
-        case let .ladder(levels): return levels.min()!...levels.max()!
-        }
-    }
-
     /// Fills `count` noise levels. Draws exactly one uniform per row from `rng`.
     public func fill(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomSource) {
         switch self {
