@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "train-dsm", targets: ["train-dsm"]),
         .executable(name: "eval-score", targets: ["eval-score"]),
         .executable(name: "sample", targets: ["sample"]),
+        .executable(name: "evaluate", targets: ["evaluate"]),
         .executable(name: "compare-objectives", targets: ["compare-objectives"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -28,6 +29,7 @@ let package = Package(
         .executableTarget(name: "train-dsm", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "eval-score", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "sample", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "evaluate", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "compare-objectives", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "bench", dependencies: ["ScoreKitCLI"], path: "Benchmarks/bench"),
 

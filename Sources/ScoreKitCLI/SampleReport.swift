@@ -1,57 +1,84 @@
 import Foundation
 import ScoreKit
 
-/// What the tools report about a model and its samples: the score error against the exact
-/// perturbed score (mixtures only), the mode weights (mixtures only), and the sliced
-/// Wasserstein-2 distance to fresh data, next to the same distance between two fresh data
-/// samples of equal size (what "perfect" reads at this sample size).
+/// What the tools report about a model and its samples: the relative score error at several
+/// noise levels, against the exact perturbed score for a built-in mixture or else against a
+/// kernel-density proxy (which one is said); and every sample metric of `SampleQuality`, each
+/// next to its value for fresh data of the same size.
 public struct SampleReport {
-    public var scoreErrors: [(sigma: Float, relativeError: Double)] = []
-    public var modeWeights: ModeWeights?
-    public var slicedWasserstein = 0.0
-    public var slicedWassersteinDataFloor = 0.0
+    public let scoreErrors: [(sigma: Float, relativeError: Double)]
+    public let scoreReference: String
+    public let quality: SampleQuality
 
-    public init(model: some NoiseConditionalScore, samples: Matrix, data: Matrix, mixture: GaussianMixture?,
-                sigmaRange: ClosedRange<Float>, rng: inout RandomSource) {
-        if let mixture {
-            let levels = geometricLevels(from: sigmaRange.upperBound, to: sigmaRange.lowerBound, count: 5)
-            scoreErrors = levels.map { ($0, ScoreError.relative(of: model, mixture: mixture, sigma: $0, rng: &rng)) }
-            modeWeights = ModeWeights(of: samples, mixture: mixture)
+    /// - Parameters:
+    ///   - model: the score to measure, or nil when only samples are given.
+    ///   - dataset: the built-in data set, if any: fresh points are then drawn for the comparison;
+    ///     otherwise `data` is split in two disjoint halves (comparison set and stand-in model).
+    public init(model: (any NoiseConditionalScore)?, samples: Matrix, data: Matrix, dataset: ToyDataset?,
+                sigmas: [Float], rng: inout RandomSource) {
+        let comparison: Matrix, holdout: Matrix
+        if let dataset {
+            comparison = dataset.sample(count: samples.rows, rng: &rng)
+            holdout = dataset.sample(count: samples.rows, rng: &rng)
+        } else {
+            let half = min(samples.rows, data.rows / 2)
+            comparison = data.gatherRows(Array(0..<half))
+            holdout = data.gatherRows(Array((data.rows - half)..<data.rows))
         }
-        // Compare with data points other than those a built-in set was trained on, where possible.
-        let n = min(samples.rows, data.rows / 2)
-        let half = data.gatherRows(Array(0..<n)), other = data.gatherRows(Array((data.rows - n)..<data.rows))
-        slicedWasserstein = SlicedWasserstein.distance(samples, other, rng: &rng)
-        slicedWassersteinDataFloor = SlicedWasserstein.distance(half, other, rng: &rng)
+        let mixture = dataset?.mixture
+        if let model {
+            let target = mixture ?? GaussianMixture.kernelDensity(
+                of: data.gatherRows(Array(0..<min(2000, data.rows))), bandwidth: 1e-6)
+            scoreReference = mixture != nil
+                ? "the exact score of the perturbed mixture"
+                : "a kernel-density proxy: the score of \(min(2000, data.rows)) data points smoothed by N(0, sigma^2)"
+            scoreErrors = sigmas.map { ($0, ScoreError.relative(of: model, mixture: target, sigma: $0, rng: &rng)) }
+        } else {
+            scoreErrors = []
+            scoreReference = "none (no model)"
+        }
+        quality = SampleQuality(samples: samples, data: comparison, holdout: holdout, mixture: mixture, rng: &rng)
     }
 
     public var lines: [String] {
         var out: [String] = []
+        if !scoreErrors.isEmpty { out.append("relative score error against \(scoreReference):") }
         for (sigma, error) in scoreErrors {
-            out.append(String(format: "relative score error at sigma %-8.4g %.4f", sigma, error))
+            out.append(String(format: "  sigma %-8.4g %.4f", sigma, error))
         }
-        if let modeWeights {
-            let fractions = modeWeights.fractions.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            let weights = modeWeights.weights.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            out.append("mode fractions of samples   \(fractions)  (true weights \(weights); total variation \(String(format: "%.4f", modeWeights.totalVariation)))")
+        out.append("sample metric                    value     fresh data (perfect)")
+        for e in quality.entries {
+            out.append("  " + e.metric.padding(toLength: 31, withPad: " ", startingAt: 0)
+                       + String(format: "%-10.4g%.4g  (%@ is better)", e.value, e.perfect, e.better as NSString))
         }
-        out.append(String(format: "sliced Wasserstein-2 to data %.4f  (two data samples of the same size: %.4f)",
-                          slicedWasserstein, slicedWassersteinDataFloor))
         return out
+    }
+
+    /// The report as a Markdown table.
+    public var markdown: String {
+        var md = ""
+        if !scoreErrors.isEmpty {
+            md += "Relative score error E||s - grad log q_sigma||^2 / E||grad log q_sigma||^2, against \(scoreReference):\n\n"
+            md += "| sigma | " + scoreErrors.map { String(format: "%.4g", $0.sigma) }.joined(separator: " | ") + " |\n"
+            md += "|---|" + scoreErrors.map { _ in "---" }.joined(separator: "|") + "|\n"
+            md += "| error | " + scoreErrors.map { String(format: "%.4f", $0.relativeError) }.joined(separator: " | ") + " |\n\n"
+        }
+        md += "| sample metric | value | fresh data of the same size | better |\n|---|---|---|---|\n"
+        for e in quality.entries { md += String(format: "| %@ | %.4g | %.4g | %@ |\n", e.metric as NSString, e.value, e.perfect, e.better as NSString) }
+        return md
     }
 
     public var json: [String: Any] {
         var out: [String: Any] = [
-            "sliced_wasserstein2": slicedWasserstein,
-            "sliced_wasserstein2_data_vs_data": slicedWassersteinDataFloor,
+            "sample_metrics": quality.entries.map { ["metric": $0.metric, "value": $0.value, "fresh_data": $0.perfect] },
+            "score_reference": scoreReference,
         ]
         if !scoreErrors.isEmpty {
             out["relative_score_error"] = scoreErrors.map { ["sigma": Double($0.sigma), "value": $0.relativeError] }
         }
-        if let modeWeights {
-            out["mode_fractions"] = modeWeights.fractions
-            out["mode_weights"] = modeWeights.weights
-            out["mode_total_variation"] = modeWeights.totalVariation
+        if let weights = quality.modeWeights {
+            out["mode_fractions"] = weights.fractions
+            out["mode_weights"] = weights.weights
         }
         return out
     }

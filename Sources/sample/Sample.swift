@@ -42,12 +42,16 @@ struct Sample: ParsableCommand {
         let samples = try samplerOptions.draw(from: score, sigmaMax: hi, sigmaMin: lo, rng: &sampleRng)
         try NumpyArray(samples).write(to: output)
         printNow("wrote \(samples.rows) samples to \(output)")
-        guard let dataset = ToyDataset(rawValue: checkpoint.dataset), samples.columns == 2 else { return }
+        guard let dataset = ToyDataset(rawValue: checkpoint.dataset) else { return }
         let data = dataset.sample(count: max(2 * samples.rows, 2), rng: &dataRng)
-        let figure = (output as NSString).deletingPathExtension + ".svg"
-        try Figures.samples(samples, over: data, title: "Samples from \(URL(fileURLWithPath: model.checkpoint).lastPathComponent)").write(to: figure)
-        printNow("figure: \(figure)")
-        SampleReport(model: score, samples: samples, data: data, mixture: dataset.mixture,
-                     sigmaRange: lo...hi, rng: &evalRng).lines.forEach(printNow)
+        if samples.columns == 2 {
+            let figure = (output as NSString).deletingPathExtension + ".svg"
+            try FigureFile.write(Figures.samples(samples, over: data, density: dataset.mixture,
+                                                 title: "Samples from \(URL(fileURLWithPath: model.checkpoint).lastPathComponent)"),
+                                 to: figure)
+            printNow("figure: \(figure)")
+        }
+        SampleReport(model: score, samples: samples, data: data, dataset: dataset,
+                     sigmas: geometricLevels(from: hi, to: lo, count: 5), rng: &evalRng).lines.forEach(printNow)
     }
 }

@@ -10,8 +10,10 @@ struct TrainDSM: ParsableCommand {
         abstract: "Train a noise-conditional score network by denoising (or sliced, or exact) score matching, then sample from it.",
         discussion: """
             Writes to the output folder: checkpoint.safetensors (last good weights, saved every \
-            --checkpoint-every steps and at the end), losses.npy and loss.csv, samples.npy, \
-            summary.json, and for 2-D data the figures samples.svg, score-field.svg and loss.svg.
+            --checkpoint-every steps and at the end), losses.npy and loss.csv, samples.npy, summary.json, \
+            and the figures loss.svg, score-error.svg (score error during training), fisher-divergence.svg \
+            (score error against sigma) and for 2-D data samples.svg and score-field.svg; each figure also \
+            as PNG where rsvg-convert is installed.
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -57,6 +59,9 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Save the checkpoint every this many steps (0: only at the end).")
     var checkpointEvery = 1_000
 
+    @Option(name: .long, help: "Measure the score error (at 3 noise levels, EMA weights) every this many steps for score-error.svg; 0: never. Exact for built-in mixtures, else against a kernel-density proxy.")
+    var evalEvery = 1_000
+
     @Option(name: .long, help: "Noise level at which score-field.svg shows the score.")
     var fieldSigma: Float = 0.3
 
@@ -75,6 +80,7 @@ struct TrainDSM: ParsableCommand {
         guard emaDecay >= 0 && emaDecay < 1 else { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative") }
+        guard evalEvery >= 0 else { throw ValidationError("--eval-every must not be negative") }
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
     }
 
@@ -105,6 +111,8 @@ struct TrainDSM: ParsableCommand {
         }
         var losses: [Float] = []
         losses.reserveCapacity(steps)
+        var curve = ScoreErrorCurve(data: data, mixture: mixture,
+                                    sigmas: geometricLevels(from: sigmaMax, to: sigmaMin, count: 3), seed: evalRng.next())
         func saveLosses() throws {
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
             try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
@@ -120,6 +128,7 @@ struct TrainDSM: ParsableCommand {
                 recent = step == 1 ? loss : 0.98 * recent + 0.02 * loss
                 progress.update(step, detail: String(format: "loss %.4f", recent))
                 if checkpointEvery > 0 && step % checkpointEvery == 0 { try checkpoint().write(to: path("checkpoint.safetensors")) }
+                if evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
             }
         } catch let diverged as TrainingDiverged {
             try saveLosses()
@@ -137,14 +146,26 @@ struct TrainDSM: ParsableCommand {
         let samplingSeconds = Date().timeIntervalSince(sampleStart)
         try NumpyArray(samples).write(to: path("samples.npy"))
         if data.columns == 2 {
-            try Figures.samples(samples, over: data, title: "Annealed Langevin samples (\(dataOptions.data))").write(to: path("samples.svg"))
-            try Figures.scoreField(learned: score, exact: mixture, over: data, sigma: fieldSigma,
-                                   title: "Score field at sigma = \(fieldSigma)").write(to: path("score-field.svg"))
-            try Figures.lossCurve(losses, title: "Training loss (\(objective.name))").write(to: path("loss.svg"))
+            try FigureFile.write(Figures.samples(samples, over: data, density: mixture,
+                                                 title: "Annealed Langevin samples (\(dataOptions.data))"),
+                                 to: path("samples.svg"))
+            try FigureFile.write(Figures.scoreField(learned: score, exact: mixture, over: data, sigma: fieldSigma,
+                                                    title: "Score field at sigma = \(fieldSigma)"),
+                                 to: path("score-field.svg"))
+        }
+        try FigureFile.write(Figures.lossCurve(losses, title: "Training loss (\(objective.name))"), to: path("loss.svg"))
+        if !curve.steps.isEmpty {
+            try FigureFile.write(Figures.scoreErrorCurve(steps: curve.steps, sigmas: curve.sigmas, errors: curve.errors,
+                                                         title: "Score error during training (\(curve.reference))"),
+                                 to: path("score-error.svg"))
         }
 
-        let report = SampleReport(model: score, samples: samples, data: data, mixture: mixture,
-                                  sigmaRange: sigmaMin...sigmaMax, rng: &evalRng)
+        let evaluationStart = Date()
+        let report = SampleReport(model: score, samples: samples, data: data, dataset: dataOptions.builtIn,
+                                  sigmas: geometricLevels(from: sigmaMax, to: sigmaMin, count: 5), rng: &evalRng)
+        let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
+        try FigureFile.write(Figures.fisherDivergence(report.scoreErrors, title: "Score error against noise level"),
+                             to: path("fisher-divergence.svg"))
         let finalLoss = losses.suffix(200).reduce(0.0) { $0 + Double($1) } / Double(min(200, losses.count))
         var summary = report.json
         summary["final_loss_mean_last_200"] = finalLoss
@@ -153,6 +174,11 @@ struct TrainDSM: ParsableCommand {
         summary["training_seconds"] = trainingSeconds
         summary["training_steps_per_second"] = Double(steps) / trainingSeconds
         summary["sampling_seconds"] = samplingSeconds
+        summary["evaluation_seconds"] = evaluationSeconds
+        if !curve.steps.isEmpty {
+            summary["score_error_during_training"] = ["steps": curve.steps, "sigmas": curve.sigmas.map(Double.init),
+                                                      "errors": curve.errors, "reference": curve.reference]
+        }
         summary["samples"] = samples.rows
         summary["dataset"] = dataOptions.data
         summary["seed"] = seed
@@ -160,7 +186,7 @@ struct TrainDSM: ParsableCommand {
                              to: path("summary.json"))
         printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
                      steps, trainingSeconds, Double(steps) / trainingSeconds, finalLoss))
-        printNow(String(format: "drew %d samples in %.1f s", samples.rows, samplingSeconds))
+        printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))
         report.lines.forEach(printNow)
         printNow("outputs in \(output)/")
     }

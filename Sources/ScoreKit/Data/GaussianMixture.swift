@@ -52,6 +52,27 @@ public struct GaussianMixture: Sendable, Equatable {
                         variances: variances.map { $0.map { $0 + sigma * sigma } })
     }
 
+    /// The marginal of the variance-preserving (DDPM) forward process at a given alpha-bar,
+    /// x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps: means scale by sqrt(abar), variances become
+    /// abar v + (1 - abar).
+    public func variancePreservingMarginal(alphaBar: Double) -> GaussianMixture {
+        precondition(alphaBar > 0 && alphaBar <= 1, "GaussianMixture: alpha-bar must lie in (0, 1], got \(alphaBar)")
+        return GaussianMixture(weights: weights, means: means.map { $0.map { alphaBar.squareRoot() * $0 } },
+                               variances: variances.map { $0.map { alphaBar * $0 + 1 - alphaBar } })
+    }
+
+    /// The empirical distribution of `points` smoothed by N(0, bandwidth^2 I): a Gaussian kernel
+    /// density estimate. Perturbed by noise sigma it is the KDE with bandwidth
+    /// sqrt(bandwidth^2 + sigma^2), the density whose score DSM on these points targets; it
+    /// serves as a proxy of the true perturbed score when none is known.
+    public static func kernelDensity(of points: Matrix, bandwidth: Double) -> GaussianMixture {
+        precondition(points.rows >= 1 && bandwidth > 0, "GaussianMixture.kernelDensity: need points and a positive bandwidth")
+        let variance = bandwidth * bandwidth
+        return GaussianMixture(weights: Array(repeating: 1, count: points.rows),
+                               means: (0..<points.rows).map { points.row($0).map(Double.init) },
+                               variances: Array(repeating: Array(repeating: variance, count: points.columns), count: points.rows))
+    }
+
     /// log w_k + log N(x; mu_k, v_k) for every component.
     public func componentLogDensities(_ x: [Double]) -> [Double] {
         (0..<componentCount).map { k in

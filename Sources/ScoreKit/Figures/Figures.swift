@@ -17,12 +17,35 @@ public enum Figures {
         return ((center.0 - half)...(center.0 + half), (center.1 - half)...(center.1 + half))
     }
 
-    /// Generated samples drawn over the data.
-    public static func samples(_ samples: Matrix, over data: Matrix, title: String) -> SVGFigure {
+    /// Generated samples drawn over the data, or over the true density (shaded, on a square
+    /// root scale so faint modes stay visible) when it is known.
+    public static func samples(_ samples: Matrix, over data: Matrix, density: GaussianMixture? = nil,
+                               title: String) -> SVGFigure {
         let (xs, ys) = bounds([data])
         var figure = SVGFigure(title: title, xLabel: "x1", yLabel: "x2", xRange: xs, yRange: ys)
-        figure.scatter(data, color: "#999999", opacity: 0.35, label: "data")
+        if let density {
+            let n = 80
+            let values = (0..<(n * n)).map { i -> Double in
+                let x = xs.lowerBound + (Double(i % n) + 0.5) / Double(n) * (xs.upperBound - xs.lowerBound)
+                let y = ys.lowerBound + (Double(i / n) + 0.5) / Double(n) * (ys.upperBound - ys.lowerBound)
+                return exp(density.logDensity([x, y]))
+            }
+            let top = values.max() ?? 1
+            figure.shade(values.map { ($0 / top).squareRoot() * 0.6 }, columns: n, color: "#1f77b4", label: "true density")
+        } else {
+            figure.scatter(data, color: "#999999", opacity: 0.35, label: "data")
+        }
         figure.scatter(samples, color: "#d62728", opacity: 0.5, label: "samples")
+        return figure
+    }
+
+    /// The relative score error (relative Fisher divergence) against sigma, on log axes.
+    public static func fisherDivergence(_ levels: [(sigma: Float, relativeError: Double)], title: String) -> SVGFigure {
+        let xs = levels.map { log10(Double($0.sigma)) }, ys = levels.map { log10(max($0.relativeError, 1e-8)) }
+        var figure = SVGFigure(title: title, xLabel: "log10 sigma", yLabel: "log10 relative score error",
+                               xRange: (xs.min()! - 0.1)...(xs.max()! + 0.1), yRange: (ys.min()! - 0.2)...(ys.max()! + 0.2))
+        figure.line(xs: xs, ys: ys, color: "#1f77b4", width: 2, label: "learned score")
+        figure.line(xs: [xs.min()!, xs.max()!], ys: [0, 0], color: "#999999", width: 1, label: "zero score (error 1)")
         return figure
     }
 
@@ -56,6 +79,20 @@ public enum Figures {
         figure.scatter(data, color: "#bbbbbb", opacity: 0.3, label: "data", limit: 2000)
         if let exact { figure.arrows(from: origins, along: vectors(exact.scores(grid, sigma: sigma)), color: "#2ca02c", label: "exact score") }
         figure.arrows(from: origins, along: vectors(learnedField), color: "#1f77b4", label: "learned score")
+        return figure
+    }
+
+    /// The relative score error measured during training, one line per noise level, on a log axis.
+    public static func scoreErrorCurve(steps: [Int], sigmas: [Float], errors: [[Double]], title: String) -> SVGFigure {
+        let logs = errors.flatMap { $0.map { log10(max($0, 1e-8)) } }
+        var figure = SVGFigure(title: title, xLabel: "step", yLabel: "log10 relative score error",
+                               xRange: 0...Double(max(steps.last ?? 1, 1)),
+                               yRange: ((logs.min() ?? -2) - 0.2)...((logs.max() ?? 0) + 0.2))
+        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+        for (index, sigma) in sigmas.enumerated() {
+            figure.line(xs: steps.map(Double.init), ys: errors.map { log10(max($0[index], 1e-8)) },
+                        color: palette[index % palette.count], width: 2, label: String(format: "sigma = %.3g", sigma))
+        }
         return figure
     }
 

@@ -66,6 +66,23 @@ public struct SVGFigure {
         if let label { legend.append((label, color)) }
     }
 
+    /// A shaded grid over the plot: `intensities` (row-major, `columns` per row, from the bottom
+    /// row up, each in [0, 1]) as the opacity of `color` in equal cells spanning the axes.
+    public mutating func shade(_ intensities: [Double], columns: Int, color: String, label: String? = nil) {
+        let rows = intensities.count / columns
+        let cw = (xRange.upperBound - xRange.lowerBound) / Double(columns)
+        let ch = (yRange.upperBound - yRange.lowerBound) / Double(rows)
+        var cells = "<g fill=\"\(color)\" stroke=\"none\">"
+        for r in 0..<rows {
+            for c in 0..<columns where intensities[r * columns + c] > 0.01 {
+                let x = xRange.lowerBound + Double(c) * cw, y = yRange.lowerBound + Double(r + 1) * ch
+                cells += "<rect x=\"\(fmt(px(x)))\" y=\"\(fmt(py(y)))\" width=\"\(fmt(px(x + cw) - px(x) + 0.3))\" height=\"\(fmt(py(y - ch) - py(y) + 0.3))\" fill-opacity=\"\(String(format: "%.2f", min(1, intensities[r * columns + c])))\"/>"
+            }
+        }
+        layers.append(cells + "</g>")
+        if let label { legend.append((label, color)) }
+    }
+
     /// A polyline through (xs[i], ys[i]); non-finite points are skipped.
     public mutating func line(xs: [Double], ys: [Double], color: String, width lineWidth: Double = 1.5,
                               opacity: Double = 1, label: String? = nil) {

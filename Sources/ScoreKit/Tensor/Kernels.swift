@@ -119,6 +119,23 @@ public enum Kernels {
         }
     }
 
+    /// The sum of `count` elements in eight interleaved partial sums (then added in Double).
+    /// A single running sum is a serial chain LLVM may not reorder; eight independent ones
+    /// vectorise. The order is fixed, so the result is reproducible.
+    public static func sum(count: Int, _ x: UnsafePointer<Float>) -> Double {
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
+        let whole = count / 8
+        for b in 0..<whole {
+            let p = x + 8 * b
+            s0 += p[0]; s1 += p[1]; s2 += p[2]; s3 += p[3]
+            s4 += p[4]; s5 += p[5]; s6 += p[6]; s7 += p[7]
+        }
+        var total = Double(s0) + Double(s1) + Double(s2) + Double(s3) + Double(s4) + Double(s5) + Double(s6) + Double(s7)
+        for i in (8 * whole)..<count { total += Double(x[i]) }
+        return total
+    }
+
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
     public static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {

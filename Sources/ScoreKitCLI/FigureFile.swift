@@ -1,0 +1,17 @@
+import Foundation
+import ScoreKit
+
+/// Writes figures as SVG, plus a PNG beside each where `rsvg-convert` (Debian's librsvg2-bin)
+/// is installed, for viewers that do not show SVG.
+public enum FigureFile {
+    static let converter: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        .split(separator: ":").map { "\($0)/rsvg-convert" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Writes `figure` to `path` (an .svg path) and, when possible, the PNG next to it.
+    public static func write(_ figure: SVGFigure, to path: String) throws {
+        try figure.write(to: path)
+        guard let converter else { return }
+        let png = (path as NSString).deletingPathExtension + ".png"
+        _ = try? Subprocess.run([converter, "-o", png, path])
+    }
+}

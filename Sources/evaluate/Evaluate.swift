@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+@main
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure a model or a set of samples against a data set.",
+        discussion: """
+            Give --samples-file (a .npy or .csv of generated points) or --checkpoint (samples are then drawn by annealed \
+            Langevin, and the score itself is measured at 10 noise levels). Writes evaluation.json and evaluation.md \
+            to the output folder, with for 2-D data samples.svg, and fisher-divergence.svg for a checkpoint. \
+            Every sample metric comes with its value for fresh data of the same size.
+            """)
+
+    @Option(name: .long, help: "Generated points to measure: a .npy or .csv file [N, d].")
+    var samplesFile: String?
+
+    @Option(name: .long, help: "A checkpoint to sample from and to measure (instead of --samples-file).")
+    var checkpoint: String?
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var samplerOptions: SamplerOptions
+
+    @Option(name: .long, help: "Random seed (sampling, metrics, fresh data).")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Folder for the outputs (created if missing).")
+    var output = "runs/evaluate"
+
+    func validate() throws {
+        guard (samplesFile == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --samples-file and --checkpoint") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        BLAS.threadCount = threads
+        var root = RandomSource(seed: seed)
+        var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
+        let data = try dataOptions.load(seed: dataRng.next())
+        var model: ScoreMLP?, sigmas: [Float] = []
+        let points: Matrix
+        if let checkpoint {
+            let file = try Checkpoint.read(checkpoint)
+            guard file.configuration.dimension == data.columns else {
+                throw RunFailure("\(checkpoint) is a \(file.configuration.dimension)-D model, the data are \(data.columns)-D")
+            }
+            model = file.model()
+            sigmas = geometricLevels(from: file.sigmaMax, to: file.sigmaMin, count: 10)
+            points = try samplerOptions.draw(from: NetworkScore(model: model!), sigmaMax: file.sigmaMax, sigmaMin: file.sigmaMin,
+                                             rng: &sampleRng)
+        } else {
+            points = try DataFile.load(samplesFile!)
+            guard points.columns == data.columns else {
+                throw RunFailure("\(samplesFile!) has \(points.columns) columns, the data \(data.columns)")
+            }
+        }
+        guard data.rows >= 8 && points.rows >= 8 else { throw RunFailure("need at least 8 samples and 8 data points") }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
+
+        let report = SampleReport(model: model.map { NetworkScore(model: $0) }, samples: points, data: data,
+                                  dataset: dataOptions.builtIn, sigmas: sigmas, rng: &evalRng)
+        var summary = report.json
+        summary["samples"] = points.rows
+        summary["data"] = dataOptions.data
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+                             to: path("evaluation.json"))
+        let source = checkpoint.map { "\($0) (\(points.rows) annealed Langevin samples)" } ?? samplesFile!
+        try AtomicFile.write("# Evaluation of \(source) against \(dataOptions.data)\n\n" + report.markdown, to: path("evaluation.md"))
+        if data.columns == 2 {
+            try FigureFile.write(Figures.samples(points, over: data, density: dataOptions.builtIn?.mixture,
+                                                 title: "Samples against \(dataOptions.data)"),
+                                 to: path("samples.svg"))
+        }
+        if !report.scoreErrors.isEmpty {
+            try FigureFile.write(Figures.fisherDivergence(report.scoreErrors, title: "Score error against noise level"),
+                                 to: path("fisher-divergence.svg"))
+        }
+        report.lines.forEach(printNow)
+        printNow("outputs in \(output)/")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import ScoreKit
+
+/// The sample metrics and the score metrics against situations whose answer is known.
+@Suite struct EvaluationTests {
+    let gaussian = GaussianMixture(weights: [1], means: [[0, 0]], variances: [[1, 1]])
+    let shifted = GaussianMixture(weights: [1], means: [[0.5, 0]], variances: [[1, 1]])
+
+    @Test func mmdDetectsAHalfStandardDeviationShiftAndNotItsAbsence() {
+        var rng = RandomSource(seed: 50)
+        let a = gaussian.sample(count: 2000, rng: &rng)
+        let moved = MaximumMeanDiscrepancy(a, shifted.sample(count: 2000, rng: &rng), rng: &rng)
+        #expect(moved.pValue < 0.01, "p-value for a 0.5 sd shift: \(moved.pValue)")
+        #expect(moved.squared > 0.01, "MMD^2 for a 0.5 sd shift: \(moved.squared)")
+        // Same distribution: the statistic is centred on 0 and the p-value is not small. Over 5
+        // seeds the chance that a correct test gives any p < 0.01 is 5%; these seeds are fixed.
+        for seed in 0..<5 {
+            var r = RandomSource(seed: UInt64(100 + seed))
+            let same = MaximumMeanDiscrepancy(gaussian.sample(count: 2000, rng: &r), gaussian.sample(count: 2000, rng: &r), rng: &r)
+            #expect(same.pValue > 0.01 && abs(same.squared) < 0.003, "seed \(seed): p \(same.pValue), MMD^2 \(same.squared)")
+        }
+    }
+
+    @Test func mmdPermutationStatisticMatchesTheDirectOneOnItsSubsample() {
+        // With subsamples as large as the samples, the permutation test's observed statistic is
+        // the full statistic, so p-value and MMD^2 must agree with a brute-force computation.
+        var rng = RandomSource(seed: 51)
+        let x = gaussian.sample(count: 60, rng: &rng), y = shifted.sample(count: 50, rng: &rng)
+        let mmd = MaximumMeanDiscrepancy(x, y, bandwidth: 1.3, permutations: 50, rng: &rng)
+        func k(_ p: [Float], _ q: [Float]) -> Double {
+            exp(-Double(zip(p, q).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }) / (2 * 1.3 * 1.3))
+        }
+        var xx = 0.0, yy = 0.0, xy = 0.0
+        for i in 0..<60 { for j in 0..<60 where i != j { xx += k(x.row(i), x.row(j)) } }
+        for i in 0..<50 { for j in 0..<50 where i != j { yy += k(y.row(i), y.row(j)) } }
+        for i in 0..<60 { for j in 0..<50 { xy += k(x.row(i), y.row(j)) } }
+        let want = xx / (60 * 59) + yy / (50 * 49) - 2 * xy / (60 * 50)
+        #expect(isClose(mmd.squared, want, rel: 1e-4, abs: 1e-6), "MMD^2 \(mmd.squared) vs \(want)")
+        #expect(mmd.pValue > 0 && mmd.pValue <= 1)
+    }
+
+    @Test func energyDistanceAndPrecisionRecallSeparateTheSameFromTheShifted() {
+        var rng = RandomSource(seed: 52)
+        let data = gaussian.sample(count: 2000, rng: &rng), fresh = gaussian.sample(count: 2000, rng: &rng)
+        let far = GaussianMixture(weights: [1], means: [[6, 0]], variances: [[1, 1]]).sample(count: 2000, rng: &rng)
+        let same = EnergyDistance.between(fresh, data), moved = EnergyDistance.between(shifted.sample(count: 2000, rng: &rng), data)
+        #expect(abs(same) < 0.01 && moved > 0.05, "energy distance: same \(same), shifted \(moved)")
+        let good = PrecisionRecall(real: data, generated: fresh)
+        #expect(good.precision > 0.9 && good.recall > 0.9, "same distribution: \(good.precision), \(good.recall)")
+        let bad = PrecisionRecall(real: data, generated: far)
+        #expect(bad.precision < 0.2 && bad.recall < 0.2, "shifted by 6 sd: \(bad.precision), \(bad.recall)")
+        // Half the samples piled on one point: precision stays high, recall collapses.
+        var collapsed = fresh
+        for i in 0..<2000 { collapsed[i, 0] = 0.1 * collapsed[i, 0]; collapsed[i, 1] = 0.1 * collapsed[i, 1] }
+        let narrow = PrecisionRecall(real: data, generated: collapsed)
+        #expect(narrow.precision > 0.9 && narrow.recall < 0.5, "collapsed: \(narrow.precision), \(narrow.recall)")
+    }
+
+    @Test func modeWeightsAndCoverageSeeMisweightingAndMissingModes() {
+        var rng = RandomSource(seed: 53)
+        let pair = ToyDataset.ncsnPair.mixture!
+        let right = ModeWeights(of: pair.sample(count: 4000, rng: &rng), mixture: pair)
+        #expect(right.totalVariation < 0.02 && right.coverage == 1 && right.offMode < 0.002, "\(right.offMode)")
+        let flipped = GaussianMixture(weights: [0.2, 0.8], means: pair.means, variances: pair.variances)
+        let wrong = ModeWeights(of: flipped.sample(count: 4000, rng: &rng), mixture: pair)
+        #expect(abs(wrong.totalVariation - 0.6) < 0.03, "weights flipped: total variation \(wrong.totalVariation)")
+        let one = GaussianMixture(weights: [1], means: [[5, 5]], variances: [[1, 1]])
+        #expect(ModeWeights(of: one.sample(count: 1000, rng: &rng), mixture: pair).coverage == 0.5)
+    }
+
+    @Test func sampleQualityReadsPerfectForFreshDataAndWorseForAShift() {
+        var rng = RandomSource(seed: 54)
+        let pair = ToyDataset.ncsnPair.mixture!
+        let data = pair.sample(count: 1500, rng: &rng), holdout = pair.sample(count: 1500, rng: &rng)
+        // Shifted by 1.5 sd in both coordinates. (Two fresh samples of this pair are already
+        // about 0.35 apart in SW2: weight fluctuations move mass across 14 units.)
+        let biased = GaussianMixture(weights: [0.8, 0.2], means: [[6.5, 6.5], [-3.5, -3.5]], variances: pair.variances)
+        let quality = SampleQuality(samples: biased.sample(count: 1500, rng: &rng), data: data, holdout: holdout, mixture: pair, rng: &rng)
+        let byName = Dictionary(uniqueKeysWithValues: quality.entries.map { ($0.metric, $0) })
+        for metric in ["sliced Wasserstein-2", "MMD^2 (RBF, unbiased)", "energy distance"] {
+            let e = byName[metric]!
+            #expect(e.value > 2 * max(e.perfect, 1e-4), "\(metric): \(e.value) vs perfect \(e.perfect)")
+        }
+        #expect(byName["MMD permutation p-value"]!.value < 0.01)
+        #expect(byName["mean true log-density"]!.value < byName["mean true log-density"]!.perfect)
+    }
+
+    @Test func relativeFisherDivergenceBetweenGaussiansHasItsClosedForm() {
+        // p = N(0, a), q = N(0, b) in 1-D; at noise sigma, a' = a + sigma^2, b' = b + sigma^2 and
+        // E_p'[(s_q - s_p)^2] / E_p'[s_p^2] = (1 - a' / b')^2.
+        let p = GaussianMixture(weights: [1], means: [[0]], variances: [[1]])
+        let q = GaussianMixture(weights: [1], means: [[0]], variances: [[2]])
+        for sigma: Float in [0.1, 1, 3] {
+            var rng = RandomSource(seed: 55)
+            let got = ScoreError.relative(of: q, mixture: p, sigma: sigma, samples: 20_000, rng: &rng)
+            let a = 1 + Double(sigma * sigma), b = 2 + Double(sigma * sigma)
+            let want = (1 - a / b) * (1 - a / b)
+            // Monte Carlo over 20,000 draws of a ratio of quadratic forms: a few percent.
+            #expect(isClose(got, want, rel: 0.05), "sigma \(sigma): \(got) vs \(want)")
+        }
+    }
+
+    @Test func variancePreservingMarginalMatchesSimulationAndItsScore() {
+        let m = GaussianMixture(weights: [0.3, 0.7], means: [[2, -1], [-1, 1]], variances: [[0.5, 1], [1, 0.2]])
+        let alphaBar = 0.4
+        let q = m.variancePreservingMarginal(alphaBar: alphaBar)
+        var rng = RandomSource(seed: 56)
+        let x0 = m.sample(count: 40_000, rng: &rng)
+        let eps = rng.normals(count: 80_000)
+        var mean = [0.0, 0.0], square = [0.0, 0.0]
+        for i in 0..<40_000 {
+            for j in 0..<2 {
+                let xt = alphaBar.squareRoot() * Double(x0[i, j]) + (1 - alphaBar).squareRoot() * Double(eps[2 * i + j])
+                mean[j] += xt / 40_000
+                square[j] += xt * xt / 40_000
+            }
+        }
+        for j in 0..<2 {
+            let wantMean = zip(q.weights, q.means).reduce(0.0) { $0 + $1.0 * $1.1[j] }
+            let wantSquare = (0..<2).reduce(0.0) { $0 + q.weights[$1] * (q.variances[$1][j] + q.means[$1][j] * q.means[$1][j]) }
+            #expect(abs(mean[j] - wantMean) < 0.02 && abs(square[j] - wantSquare) < 0.03, "coordinate \(j)")
+        }
+        let x = [0.3, -0.4], s = q.score(x), h = 1e-5
+        for j in 0..<2 {
+            var up = x, down = x
+            up[j] += h; down[j] -= h
+            #expect(isClose(s[j], (q.logDensity(up) - q.logDensity(down)) / (2 * h), rel: 1e-6, abs: 1e-8))
+        }
+    }
+
+    @Test func kernelDensityProxyApproachesTheExactPerturbedScore() {
+        // At a noise level well above the spacing of the data, the smoothed empirical density's
+        // score is close to the true perturbed score.
+        var rng = RandomSource(seed: 57)
+        let proxy = GaussianMixture.kernelDensity(of: gaussian.sample(count: 3000, rng: &rng), bandwidth: 1e-6)
+        let error = ScoreError.relative(of: proxy, mixture: gaussian, sigma: 1, samples: 2000, rng: &rng)
+        #expect(error < 0.01, "proxy against exact at sigma 1: \(error)")
+    }
+}
