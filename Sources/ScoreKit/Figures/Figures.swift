@@ -17,21 +17,24 @@ public enum Figures {
         return ((center.0 - half)...(center.0 + half), (center.1 - half)...(center.1 + half))
     }
 
-    /// Generated samples drawn over the data, or over the true density (shaded, on a square
-    /// root scale so faint modes stay visible) when it is known.
+    /// Generated samples drawn over the data, or over the true density when it is known:
+    /// light shading (square-root scale, so faint modes stay visible) and contour lines at 1%,
+    /// 10% and 50% of its peak.
     public static func samples(_ samples: Matrix, over data: Matrix, density: GaussianMixture? = nil,
                                title: String) -> SVGFigure {
         let (xs, ys) = bounds([data])
         var figure = SVGFigure(title: title, xLabel: "x1", yLabel: "x2", xRange: xs, yRange: ys)
         if let density {
-            let n = 80
+            let n = 101
             let values = (0..<(n * n)).map { i -> Double in
-                let x = xs.lowerBound + (Double(i % n) + 0.5) / Double(n) * (xs.upperBound - xs.lowerBound)
-                let y = ys.lowerBound + (Double(i / n) + 0.5) / Double(n) * (ys.upperBound - ys.lowerBound)
+                let x = xs.lowerBound + Double(i % n) / Double(n - 1) * (xs.upperBound - xs.lowerBound)
+                let y = ys.lowerBound + Double(i / n) / Double(n - 1) * (ys.upperBound - ys.lowerBound)
                 return exp(density.logDensity([x, y]))
             }
             let top = values.max() ?? 1
-            figure.shade(values.map { ($0 / top).squareRoot() * 0.6 }, columns: n, color: "#1f77b4", label: "true density")
+            figure.shade(values.map { ($0 / top).squareRoot() * 0.35 }, columns: n, color: "#1f77b4")
+            figure.contours(values, columns: n, levels: [0.01, 0.1, 0.5].map { $0 * top }, color: "#1f77b4",
+                            label: "true density")
         } else {
             figure.scatter(data, color: "#999999", opacity: 0.35, label: "data")
         }

@@ -83,6 +83,41 @@ public struct SVGFigure {
         if let label { legend.append((label, color)) }
     }
 
+    /// Contour lines of a field sampled on a regular grid of `columns` x (values.count / columns)
+    /// points spanning the axes exactly (row-major, bottom row first), at each of `levels`, by
+    /// marching squares: per grid cell, the level's crossings on the cell's edges (linearly
+    /// interpolated) joined in pairs.
+    public mutating func contours(_ values: [Double], columns: Int, levels: [Double], color: String,
+                                  label: String? = nil) {
+        let rows = values.count / columns
+        let dx = (xRange.upperBound - xRange.lowerBound) / Double(columns - 1)
+        let dy = (yRange.upperBound - yRange.lowerBound) / Double(rows - 1)
+        var path = ""
+        for level in levels {
+            for r in 0..<(rows - 1) {
+                for c in 0..<(columns - 1) {
+                    // Corners counter-clockwise from bottom-left, and the edges between them.
+                    let corners = [(c, r), (c + 1, r), (c + 1, r + 1), (c, r + 1)]
+                    var crossings: [(Double, Double)] = []
+                    for e in 0..<4 {
+                        let (c0, r0) = corners[e], (c1, r1) = corners[(e + 1) % 4]
+                        let v0 = values[r0 * columns + c0], v1 = values[r1 * columns + c1]
+                        guard (v0 < level) != (v1 < level) else { continue }
+                        let t = (level - v0) / (v1 - v0)
+                        crossings.append((xRange.lowerBound + (Double(c0) + t * Double(c1 - c0)) * dx,
+                                          yRange.lowerBound + (Double(r0) + t * Double(r1 - r0)) * dy))
+                    }
+                    for pair in stride(from: 0, to: crossings.count - 1, by: 2) {
+                        let (a, b) = (crossings[pair], crossings[pair + 1])
+                        path += "M\(fmt(px(a.0))),\(fmt(py(a.1)))L\(fmt(px(b.0))),\(fmt(py(b.1)))"
+                    }
+                }
+            }
+        }
+        layers.append("<path fill=\"none\" stroke=\"\(color)\" stroke-width=\"1\" d=\"\(path)\"/>")
+        if let label { legend.append((label, color)) }
+    }
+
     /// A polyline through (xs[i], ys[i]); non-finite points are skipped.
     public mutating func line(xs: [Double], ys: [Double], color: String, width lineWidth: Double = 1.5,
                               opacity: Double = 1, label: String? = nil) {
