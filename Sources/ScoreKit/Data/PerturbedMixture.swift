@@ -1,0 +1,50 @@
+import Foundation
+
+/// A Gaussian mixture with diagonal covariances seen through additive noise from a
+/// `PerturbationKernel`: q(y) = integral p(x) k(y - x) dx. Within each component the coordinates
+/// stay independent, so q factorises per coordinate into the kernel's closed-form 1-D
+/// convolutions c(y_j; mu_kj, v_kj):
+///
+///     q(y) = sum_k w_k prod_j c(y_j; mu_kj, v_kj),   grad log q(y)_j = sum_k r_k(y) (log c_kj)'(y_j)
+///
+/// with responsibilities r_k by log-sum-exp. Exact wherever the kernel has a closed form.
+public struct PerturbedMixture {
+    public let mixture: GaussianMixture
+    public let kernel: any PerturbationKernel
+
+    /// Refuses kernels without a closed-form convolution (`convolved` returning nil).
+    public init(mixture: GaussianMixture, kernel: any PerturbationKernel) {
+        precondition(kernel.convolved(y: 0, mean: 0, variance: 1) != nil,
+                     "PerturbedMixture: the \(kernel.name) kernel has no closed-form perturbed density")
+        self.mixture = mixture
+        self.kernel = kernel
+    }
+
+    /// Per component: log w_k + sum_j log c_kj(y_j), and the per-coordinate scores (log c_kj)'(y_j).
+    private func components(_ y: [Double]) -> [(logDensity: Double, scores: [Double])] {
+        (0..<mixture.componentCount).map { k in
+            var total = log(mixture.weights[k]), scores = [Double](repeating: 0, count: y.count)
+            for j in 0..<y.count {
+                let c = kernel.convolved(y: y[j], mean: mixture.means[k][j], variance: mixture.variances[k][j])!
+                total += c.logDensity
+                scores[j] = c.score
+            }
+            return (total, scores)
+        }
+    }
+
+    public func logDensity(_ y: [Double]) -> Double {
+        logSumExp(components(y).map(\.logDensity))
+    }
+
+    public func score(_ y: [Double]) -> [Double] {
+        let parts = components(y)
+        let total = logSumExp(parts.map(\.logDensity))
+        var s = [Double](repeating: 0, count: y.count)
+        for part in parts {
+            let r = exp(part.logDensity - total)
+            for j in 0..<y.count { s[j] += r * part.scores[j] }
+        }
+        return s
+    }
+}

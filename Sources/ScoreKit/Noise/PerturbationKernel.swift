@@ -1,0 +1,42 @@
+import Foundation
+
+/// Additive noise x~ = x + u with independent coordinates u_j ~ k, parameterised so that each
+/// coordinate's variance is sigma^2: the kernels compare at matched noise power.
+///
+/// Denoising score matching regresses onto the conditional score grad_x~ log k(x~ | x) =
+/// (log k)'(x~ - x) per coordinate; `conditionalScore` gives it, or nil where the kernel has none
+/// (the uniform kernel's is 0 inside its box and undefined on the edges: DSM's naive target).
+/// `convolved` gives the exact 1-D density of y = m + sqrt(v) z + u, z ~ N(0, 1), and its
+/// derivative in log form, from which the perturbed density of a Gaussian mixture follows.
+public protocol PerturbationKernel: Sendable {
+    var name: String { get }
+    /// Per-coordinate standard deviation of the noise.
+    var sigma: Double { get }
+    /// The same kernel family at another noise level.
+    func scaled(to sigma: Double) -> Self
+    /// One draw of a coordinate's noise.
+    func sample(rng: inout RandomSource) -> Double
+    /// log k(u) of one coordinate.
+    func logDensity(_ u: Double) -> Double
+    /// (log k)'(u), or nil where it is not defined.
+    func conditionalScore(_ u: Double) -> Double?
+    /// log of the density of N(mean, variance) + u at y, and d/dy of it; nil when this kernel
+    /// has no closed form (the perturbed mixture then says so).
+    func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)?
+}
+
+/// log(erfc(t)) for any t, without underflow: direct where erfc(t) is a normal double, the
+/// asymptotic series of erfc(t) e^(t^2) beyond (relative error below 1e-12 for t > 26).
+func logErfc(_ t: Double) -> Double {
+    guard t > 26 else { return log(erfc(t)) }
+    let inverse = 1 / (t * t)
+    let series = 1 - 0.5 * inverse + 0.75 * inverse * inverse - 1.875 * inverse * inverse * inverse
+    return -t * t - log(t * Double.pi.squareRoot()) + log(series)
+}
+
+/// log(exp(a) + exp(b)) without overflow.
+func logAddExp(_ a: Double, _ b: Double) -> Double {
+    let top = max(a, b)
+    guard top > -.infinity else { return -.infinity }
+    return top + log(exp(a - top) + exp(b - top))
+}
