@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "sample", targets: ["sample"]),
         .executable(name: "evaluate", targets: ["evaluate"]),
         .executable(name: "compare-objectives", targets: ["compare-objectives"]),
+        .executable(name: "noise-study", targets: ["noise-study"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .executableTarget(name: "sample", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "evaluate", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "compare-objectives", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "noise-study", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "bench", dependencies: ["ScoreKitCLI"], path: "Benchmarks/bench"),
 
         // MARK: - Implementation details

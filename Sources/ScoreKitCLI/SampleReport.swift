@@ -32,7 +32,7 @@ public struct SampleReport {
             scoreReference = mixture != nil
                 ? "the exact score of the perturbed mixture"
                 : "a kernel-density proxy: the score of \(min(2000, data.rows)) data points smoothed by N(0, sigma^2)"
-            scoreErrors = sigmas.map { ($0, ScoreError.relative(of: model, mixture: target, sigma: $0, rng: &rng)) }
+            scoreErrors = sigmas.map { ($0, ScoreError.relative(of: model, target: target, sigma: $0, rng: &rng)) }
         } else {
             scoreErrors = []
             scoreReference = "none (no model)"

@@ -26,7 +26,7 @@ public struct ScoreErrorCurve {
 
     public mutating func measure(_ model: ScoreMLP, step: Int) {
         var rng = RandomSource(seed: seed)
-        errors.append(ScoreError.relative(of: NetworkScore(model: model), mixture: target, sigmas: sigmas, samples: 1000, rng: &rng))
+        errors.append(ScoreError.relative(of: NetworkScore(model: model), target: target, sigmas: sigmas, samples: 1000, rng: &rng))
         steps.append(step)
     }
 }

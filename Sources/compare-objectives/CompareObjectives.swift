@@ -90,7 +90,7 @@ struct CompareObjectives: ParsableCommand {
                 while Stopwatch.now() - start < budget { try trainer.trainStep() }
                 let elapsed = Stopwatch.now() - start
                 var evalRng = RandomSource(seed: seed &+ 1000 &+ UInt64(d))
-                let errors = ScoreError.relative(of: NetworkScore(model: trainer.model), mixture: mixture,
+                let errors = ScoreError.relative(of: NetworkScore(model: trainer.model), target: mixture,
                                                  sigmas: Self.sigmaLevels, samples: 2000, rng: &evalRng)
                 let result = TrainingRun(dimension: d, objective: kind.rawValue, steps: trainer.step,
                                          secondsPerStep: elapsed / Double(trainer.step), errors: errors)

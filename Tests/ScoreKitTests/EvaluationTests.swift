@@ -93,7 +93,7 @@ import ScoreKit
         let q = GaussianMixture(weights: [1], means: [[0]], variances: [[2]])
         for sigma: Float in [0.1, 1, 3] {
             var rng = RandomSource(seed: 55)
-            let got = ScoreError.relative(of: q, mixture: p, sigma: sigma, samples: 20_000, rng: &rng)
+            let got = ScoreError.relative(of: q, target: p, sigma: sigma, samples: 20_000, rng: &rng)
             let a = 1 + Double(sigma * sigma), b = 2 + Double(sigma * sigma)
             let want = (1 - a / b) * (1 - a / b)
             // Monte Carlo over 20,000 draws of a ratio of quadratic forms: a few percent.
@@ -134,7 +134,7 @@ import ScoreKit
         // score is close to the true perturbed score.
         var rng = RandomSource(seed: 57)
         let proxy = GaussianMixture.kernelDensity(of: gaussian.sample(count: 3000, rng: &rng), bandwidth: 1e-6)
-        let error = ScoreError.relative(of: proxy, mixture: gaussian, sigma: 1, samples: 2000, rng: &rng)
+        let error = ScoreError.relative(of: proxy, target: gaussian, sigma: 1, samples: 2000, rng: &rng)
         #expect(error < 0.01, "proxy against exact at sigma 1: \(error)")
     }
 }

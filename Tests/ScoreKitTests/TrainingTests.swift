@@ -19,7 +19,7 @@ import ScoreKit
         let levels: [Float] = [0.3, 1, 3]
         func error() -> Double {
             var evalRng = RandomSource(seed: 77)
-            let e = ScoreError.relative(of: NetworkScore(model: t.model), mixture: mixture, sigmas: levels, samples: 2000, rng: &evalRng)
+            let e = ScoreError.relative(of: NetworkScore(model: t.model), target: mixture, sigmas: levels, samples: 2000, rng: &evalRng)
             return e.reduce(0, +) / Double(e.count)
         }
         let before = error()

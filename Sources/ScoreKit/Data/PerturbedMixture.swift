@@ -48,3 +48,25 @@ public struct PerturbedMixture {
         return s
     }
 }
+
+extension PerturbedMixture: PerturbedDataSource {
+    public var dimension: Int { mixture.dimension }
+
+    /// The exact score under this kernel's family at level sigma (the kernel rescaled).
+    public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
+        let q = PerturbedMixture(mixture: mixture, kernel: kernel.scaled(to: Double(sigma)))
+        let d = dimension
+        for i in 0..<count {
+            let s = q.score((0..<d).map { Double(x[i * d + $0]) })
+            for j in 0..<d { out[i * d + j] = Float(s[j]) }
+        }
+    }
+
+    /// x + u with every coordinate of u drawn from the kernel at level sigma.
+    public func samplePerturbed(count: Int, sigma: Float, rng: inout RandomSource) -> Matrix {
+        let k = kernel.scaled(to: Double(sigma))
+        var points = mixture.sample(count: count, rng: &rng)
+        for i in points.elements.indices { points.elements[i] += Float(k.sample(rng: &rng)) }
+        return points
+    }
+}

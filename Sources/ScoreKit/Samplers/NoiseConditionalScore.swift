@@ -6,7 +6,22 @@ public protocol NoiseConditionalScore {
     func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>)
 }
 
-extension GaussianMixture: NoiseConditionalScore {
+/// A data density whose noisy versions are known exactly: perturbed samples to measure on, and
+/// (as a `NoiseConditionalScore`) the exact score of the perturbed density at every level.
+public protocol PerturbedDataSource: NoiseConditionalScore {
+    /// `count` draws of x~ = x + noise at level sigma, x from the data density.
+    func samplePerturbed(count: Int, sigma: Float, rng: inout RandomSource) -> Matrix
+}
+
+extension GaussianMixture: PerturbedDataSource {
+    /// x + sigma z, z ~ N(0, I).
+    public func samplePerturbed(count: Int, sigma: Float, rng: inout RandomSource) -> Matrix {
+        var points = sample(count: count, rng: &rng)
+        let noise = rng.normals(count: points.elements.count)
+        for i in points.elements.indices { points.elements[i] += sigma * noise[i] }
+        return points
+    }
+
     /// The exact score of the mixture perturbed by N(0, sigma^2 I).
     public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
         let q = perturbed(sigma: Double(sigma)), d = dimension

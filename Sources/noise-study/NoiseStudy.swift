@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+@main
+struct NoiseStudy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "noise-study",
+        abstract: "Why Gaussian noise? Denoising score matching with Gaussian, Laplace, uniform and Student-t noise, measured.",
+        discussion: """
+            On a 2-D Gaussian mixture (the exact perturbed density is known for Gaussian, Laplace and uniform noise): \
+            Vincent's identity checked by Monte Carlo for each kernel, then the same network trained by DSM with each \
+            kernel's conditional score at matched noise power and matched steps, its score error against that \
+            kernel's exact perturbed score, and annealed Langevin samples measured against the data. Writes a \
+            Markdown report and figures. --fast runs in seconds.
+            """)
+
+    @Option(name: .long, help: "Built-in mixture to study (ncsn-pair or 8gaussians).")
+    var data = ToyDataset.eightGaussians.rawValue
+
+    @Option(name: .long, help: "Training steps per kernel (the same for every kernel).")
+    var steps = 8_000
+
+    @Option(name: .long, help: "Monte Carlo pairs per identity check.")
+    var pairs = 100_000
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "OpenBLAS threads.")
+    var threads = 1
+
+    @Option(name: .long, help: "Folder for noise-study.md; figures go to its images/ subfolder.")
+    var output = "docs"
+
+    @Flag(name: .long, help: "Seconds-long run for CI: 300 steps, 5,000 pairs, 1,000 samples.")
+    var fast = false
+
+    func validate() throws {
+        guard let dataset = ToyDataset(rawValue: data), dataset.mixture != nil else {
+            throw ValidationError("--data must be a built-in mixture (ncsn-pair or 8gaussians), got '\(data)'")
+        }
+        guard steps >= 1, pairs >= 2, threads >= 1 else { throw ValidationError("--steps, --pairs and --threads must be positive") }
+    }
+
+    static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1),
+                                                    UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
+
+    struct KernelResult {
+        let kernel: any PerturbationKernel
+        let identity: [(sigma: Double, check: DenoisingIdentityCheck)]
+        let scoreErrors: [Double]?
+        let quality: SampleQuality
+        let secondsPerStep: Double
+        let samples: Matrix
+    }
+
+    func run() throws {
+        BLAS.threadCount = threads
+        let dataset = ToyDataset(rawValue: data)!, mixture = dataset.mixture!
+        let trainSteps = fast ? 300 : steps, checkPairs = fast ? 5_000 : pairs, sampleCount = fast ? 1_000 : 5_000
+        var root = RandomSource(seed: seed)
+        var dataRng = root.split()
+        let trainingData = mixture.sample(count: 50_000, rng: &dataRng)
+        let comparison = mixture.sample(count: sampleCount, rng: &dataRng), holdout = mixture.sample(count: sampleCount, rng: &dataRng)
+        let sigmaMin: Float = 0.02, sigmaMax: Float = 8, checkLevels = [0.3, 1.5], errorLevels: [Float] = [0.1, 0.5, 2]
+        var results: [KernelResult] = []
+        for kernel in Self.kernels {
+            var rng = root.split()
+            let identity = kernel.convolved(y: 0, mean: 0, variance: 1) == nil ? [] : checkLevels.map { level in
+                (level, DenoisingIdentityCheck(mixture: mixture, kernel: kernel.scaled(to: level),
+                                               scores: Self.scoreFunctions(mixture: mixture, kernel: kernel.scaled(to: level)),
+                                               samples: checkPairs, rng: &rng))
+            }
+            var modelRng = RandomSource(seed: seed &+ 1)
+            let objective = KernelDenoisingScoreMatching(kernel: kernel, sigmas: .logUniform(min: sigmaMin, max: sigmaMax),
+                                                         dimension: 2, capacity: 256)
+            let trainer = ScoreTrainer(model: ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), rng: &modelRng),
+                                       data: trainingData, objective: objective,
+                                       // A 0.999 average needs thousands of steps to forget the initial weights.
+                                       emaDecay: fast ? nil : 0.999, rng: rng.split())
+            let progress = ProgressLine("\(kernel.name): step", total: trainSteps)
+            let start = Stopwatch.now()
+            for step in 1...trainSteps {
+                try trainer.trainStep()
+                progress.update(step)
+            }
+            let secondsPerStep = (Stopwatch.now() - start) / Double(trainSteps)
+            let score = NetworkScore(model: trainer.samplingModel)
+            let scoreErrors = identity.isEmpty ? nil : ScoreError.relative(
+                of: score, target: PerturbedMixture(mixture: mixture, kernel: kernel), sigmas: errorLevels, samples: 2000, rng: &rng)
+            let samples = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100, denoise: false)
+                .sample(count: sampleCount, score: score, rng: &rng)
+            let quality = SampleQuality(samples: samples, data: comparison, holdout: holdout, mixture: mixture, rng: &rng)
+            results.append(KernelResult(kernel: kernel, identity: identity, scoreErrors: scoreErrors, quality: quality,
+                                        secondsPerStep: secondsPerStep, samples: samples))
+        }
+        try write(results, mixture: mixture, comparison: comparison, trainSteps: trainSteps, pairs: checkPairs,
+                  checkLevels: checkLevels, errorLevels: errorLevels, sigmaRange: (sigmaMin, sigmaMax))
+    }
+
+    /// The score functions the identity is checked with: very different fields, one of them exact.
+    static func scoreFunctions(mixture: GaussianMixture, kernel: any PerturbationKernel) -> [(name: String, score: ([Double]) -> [Double])] {
+        let q = PerturbedMixture(mixture: mixture, kernel: kernel)
+        return [("zero", { _ in [0, 0] }), ("exact", { q.score($0) }), ("linear", { [-0.5 * $0[0], -0.5 * $0[1]] }),
+                ("wavy", { [sin($0[1]), cos($0[0])] })]
+    }
+
+    func write(_ results: [KernelResult], mixture: GaussianMixture, comparison: Matrix, trainSteps: Int, pairs: Int,
+               checkLevels: [Double], errorLevels: [Float], sigmaRange: (Float, Float)) throws {
+        let images = (output as NSString).appendingPathComponent("images")
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        for r in results {
+            try FigureFile.write(Figures.samples(r.samples, over: comparison, density: mixture,
+                                                 title: "DSM with \(r.kernel.name) noise: samples"),
+                                 to: (images as NSString).appendingPathComponent("noise-samples-\(r.kernel.name).svg"))
+        }
+        var md = """
+            # Why Gaussian noise? Denoising score matching with other noise, measured
+
+            Generated by `swift run -c release noise-study\(fast ? " --fast" : "")` on \
+            \(ISO8601DateFormatter().string(from: Date()).prefix(10)). Data: \(data), a 2-D Gaussian mixture, so the \
+            density of x + u is known exactly for Gaussian, Laplace and uniform noise u (closed forms per coordinate; \
+            Student-t has none here yet). Every kernel is scaled to per-coordinate variance sigma^2 (matched noise power).
+
+            ## 1. Does the DSM derivation hold?
+
+            Vincent's identity E_q||s - grad log q||^2 = E_{p,k}||s - grad log k(x~|x)||^2 + C requires C not to depend on s. \
+            For each kernel and noise level, \(pairs) Monte Carlo pairs (x, x~) give D(s) = ||s - grad log q||^2 - \
+            ||s - grad log k||^2 for four score functions (zero, the exact perturbed score, a linear field, a wavy field); \
+            the table shows the largest |D(s) - D(zero)| in standard errors. The identity holds when all stay within 4.
+
+            | kernel | sigma | largest difference / standard error | identity |
+            |---|---|---|---|
+
+            """
+        for r in results {
+            if r.identity.isEmpty {
+                md += "| \(r.kernel.name) | - | no closed-form perturbed density yet | not checked |\n"
+            }
+            for (sigma, check) in r.identity {
+                let worst = check.comparisons.map { abs($0.difference) / max($0.standardError, 1e-300) }.max()!
+                md += String(format: "| %@ | %g | %.1f | %@ |\n", r.kernel.name as NSString, sigma, worst,
+                             (check.holds ? "holds" : "fails") as NSString)
+            }
+        }
+        md += """
+
+            ## 2. How does the model change?
+
+            The same network, MLP(2, 128, 2), trained \(trainSteps) steps (batch 256, Adam 1e-3, sigma log-uniform on \
+            [\(sigmaRange.0), \(sigmaRange.1)]) by DSM with each kernel's conditional score as the target (the uniform \
+            kernel's is 0 inside its box), then sampled by annealed Langevin over the same sigma range (from the EMA weights, or the last weights with --fast). \
+            Score error: the relative Fisher divergence against that kernel's exact perturbed score. Samples: against \
+            fresh data; the last row is fresh data itself (what perfect reads).
+
+            | kernel | ms / step | score error, sigma = \(errorLevels.map { String(format: "%g", $0) }.joined(separator: " / ")) | \
+            \(results[0].quality.entries.filter { Self.shownMetrics.contains($0.metric) }.map(\.metric).joined(separator: " | ")) |
+            |---|---|---|\(Self.shownMetrics.map { _ in "---" }.joined(separator: "|"))|
+
+            """
+        for r in results {
+            let errors = r.scoreErrors.map { $0.map { String(format: "%.3f", $0) }.joined(separator: " / ") } ?? "no exact score"
+            let metrics = r.quality.entries.filter { Self.shownMetrics.contains($0.metric) }.map { String(format: "%.4g", $0.value) }
+            md += "| \(r.kernel.name) | \(String(format: "%.2f", 1e3 * r.secondsPerStep)) | \(errors) | \(metrics.joined(separator: " | ")) |\n"
+        }
+        let perfect = results[0].quality.entries.filter { Self.shownMetrics.contains($0.metric) }.map { String(format: "%.4g", $0.perfect) }
+        md += "| fresh data | - | - | \(perfect.joined(separator: " | ")) |\n\n"
+        for r in results { md += "![\(r.kernel.name)](images/noise-samples-\(r.kernel.name).svg)\n" }
+        md += """
+
+            ## 3. What this run says
+
+            """
+        for r in results {
+            let holds = r.identity.map { $0.check.holds }
+            let verdict = holds.isEmpty ? "not checked" : holds.allSatisfy { $0 } ? "holds" : holds.allSatisfy { !$0 } ? "fails" : "holds at some levels only"
+            let sw = r.quality.entries.first { $0.metric == "sliced Wasserstein-2" }!
+            md += String(format: "- **%@**: the identity %@; sliced Wasserstein-2 of the samples %.3f (fresh data %.3f).\n",
+                         r.kernel.name as NSString, verdict as NSString, sw.value, sw.perfect)
+        }
+        md += """
+
+            Not yet measured here (left for the next step of this study): the closure of each kernel under composition \
+            (why only Gaussian chains have a closed-form q(x_t | x_0)), Student-t's perturbed density by quadrature, \
+            sliced score matching on the perturbed data for kernels without a usable DSM target, and blur-like linear \
+            degradations.
+
+            """
+        let path = (output as NSString).appendingPathComponent("noise-study.md")
+        try AtomicFile.write(md, to: path)
+        printNow("wrote \(path)")
+    }
+
+    static let shownMetrics = ["sliced Wasserstein-2", "MMD^2 (RBF, unbiased)", "mode weights, total variation", "precision (3-NN)", "recall (3-NN)"]
+}
