@@ -11,6 +11,7 @@ public struct GaussianKernel: PerturbationKernel {
     public func scaled(to sigma: Double) -> GaussianKernel { GaussianKernel(sigma: sigma) }
     public func sample(rng: inout RandomSource) -> Double { sigma * rng.normalDouble() }
     public func logDensity(_ u: Double) -> Double { -0.5 * u * u / (sigma * sigma) - log(sigma * (2 * Double.pi).squareRoot()) }
+    public func cumulativeProbability(_ u: Double) -> Double { 0.5 * erfc(-u / (sigma * 2.0.squareRoot())) }
     public func conditionalScore(_ u: Double) -> Double? { -u / (sigma * sigma) }
     public func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)? {
         let total = variance + sigma * sigma, z = y - mean

@@ -24,6 +24,7 @@ public struct LaplaceKernel: PerturbationKernel {
         return -scale * (u < 0 ? -1 : 1) * log(1 - 2 * abs(u))
     }
     public func logDensity(_ u: Double) -> Double { -abs(u) / scale - log(2 * scale) }
+    public func cumulativeProbability(_ u: Double) -> Double { u < 0 ? 0.5 * exp(u / scale) : 1 - 0.5 * exp(-u / scale) }
     public func conditionalScore(_ u: Double) -> Double? { u == 0 ? nil : (u > 0 ? -1 : 1) / scale }
     public func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)? {
         let b = scale, s = variance.squareRoot(), z = y - mean

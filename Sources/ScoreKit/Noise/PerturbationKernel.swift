@@ -18,6 +18,8 @@ public protocol PerturbationKernel: Sendable {
     func sample(rng: inout RandomSource) -> Double
     /// log k(u) of one coordinate.
     func logDensity(_ u: Double) -> Double
+    /// P(U <= u) for one coordinate.
+    func cumulativeProbability(_ u: Double) -> Double
     /// (log k)'(u), or nil where it is not defined.
     func conditionalScore(_ u: Double) -> Double?
     /// log of the density of N(mean, variance) + u at y, and d/dy of it; nil when this kernel

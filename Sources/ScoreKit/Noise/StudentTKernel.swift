@@ -22,6 +22,11 @@ public struct StudentTKernel: PerturbationKernel {
     public func logDensity(_ u: Double) -> Double {
         log(2 / (Double.pi * 3.0.squareRoot() * scale)) - 2 * log1p(u * u / (3 * scale * scale))
     }
+    /// The t(3) CDF in closed form: 1/2 + (1/pi) [ t / (sqrt(3) (1 + t^2/3)) + atan(t / sqrt(3)) ], t = u / tau.
+    public func cumulativeProbability(_ u: Double) -> Double {
+        let t = u / scale, r3 = 3.0.squareRoot()
+        return 0.5 + (t / (r3 * (1 + t * t / 3)) + atan(t / r3)) / Double.pi
+    }
     public func conditionalScore(_ u: Double) -> Double? { -4 * u / (3 * scale * scale + u * u) }
     public func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)? { nil }
 }

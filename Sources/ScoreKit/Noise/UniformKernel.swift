@@ -19,6 +19,7 @@ public struct UniformKernel: PerturbationKernel {
     public func scaled(to sigma: Double) -> UniformKernel { UniformKernel(sigma: sigma) }
     public func sample(rng: inout RandomSource) -> Double { halfWidth * (2 * rng.uniformDouble() - 1) }
     public func logDensity(_ u: Double) -> Double { abs(u) <= halfWidth ? -log(2 * halfWidth) : -.infinity }
+    public func cumulativeProbability(_ u: Double) -> Double { min(1, max(0, (u + halfWidth) / (2 * halfWidth))) }
     public func conditionalScore(_ u: Double) -> Double? { abs(u) < halfWidth ? 0 : nil }
     public func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)? {
         let a = halfWidth, s = variance.squareRoot(), root2 = 2.0.squareRoot()

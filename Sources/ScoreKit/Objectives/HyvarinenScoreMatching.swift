@@ -44,7 +44,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         switch perturbation {
         case let .clean(sigma):
             precondition(sigma > 0 && sigma.isFinite, "HyvarinenScoreMatching: conditioning sigma must be positive")
-        case let .gaussian(sigmas):
+        case let .gaussian(sigmas), let .kernel(_, sigmas):
             precondition(sigmas.problem == nil, "HyvarinenScoreMatching: \(sigmas.problem!)")
         }
         self.estimator = estimator
@@ -83,6 +83,13 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             rng.fillNormal(xt, count: batch * d)
             for i in 0..<batch {
                 for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
+            }
+            weighted = true
+        case let .kernel(kernel, sigmas):
+            sigmas.fill(s, count: batch, rng: &rng)
+            for i in 0..<batch {
+                let k = kernel.scaled(to: Double(s[i]))
+                for j in 0..<d { xt[i * d + j] = x[i * d + j] + Float(k.sample(rng: &rng)) }
             }
             weighted = true
         }
