@@ -6,6 +6,7 @@ import ScoreKit
     static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 0.7), LaplaceKernel(sigma: 0.7),
                                                     UniformKernel(sigma: 0.7), StudentTKernel(sigma: 0.7)]
     static let closedForm: [any PerturbationKernel] = [GaussianKernel(sigma: 0.7), LaplaceKernel(sigma: 0.7), UniformKernel(sigma: 0.7)]
+    // Student-t's convolution is by quadrature (StudentTKernel.convolved), checked the same way.
 
     /// Trapezoid rule of f over [a, b] with n intervals.
     func integrate(_ a: Double, _ b: Double, _ n: Int = 200_000, _ f: (Double) -> Double) -> Double {
@@ -43,9 +44,9 @@ import ScoreKit
         }
     }
 
-    @Test(arguments: closedForm.map(\.name))
+    @Test(arguments: kernels.map(\.name))
     func convolutionMatchesDirectIntegrationAndItsScoreTheDerivative(name: String) {
-        let kernel = Self.closedForm.first { $0.name == name }!
+        let kernel = Self.kernels.first { $0.name == name }!
         for (mean, variance) in [(0.5, 0.3), (-1.0, 2.0), (0.0, 0.01)] {
             for y in [-2.0, -0.4, 0.1, 0.5, 1.7] {
                 let c = kernel.convolved(y: y, mean: mean, variance: variance)!
@@ -70,9 +71,9 @@ import ScoreKit
         }
     }
 
-    @Test(arguments: closedForm.map(\.name))
+    @Test(arguments: kernels.map(\.name))
     func perturbedMixtureScoreIsTheGradientOfItsLogDensity(name: String) {
-        let kernel = Self.closedForm.first { $0.name == name }!
+        let kernel = Self.kernels.first { $0.name == name }!
         let q = PerturbedMixture(mixture: ToyDataset.ncsnPair.mixture!, kernel: kernel.scaled(to: 1.5))
         let h = 1e-5
         for y in [[5.0, 4.0], [0.3, -0.2], [-6.0, -3.5], [12.0, -9.0]] {
@@ -144,5 +145,17 @@ import ScoreKit
             // The true distances (SciPy, n = 200,000): Laplace 0.031 and 0.056, uniform 0.043 and 0.055.
             #expect(d[1] > 2 * bound && d[2] > 3 * bound, "\(name), 2 and 8 steps: \(d)")
         }
+    }
+
+    @Test func tweediesDenoiserIsThePosteriorMeanOnlyForGaussianNoise() {
+        let mixture = GaussianMixture(weights: [0.6, 0.4], means: [[1, 0], [-1, 1]], variances: [[0.3, 0.5], [0.4, 0.2]])
+        var checks: [String: TweedieCheck] = [:]
+        for kernel in Self.closedForm {
+            var rng = RandomSource(seed: 90)
+            checks[kernel.name] = TweedieCheck(mixture: mixture, kernel: kernel.scaled(to: 0.8), samples: 20_000, rng: &rng)
+        }
+        #expect(checks["gaussian"]!.holds, "\(checks["gaussian"]!.correlations)")
+        #expect(!checks["laplace"]!.holds, "\(checks["laplace"]!.correlations)")
+        #expect(!checks["uniform"]!.holds, "\(checks["uniform"]!.correlations)")
     }
 }
