@@ -80,7 +80,7 @@ struct Evaluate: ParsableCommand {
                                  to: path("samples.svg"))
         }
         if !report.scoreErrors.isEmpty {
-            try FigureFile.write(Figures.fisherDivergence(report.scoreErrors, title: "Score error against noise level"),
+            try FigureFile.write(Figures.fisherDivergence([("learned score", report.scoreErrors)], title: "Score error against noise level"),
                                  to: path("fisher-divergence.svg"))
         }
         report.lines.forEach(printNow)

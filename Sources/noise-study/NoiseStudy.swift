@@ -52,6 +52,8 @@ struct NoiseStudy: ParsableCommand {
         let objective: String
         let identity: [(sigma: Double, check: DenoisingIdentityCheck, tweedie: TweedieCheck)]
         let scoreErrors: [Double]
+        /// The score error at 8 levels across the training range, for the figure.
+        let fisherCurve: [(sigma: Float, relativeError: Double)]
         let quality: SampleQuality
         let secondsPerStep: Double
         let samples: Matrix
@@ -66,6 +68,8 @@ struct NoiseStudy: ParsableCommand {
         let trainingData = mixture.sample(count: 50_000, rng: &dataRng)
         let comparison = mixture.sample(count: sampleCount, rng: &dataRng), holdout = mixture.sample(count: sampleCount, rng: &dataRng)
         let sigmaMin: Float = 0.02, sigmaMax: Float = 8, checkLevels = [0.3, 1.5], errorLevels: [Float] = [0.1, 0.5, 2]
+        let images = (output as NSString).appendingPathComponent("images")
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
         var results: [KernelResult] = []
         for kernel in Self.kernels {
             var rng = root.split()
@@ -98,11 +102,20 @@ struct NoiseStudy: ParsableCommand {
                 let score = NetworkScore(model: trainer.samplingModel)
                 let scoreErrors = ScoreError.relative(
                     of: score, target: PerturbedMixture(mixture: mixture, kernel: kernel), sigmas: errorLevels, samples: 2000, rng: &rng)
+                let curveLevels = geometricLevels(from: sigmaMax, to: sigmaMin, count: 8)
+                let target = PerturbedMixture(mixture: mixture, kernel: kernel)
+                let fisherCurve = zip(curveLevels, ScoreError.relative(of: score, target: target, sigmas: curveLevels,
+                                                                       samples: fast ? 300 : 1000, rng: &rng)).map { ($0, $1) }
+                if label == "dsm" {
+                    try FigureFile.write(Figures.scoreField(learned: score, exact: target, over: comparison, sigma: 0.3,
+                                                            title: "\(kernel.name) noise, sigma = 0.3: learned (DSM) and exact score"),
+                                         to: (images as NSString).appendingPathComponent("noise-field-\(kernel.name).svg"))
+                }
                 let samples = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100, denoise: false)
                     .sample(count: sampleCount, score: score, rng: &rng)
                 let quality = SampleQuality(samples: samples, data: comparison, holdout: holdout, mixture: mixture, rng: &rng)
                 results.append(KernelResult(kernel: kernel, objective: label, identity: identity, scoreErrors: scoreErrors,
-                                            quality: quality, secondsPerStep: secondsPerStep, samples: samples))
+                                            fisherCurve: fisherCurve, quality: quality, secondsPerStep: secondsPerStep, samples: samples))
             }
         }
         var compositionRng = root.split()
@@ -185,6 +198,23 @@ struct NoiseStudy: ParsableCommand {
         for kernel in Self.kernels {
             md += "| \(kernel.name) | ![](images/noise-samples-\(kernel.name)-dsm.svg) | ![](images/noise-samples-\(kernel.name)-ssm-vr.svg) |\n"
         }
+        try FigureFile.write(Figures.fisherDivergence(results.map { ("\($0.kernel.name) \($0.objective)", $0.fisherCurve) },
+                                                      title: "Score error against noise level, per kernel and objective"),
+                             to: (images as NSString).appendingPathComponent("noise-fisher.svg"))
+        md += """
+
+            The score error against the noise level for every run, and the learned (DSM) against the exact score \
+            field at sigma = 0.3 for each kernel:
+
+            ![score error against sigma](images/noise-fisher.svg)
+
+            | gaussian | laplace |
+            |---|---|
+            | ![](images/noise-field-gaussian.svg) | ![](images/noise-field-laplace.svg) |
+            | **uniform** | **student-t3** |
+            | ![](images/noise-field-uniform.svg) | ![](images/noise-field-student-t3.svg) |
+
+            """
         md += """
 
             ## 3. Why only Gaussian noise composes

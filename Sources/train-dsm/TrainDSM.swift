@@ -164,7 +164,7 @@ struct TrainDSM: ParsableCommand {
         let report = SampleReport(model: score, samples: samples, data: data, dataset: dataOptions.builtIn,
                                   sigmas: geometricLevels(from: sigmaMax, to: sigmaMin, count: 5), rng: &evalRng)
         let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
-        try FigureFile.write(Figures.fisherDivergence(report.scoreErrors, title: "Score error against noise level"),
+        try FigureFile.write(Figures.fisherDivergence([("learned score", report.scoreErrors)], title: "Score error against noise level"),
                              to: path("fisher-divergence.svg"))
         let finalLoss = losses.suffix(200).reduce(0.0) { $0 + Double($1) } / Double(min(200, losses.count))
         var summary = report.json

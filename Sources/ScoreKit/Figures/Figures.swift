@@ -42,19 +42,27 @@ public enum Figures {
         return figure
     }
 
-    /// The relative score error (relative Fisher divergence) against sigma, on log axes.
-    public static func fisherDivergence(_ levels: [(sigma: Float, relativeError: Double)], title: String) -> SVGFigure {
-        let xs = levels.map { log10(Double($0.sigma)) }, ys = levels.map { log10(max($0.relativeError, 1e-8)) }
+    /// The relative score error (relative Fisher divergence) against sigma, on log axes: one line
+    /// per labelled series.
+    public static func fisherDivergence(_ series: [(label: String, levels: [(sigma: Float, relativeError: Double)])],
+                                        title: String) -> SVGFigure {
+        let xs = series.flatMap { $0.levels.map { log10(Double($0.sigma)) } }
+        let ys = series.flatMap { $0.levels.map { log10(max($0.relativeError, 1e-8)) } }
         var figure = SVGFigure(title: title, xLabel: "log10 sigma", yLabel: "log10 relative score error",
-                               xRange: (xs.min()! - 0.1)...(xs.max()! + 0.1), yRange: (ys.min()! - 0.2)...(ys.max()! + 0.2))
-        figure.line(xs: xs, ys: ys, color: "#1f77b4", width: 2, label: "learned score")
+                               xRange: (xs.min()! - 0.1)...(xs.max()! + 0.1), yRange: (min(ys.min()!, 0) - 0.2)...(max(ys.max()!, 0) + 0.2))
+        let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+        for (index, entry) in series.enumerated() {
+            figure.line(xs: entry.levels.map { log10(Double($0.sigma)) }, ys: entry.levels.map { log10(max($0.relativeError, 1e-8)) },
+                        color: palette[index % palette.count], width: 2, label: entry.label)
+        }
         figure.line(xs: [xs.min()!, xs.max()!], ys: [0, 0], color: "#999999", width: 1, label: "zero score (error 1)")
         return figure
     }
 
     /// The learned score at one noise level on a 21 x 21 grid over the data, with the exact
-    /// field beside it where known. Arrows are scaled together so the 90th-percentile length
-    /// spans one grid cell; longer ones are capped at two cells.
+    /// field beside it where known. Arrows are scaled together, so that the 90th-percentile
+    /// length of the exact field (of the learned one when no exact is given) spans one grid cell;
+    /// longer ones are capped at two cells, and a learned field near zero shows as near-zero.
     public static func scoreField(learned: some NoiseConditionalScore, exact: (some NoiseConditionalScore)?,
                                   over data: Matrix, sigma: Float, title: String) -> SVGFigure {
         let (xs, ys) = bounds([data])
@@ -69,7 +77,9 @@ public enum Figures {
         }
         let origins = (0..<grid.rows).map { (Double(grid[$0, 0]), Double(grid[$0, 1])) }
         let learnedField = learned.scores(grid, sigma: sigma)
-        let lengths = (0..<grid.rows).map { Double(hypotf(learnedField[$0, 0], learnedField[$0, 1])) }.sorted()
+        let exactField = exact.map { $0.scores(grid, sigma: sigma) }
+        let referenceField = exactField ?? learnedField
+        let lengths = (0..<grid.rows).map { Double(hypotf(referenceField[$0, 0], referenceField[$0, 1])) }.sorted()
         let reference = max(lengths[Int(0.9 * Double(lengths.count - 1))], 1e-12)
         func vectors(_ field: Matrix) -> [(Double, Double)] {
             (0..<field.rows).map { r in
@@ -80,7 +90,7 @@ public enum Figures {
         }
         var figure = SVGFigure(title: title, xLabel: "x1", yLabel: "x2", xRange: xs, yRange: ys)
         figure.scatter(data, color: "#bbbbbb", opacity: 0.3, label: "data", limit: 2000)
-        if let exact { figure.arrows(from: origins, along: vectors(exact.scores(grid, sigma: sigma)), color: "#2ca02c", label: "exact score") }
+        if let exactField { figure.arrows(from: origins, along: vectors(exactField), color: "#2ca02c", label: "exact score") }
         figure.arrows(from: origins, along: vectors(learnedField), color: "#1f77b4", label: "learned score")
         return figure
     }
