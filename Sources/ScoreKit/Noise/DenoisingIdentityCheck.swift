@@ -33,7 +33,7 @@ public struct DenoisingIdentityCheck {
         precondition(scores.count >= 2, "DenoisingIdentityCheck: need at least two score functions to compare")
         let q = PerturbedMixture(mixture: mixture, kernel: kernel)
         let clean = mixture.sample(count: samples, rng: &rng)
-        var sums = [Double](repeating: 0, count: scores.count - 1), squares = sums
+        var differences = [MonteCarloMean](repeating: MonteCarloMean(), count: scores.count - 1)
         for i in 0..<samples {
             var noisy = clean.row(i).map(Double.init), target = [Double](repeating: 0, count: noisy.count)
             for j in 0..<noisy.count {
@@ -50,18 +50,11 @@ public struct DenoisingIdentityCheck {
                 for j in 0..<s.count { result += (s[j] - exact[j]) * (s[j] - exact[j]) - (s[j] - target[j]) * (s[j] - target[j]) }
                 return result
             }
-            for m in 1..<scores.count {
-                let delta = d[m] - d[0]
-                sums[m - 1] += delta
-                squares[m - 1] += delta * delta
-            }
+            for m in 1..<scores.count { differences[m - 1].add(d[m] - d[0]) }
         }
-        let n = Double(samples)
         comparisons = (1..<scores.count).map { m in
-            let mean = sums[m - 1] / n
-            let variance = max(squares[m - 1] / n - mean * mean, 0) * n / (n - 1)
-            return Comparison(name: "\(scores[m].name) vs \(scores[0].name)", difference: mean,
-                              standardError: (variance / n).squareRoot())
+            Comparison(name: "\(scores[m].name) vs \(scores[0].name)", difference: differences[m - 1].mean,
+                       standardError: differences[m - 1].standardError)
         }
         self.kernel = kernel.name
         self.tolerance = tolerance

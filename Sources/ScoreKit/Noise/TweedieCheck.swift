@@ -21,7 +21,7 @@ public struct TweedieCheck: Sendable {
         let q = PerturbedMixture(mixture: mixture, kernel: kernel)
         let variance = kernel.sigma * kernel.sigma
         let clean = mixture.sample(count: samples, rng: &rng)
-        var sums = [0.0, 0.0], squares = [0.0, 0.0]
+        var withPoints = MonteCarloMean(), withScores = MonteCarloMean()
         for i in 0..<samples {
             let x = clean.row(i).map(Double.init)
             let noisy = x.map { $0 + kernel.sample(rng: &rng) }
@@ -32,16 +32,11 @@ public struct TweedieCheck: Sendable {
                 withPoint += residual * noisy[j]
                 withScore += residual * s[j]
             }
-            for (m, value) in [withPoint, withScore].enumerated() {
-                sums[m] += value
-                squares[m] += value * value
-            }
+            withPoints.add(withPoint)
+            withScores.add(withScore)
         }
-        let n = Double(samples)
-        correlations = zip(["residual . x~", "residual . grad log q"], zip(sums, squares)).map { name, moments in
-            let mean = moments.0 / n
-            let variance = max(moments.1 / n - mean * mean, 0) * n / (n - 1)
-            return Correlation(name: name, mean: mean, standardError: (variance / n).squareRoot())
+        correlations = zip(["residual . x~", "residual . grad log q"], [withPoints, withScores]).map { name, moments in
+            Correlation(name: name, mean: moments.mean, standardError: moments.standardError)
         }
         self.kernel = kernel.name
         self.tolerance = tolerance
