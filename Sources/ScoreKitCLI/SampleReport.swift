@@ -27,8 +27,7 @@ public struct SampleReport {
         }
         let mixture = dataset?.mixture
         if let model {
-            let target = mixture ?? GaussianMixture.kernelDensity(
-                of: data.gatherRows(Array(0..<min(2000, data.rows))), bandwidth: 1e-6)
+            let target = mixture ?? GaussianMixture.empiricalProxy(of: data, limit: 2000)
             scoreReference = mixture != nil
                 ? "the exact score of the perturbed mixture"
                 : "a kernel-density proxy: the score of \(min(2000, data.rows)) data points smoothed by N(0, sigma^2)"

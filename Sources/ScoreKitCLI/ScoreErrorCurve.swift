@@ -19,7 +19,7 @@ public struct ScoreErrorCurve {
             target = mixture
             reference = "exact score"
         } else {
-            target = GaussianMixture.kernelDensity(of: data.gatherRows(Array(0..<min(1000, data.rows))), bandwidth: 1e-6)
+            target = GaussianMixture.empiricalProxy(of: data, limit: 1000)
             reference = "kernel-density proxy"
         }
     }

@@ -133,7 +133,7 @@ import ScoreKit
         // At a noise level well above the spacing of the data, the smoothed empirical density's
         // score is close to the true perturbed score.
         var rng = RandomSource(seed: 57)
-        let proxy = GaussianMixture.kernelDensity(of: gaussian.sample(count: 3000, rng: &rng), bandwidth: 1e-6)
+        let proxy = GaussianMixture.empiricalProxy(of: gaussian.sample(count: 3000, rng: &rng), limit: 3000)
         let error = ScoreError.relative(of: proxy, target: gaussian, sigma: 1, samples: 2000, rng: &rng)
         #expect(error < 0.01, "proxy against exact at sigma 1: \(error)")
     }

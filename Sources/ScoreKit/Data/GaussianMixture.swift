@@ -73,6 +73,13 @@ public struct GaussianMixture: Sendable, Equatable {
                                variances: Array(repeating: Array(repeating: variance, count: points.columns), count: points.rows))
     }
 
+    /// The empirical distribution of the first `limit` rows of `points` (bandwidth 1e-6, only to
+    /// keep the variances positive). Perturbed by noise sigma it is the kernel density estimate of
+    /// bandwidth sigma: the proxy of the perturbed score when no exact one is known.
+    public static func empiricalProxy(of points: Matrix, limit: Int) -> GaussianMixture {
+        kernelDensity(of: points.gatherRows(Array(0..<min(limit, points.rows))), bandwidth: 1e-6)
+    }
+
     /// log w_k + log N(x; mu_k, v_k) for every component.
     public func componentLogDensities(_ x: [Double]) -> [Double] {
         (0..<componentCount).map { k in
