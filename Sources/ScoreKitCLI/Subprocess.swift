@@ -12,7 +12,7 @@ public enum Subprocess {
         // Standard error goes to a file, so a chatty child cannot block on a full pipe while
         // this side waits for its standard output.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-stderr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let out = Pipe()
         process.standardOutput = out

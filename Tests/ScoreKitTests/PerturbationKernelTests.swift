@@ -103,7 +103,7 @@ import ScoreKit
                 ("wavy", { [sin($0[1]), cos($0[0])] }),
             ]
             var rng = RandomSource(seed: 61)
-            results[k.name] = DenoisingIdentityCheck(mixture: mixture, kernel: k, scores: scores, samples: 20_000, rng: &rng)
+            results[k.name] = DenoisingIdentityCheck(mixture: mixture, kernel: k, sigma: 0.8, scores: scores, samples: 20_000, rng: &rng)
         }
         #expect(results["gaussian"]!.holds, "\(results["gaussian"]!.comparisons)")
         #expect(results["laplace"]!.holds, "\(results["laplace"]!.comparisons)")
@@ -152,7 +152,7 @@ import ScoreKit
         var checks: [String: TweedieCheck] = [:]
         for kernel in Self.closedForm {
             var rng = RandomSource(seed: 90)
-            checks[kernel.name] = TweedieCheck(mixture: mixture, kernel: kernel.scaled(to: 0.8), samples: 20_000, rng: &rng)
+            checks[kernel.name] = TweedieCheck(mixture: mixture, kernel: kernel, sigma: 0.8, samples: 20_000, rng: &rng)
         }
         #expect(checks["gaussian"]!.holds, "\(checks["gaussian"]!.correlations)")
         #expect(!checks["laplace"]!.holds, "\(checks["laplace"]!.correlations)")

@@ -113,9 +113,9 @@ public struct GaussianMixture: Sendable, Equatable {
     public func scores(_ points: Matrix) -> Matrix {
         precondition(points.columns == dimension, "GaussianMixture.scores: points have \(points.columns) columns, mixture has \(dimension)")
         var out = Matrix(rows: points.rows, columns: dimension)
-        for i in 0..<points.rows {
-            let s = score(points.row(i).map(Double.init))
-            for j in 0..<dimension { out[i, j] = Float(s[j]) }
+        guard points.rows > 0 else { return out }
+        points.elements.withUnsafeBufferPointer { x in
+            out.elements.withUnsafeMutableBufferPointer { score(x: x.baseAddress!, count: points.rows, into: $0.baseAddress!) }
         }
         return out
     }

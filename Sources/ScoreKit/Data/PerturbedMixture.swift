@@ -55,11 +55,7 @@ extension PerturbedMixture: PerturbedDataSource {
     /// The exact score under this kernel's family at level sigma (the kernel rescaled).
     public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
         let q = PerturbedMixture(mixture: mixture, kernel: kernel.scaled(to: Double(sigma)))
-        let d = dimension
-        for i in 0..<count {
-            let s = q.score((0..<d).map { Double(x[i * d + $0]) })
-            for j in 0..<d { out[i * d + j] = Float(s[j]) }
-        }
+        scoreRows(x, count: count, dimension: dimension, into: out, q.score)
     }
 
     /// x + u with every coordinate of u drawn from the kernel at level sigma.

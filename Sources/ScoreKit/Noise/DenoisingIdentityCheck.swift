@@ -27,23 +27,18 @@ public struct DenoisingIdentityCheck {
 
     public var holds: Bool { comparisons.allSatisfy { abs($0.difference) <= tolerance * $0.standardError } }
 
-    public init(mixture: GaussianMixture, kernel: any PerturbationKernel,
+    public init(mixture: GaussianMixture, kernel: any Corruption, sigma: Double,
                 scores: [(name: String, score: ([Double]) -> [Double])],
                 samples: Int = 20_000, tolerance: Double = 4, rng: inout RandomSource) {
         precondition(scores.count >= 2, "DenoisingIdentityCheck: need at least two score functions to compare")
-        let q = PerturbedMixture(mixture: mixture, kernel: kernel)
-        let clean = mixture.sample(count: samples, rng: &rng)
+        precondition(kernel.hasConditionalScore, "DenoisingIdentityCheck: \(kernel.name) has no conditional score")
+        // The conditional score is undefined only on a set of measure zero (u = 0 for Laplace,
+        // the box's edges for uniform): the pairs carry 0 there, as a DSM target would.
+        let pairs = CorruptedPairs(mixture: mixture, kernel: kernel, sigma: sigma, count: samples, rng: &rng)
         var differences = [MonteCarloMean](repeating: MonteCarloMean(), count: scores.count - 1)
         for i in 0..<samples {
-            var noisy = clean.row(i).map(Double.init), target = [Double](repeating: 0, count: noisy.count)
-            for j in 0..<noisy.count {
-                let u = kernel.sample(rng: &rng)
-                noisy[j] += u
-                // The conditional score is undefined only on a set of measure zero (u = 0 for
-                // Laplace, the box's edges for uniform): 0 there, as a DSM target would use.
-                target[j] = kernel.conditionalScore(u) ?? 0
-            }
-            let exact = q.score(noisy)
+            let noisy = pairs.corrupted.row(i).map(Double.init), target = pairs.target.row(i).map(Double.init)
+            let exact = pairs.exactScore.row(i).map(Double.init)
             let d = scores.map { entry -> Double in
                 let s = entry.score(noisy)
                 var result = 0.0

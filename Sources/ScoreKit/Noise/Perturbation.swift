@@ -6,8 +6,9 @@ public enum Perturbation: Sendable {
     /// input, each row weighted by sigma^2 (as DSM's lambda): the noise-conditional variant
     /// whose score at every level is what annealed sampling needs.
     case gaussian(SigmaDistribution)
-    /// x~ = x + u with u from the kernel's family at sigma drawn per row, weighted by sigma^2 as
-    /// above. The Hyvarinen objective needs no conditional score, so it learns the perturbed
-    /// score even for kernels whose DSM target is useless (the uniform box).
-    case kernel(any PerturbationKernel, SigmaDistribution)
+    /// x~ ~ k_sigma(. | x) from any corruption at sigma drawn per row, weighted by sigma^2 as
+    /// above. The Hyvarinen objective needs no conditional score, so it learns the corrupted
+    /// density's score even where DSM's target is useless (the uniform box) or missing (a
+    /// deterministic degradation).
+    case kernel(any Corruption, SigmaDistribution)
 }

@@ -87,9 +87,9 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             weighted = true
         case let .kernel(kernel, sigmas):
             sigmas.fill(s, count: batch, rng: &rng)
+            // The conditional score is not needed; the tangent-gradient buffer takes it as scratch.
             for i in 0..<batch {
-                let k = kernel.scaled(to: Double(s[i]))
-                for j in 0..<d { xt[i * d + j] = x[i * d + j] + Float(k.sample(rng: &rng)) }
+                kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: tangentGradient.pointer + i * d, rng: &rng)
             }
             weighted = true
         }

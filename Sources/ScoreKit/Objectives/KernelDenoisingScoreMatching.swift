@@ -1,14 +1,16 @@
-/// Denoising score matching with any perturbation kernel, the tutorial's recipe taken literally:
+/// Denoising score matching with any corruption, the tutorial's recipe taken literally:
 ///
-///     x~ = x + u, u_j ~ k_sigma,   loss = mean_i 0.5 sigma_i^2 || s(x~_i, sigma_i) - grad log k_sigma_i(x~_i | x_i) ||^2
+///     x~ ~ k_sigma(. | x),   loss = mean_i 0.5 sigma_i^2 || s(x~_i, sigma_i) - grad log k_sigma_i(x~_i | x_i) ||^2
 ///
-/// with the kernel's conditional score as the target (0 where the kernel defines none, as for the
-/// uniform box). Whether the minimiser is the perturbed density's score depends on Vincent's
+/// with the kernel's conditional score as the target (0 where the kernel defines none, as on the
+/// uniform box's edges). Whether the minimiser is the perturbed density's score depends on Vincent's
 /// identity holding for the kernel (`DenoisingIdentityCheck`). For Gaussian noise this is
 /// `DenoisingScoreMatching`, which draws its noise in bulk and is the one to train with.
-/// Per call it draws, in order, one sigma per row, then the noise row by row.
+/// Per call it draws, in order, one sigma per row, then the noise row by row. A corruption
+/// without a conditional score (a deterministic degradation) gives DSM nothing to regress onto
+/// and is refused.
 public final class KernelDenoisingScoreMatching: ScoreObjective {
-    public let kernel: any PerturbationKernel
+    public let kernel: any Corruption
     public let sigmas: SigmaDistribution
     public let dimension: Int
     public let capacity: Int
@@ -17,8 +19,9 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
     let target: FloatBuffer
     let scoreGradient: FloatBuffer
 
-    public init(kernel: any PerturbationKernel, sigmas: SigmaDistribution, dimension: Int, capacity: Int) {
+    public init(kernel: any Corruption, sigmas: SigmaDistribution, dimension: Int, capacity: Int) {
         precondition(sigmas.problem == nil, "KernelDenoisingScoreMatching: \(sigmas.problem!)")
+        precondition(kernel.hasConditionalScore, "KernelDenoisingScoreMatching: \(kernel.name) has no conditional score to regress onto")
         self.kernel = kernel
         self.sigmas = sigmas
         self.dimension = dimension
@@ -38,12 +41,7 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
         let d = dimension, s = sigma.pointer, xt = perturbed.pointer, t = target.pointer
         sigmas.fill(s, count: batch, rng: &rng)
         for i in 0..<batch {
-            let k = kernel.scaled(to: Double(s[i]))
-            for j in 0..<d {
-                let u = k.sample(rng: &rng)
-                xt[i * d + j] = x[i * d + j] + Float(u)
-                t[i * d + j] = Float(k.conditionalScore(u) ?? 0)
-            }
+            kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: t + i * d, rng: &rng)
         }
         model.forward(x: xt, sigma: s, batch: batch, workspace: workspace)
         let score = workspace.score.pointer, grad = scoreGradient.pointer

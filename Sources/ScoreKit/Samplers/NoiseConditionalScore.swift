@@ -24,12 +24,22 @@ extension GaussianMixture: PerturbedDataSource {
 
     /// The exact score of the mixture perturbed by N(0, sigma^2 I).
     public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
-        let q = perturbed(sigma: Double(sigma)), d = dimension
-        var point = [Double](repeating: 0, count: d)
-        for i in 0..<count {
-            for j in 0..<d { point[j] = Double(x[i * d + j]) }
-            let s = q.score(point)
-            for j in 0..<d { out[i * d + j] = Float(s[j]) }
-        }
+        perturbed(sigma: Double(sigma)).score(x: x, count: count, into: out)
+    }
+
+    /// The mixture's own score at `count` rows of `x`, evaluated in Double, written as Float.
+    public func score(x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        scoreRows(x, count: count, dimension: dimension, into: out, score)
+    }
+}
+
+/// Applies a Double-precision score function to `count` Float rows of `x` ([count, d]).
+func scoreRows(_ x: UnsafePointer<Float>, count: Int, dimension d: Int, into out: UnsafeMutablePointer<Float>,
+               _ score: ([Double]) -> [Double]) {
+    var point = [Double](repeating: 0, count: d)
+    for i in 0..<count {
+        for j in 0..<d { point[j] = Double(x[i * d + j]) }
+        let s = score(point)
+        for j in 0..<d { out[i * d + j] = Float(s[j]) }
     }
 }

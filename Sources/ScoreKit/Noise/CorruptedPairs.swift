@@ -1,0 +1,31 @@
+/// Pairs (x, x~) with x drawn from a Gaussian mixture and x~ ~ k_sigma(. | x), each with DSM's
+/// target grad_x~ log k_sigma(x~ | x) and the exact score of q_sigma at x~: what the Monte Carlo
+/// checks average over. Draws the clean points first, then the corruption row by row.
+struct CorruptedPairs {
+    let clean: Matrix
+    let corrupted: Matrix
+    let target: Matrix
+    let exactScore: Matrix
+
+    init(mixture: GaussianMixture, kernel: any Corruption, sigma: Double, count: Int, rng: inout RandomSource) {
+        let d = mixture.dimension
+        clean = mixture.sample(count: count, rng: &rng)
+        var corrupted = Matrix(rows: count, columns: d), target = Matrix(rows: count, columns: d), exact = Matrix(rows: count, columns: d)
+        clean.elements.withUnsafeBufferPointer { x in
+            corrupted.elements.withUnsafeMutableBufferPointer { y in
+                target.elements.withUnsafeMutableBufferPointer { t in
+                    for i in 0..<count {
+                        kernel.corrupt(x.baseAddress! + i * d, dimension: d, sigma: Float(sigma),
+                                       into: y.baseAddress! + i * d, target: t.baseAddress! + i * d, rng: &rng)
+                    }
+                }
+                exact.elements.withUnsafeMutableBufferPointer {
+                    kernel.corrupted(mixture).score(x: y.baseAddress!, count: count, sigma: Float(sigma), into: $0.baseAddress!)
+                }
+            }
+        }
+        self.corrupted = corrupted
+        self.target = target
+        exactScore = exact
+    }
+}
