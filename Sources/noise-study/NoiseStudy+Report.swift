@@ -6,10 +6,12 @@ import ScoreKitCLI
 extension NoiseStudy {
     static let shownMetrics = ["sliced Wasserstein-2", "MMD^2 (RBF, unbiased)", "mode weights, total variation", "precision (3-NN)", "recall (3-NN)"]
 
-    func write(_ results: [KernelResult], degraded: [KernelResult], composition: [CompositionCheck], setup: Setup,
-               checkLevels: [Double], errorLevels: [Float], sigmaRange: (Float, Float)) throws {
+    func write(_ results: [KernelResult], degraded all: [KernelResult], samplerChecks: [SamplerCheck],
+               composition: [CompositionCheck], setup: Setup, checkLevels: [Double], errorLevels: [Float], sigmaRange: (Float, Float)) throws {
         let images = setup.images
         func path(_ file: String) -> String { (images as NSString).appendingPathComponent(file) }
+        // The degradations' runs with NCSN's tau = sigma are the ablation; the others are theirs.
+        let degraded = all.filter { $0.scaling == .corruption }, ablation = all.filter { $0.scaling == .noiseLevel }
         for r in results + degraded {
             try FigureFile.write(Figures.samples(r.samples, over: setup.comparison, density: setup.mixture,
                                                  title: "\(r.objective) with \(r.kernel.name): samples"),
@@ -51,7 +53,12 @@ extension NoiseStudy {
             Score error: the relative Fisher divergence against that kernel's exact perturbed score. Samples: against \
             fresh data; the last row is fresh data itself (what perfect reads).
 
-            \(Self.modelTable(results, errorLevels: errorLevels))
+            \(Self.modelTable(results, levels: errorLevels.map { String(format: "%g", $0) }))
+            The Gaussian ladder's sampler on its own: with the exact perturbed score, and after DSM with \
+            Tweedie's last step x + sigma_L^2 s(x, sigma_L) at sigma_L = \(sigmaRange.0), which moves a sample \
+            by about sigma_L^2 |s|, a few thousandths here:
+
+            \(Self.samplerTable(samplerChecks.filter { $0.process == "gaussian" }))
             | kernel | DSM samples | SSM-VR samples |
             |---|---|---|
 
@@ -85,7 +92,8 @@ extension NoiseStudy {
             \(Self.compositionTable(composition.filter { name in Self.kernels.contains { $0.name == name.kernel } }))
 
             """
-        md += try degradationSection(degraded, reference: results.first { $0.kernel.name == "gaussian" && $0.objective == "dsm" }!,
+        md += try degradationSection(degraded, ablation: ablation, samplerChecks: samplerChecks.filter { $0.sampler == "exact score" },
+                                     reference: results.first { $0.kernel.name == "gaussian" && $0.objective == "dsm" }!,
                                      composition: composition.first { $0.kernel == degraded.last!.kernel.name }!,
                                      compositionLevel: checkLevels.last!, setup: setup)
         md += """
@@ -108,19 +116,18 @@ extension NoiseStudy {
             }
             md += line + ".\n"
         }
-        md += answer(results, degraded: degraded, composition: composition)
+        md += answer(results, degraded: degraded, ablation: ablation, samplerChecks: samplerChecks, composition: composition)
         let report = (output as NSString).appendingPathComponent("noise-study.md")
         try AtomicFile.write(md, to: report)
         printNow("wrote \(report)")
     }
 
     /// Section 4: the contraction toward the mean, with and without a little noise.
-    func degradationSection(_ degraded: [KernelResult], reference: KernelResult, composition: CompositionCheck, compositionLevel: Double,
-                            setup: Setup) throws -> String {
+    func degradationSection(_ degraded: [KernelResult], ablation: [KernelResult], samplerChecks: [SamplerCheck],
+                            reference: KernelResult, composition: CompositionCheck, compositionLevel: Double, setup: Setup) throws -> String {
         func path(_ file: String) -> String { (setup.images as NSString).appendingPathComponent(file) }
         let noisy = degraded.last!.kernel as! LinearDegradation
         let top = degraded[0].errorLevels.last!
-        let finest = setup.mixture.variances.joined().min()!
         var md = """
             ## 4. A blur-like degradation: contraction toward the mean
 
@@ -159,13 +166,25 @@ extension NoiseStudy {
         }
         md += """
 
-            The same network and budget as section 2. Sampling: annealed Langevin over 10 levels from the top \
-            (c = \(Self.minimumContraction)) down, starting from a Gaussian with the top level's mean and variance, \
-            scaling the samples by c_i / c_(i-1) between levels, with steps alpha_i = 0.05 (c_i^2 v_fine + eta_i^2), \
-            v_fine = \(String(format: "%g", finest)) the data components' variance: the same step, relative to the \
-            level's finest structure, as the Gaussian ladder's. The first row is Gaussian DSM from section 2, for reference.
+            The same network and budget as section 2, with one change the contraction needs. NCSN's network \
+            divides its output by sigma and weights each level's loss by sigma^2, because additive noise makes the \
+            score about 1 / sigma. A contraction's score is about 1 / tau with tau^2 = c^2 l^2 + eta^2, where \
+            l^2 = \(String(format: "%g", noisy.finestVariance)) is the data's finest variance (a component's): it \
+            grows as the level rises. These runs divide by tau instead, and SSM-VR, whose loss is about ||s||^2, \
+            weights by tau^2 (for additive noise tau = sigma, so section 2 is unchanged). DSM keeps the weight \
+            sigma^2, the inverse of its target's variance up to the constant rho^2. The rows marked "tau = sigma" \
+            keep NCSN's choice throughout, to show what the mismatch costs.
 
-            \(Self.modelTable([reference] + degraded, errorLevels: degraded[0].errorLevels))
+            Sampling: annealed Langevin over 10 levels from the top (c = \(Self.minimumContraction)) down, starting \
+            from a Gaussian with the top level's mean and variance, scaling the samples by c_i / c_(i-1) between \
+            levels, with steps alpha_i = 0.05 tau_i^2: the same step, relative to the level's finest structure, as \
+            the Gaussian ladder's 0.05 sigma_i^2. The first row is Gaussian DSM from section 2, for reference.
+
+            \(Self.modelTable([reference] + degraded + ablation,
+                              levels: degraded[0].errorLevels.dropLast().map { String(format: "%g", $0) } + ["top (c = \(Self.minimumContraction))"]))
+            The samplers themselves, run with the exact score (no learning error), against the same fresh data:
+
+            \(Self.samplerTable(samplerChecks))
             | variant | DSM samples | SSM-VR samples |
             |---|---|---|
 
@@ -177,7 +196,7 @@ extension NoiseStudy {
             }
             md += "| \(name) | \(cell("dsm")) | \(cell("ssm-vr")) |\n"
         }
-        try FigureFile.write(Figures.fisherDivergence(([reference] + degraded).map { ("\($0.kernel.name) \($0.objective)", $0.fisherCurve) },
+        try FigureFile.write(Figures.fisherDivergence(([reference] + degraded + ablation).map { ("\($0.kernel.name) \(Self.label($0))", $0.fisherCurve) },
                                                       title: "Score error against level: contraction, with and without noise"),
                              to: path("noise-fisher-degradation.svg"))
         md += """
@@ -224,16 +243,32 @@ extension NoiseStudy {
     }
 
     /// Cost, score error and sample quality per run, with fresh data as the last row.
-    static func modelTable(_ results: [KernelResult], errorLevels: [Float]) -> String {
+    static func modelTable(_ results: [KernelResult], levels: [String]) -> String {
         let metrics = results[0].quality.entries.filter { shownMetrics.contains($0.metric) }
-        var md = "| kernel | objective | ms / step | score error, sigma = \(errorLevels.map { String(format: "%.3g", $0) }.joined(separator: " / ")) | "
+        var md = "| kernel | objective | ms / step | score error, sigma = \(levels.joined(separator: " / ")) | "
             + metrics.map(\.metric).joined(separator: " | ") + " |\n|---|---|---|---|" + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
         for r in results {
             let errors = r.scoreErrors.map { String(format: "%.3f", $0) }.joined(separator: " / ")
             let values = metrics.map { String(format: "%.4g", metric(r, $0.metric)) }
-            md += "| \(r.kernel.name) | \(r.objective) | \(String(format: "%.2f", 1e3 * r.secondsPerStep)) | \(errors) | \(values.joined(separator: " | ")) |\n"
+            md += "| \(r.kernel.name) | \(label(r)) | \(String(format: "%.2f", 1e3 * r.secondsPerStep)) | \(errors) | \(values.joined(separator: " | ")) |\n"
         }
         return md + "| fresh data | - | - | - | \(metrics.map { String(format: "%.4g", $0.perfect) }.joined(separator: " | ")) |\n"
+    }
+
+    /// The objective, marked when a degradation's run kept NCSN's tau = sigma.
+    static func label(_ r: KernelResult) -> String {
+        r.objective + (r.kernel is LinearDegradation && r.scaling == .noiseLevel ? " (tau = sigma)" : "")
+    }
+
+    static func samplerTable(_ rows: [SamplerCheck]) -> String {
+        let metrics = rows[0].quality.entries.filter { shownMetrics.contains($0.metric) }
+        var md = "| process | sampler | " + metrics.map(\.metric).joined(separator: " | ") + " |\n|---|---|"
+            + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for row in rows {
+            let values = row.quality.entries.filter { shownMetrics.contains($0.metric) }.map { String(format: "%.4g", $0.value) }
+            md += "| \(row.process) | \(row.sampler) | " + values.joined(separator: " | ") + " |\n"
+        }
+        return md
     }
 
     static func compositionTable(_ checks: [CompositionCheck]) -> String {
@@ -244,7 +279,8 @@ extension NoiseStudy {
 
     /// The three questions, answered from this run's numbers: which properties each kernel has,
     /// where DSM's derivation holds, and what the change of noise costs the model.
-    func answer(_ results: [KernelResult], degraded: [KernelResult], composition: [CompositionCheck]) -> String {
+    func answer(_ results: [KernelResult], degraded: [KernelResult], ablation: [KernelResult],
+                samplerChecks: [SamplerCheck], composition: [CompositionCheck]) -> String {
         func names(_ kernels: [String]) -> String { kernels.isEmpty ? "none" : kernels.joined(separator: ", ") }
         let kernels = Self.kernels.map(\.name)
         func run(_ name: String, _ objective: String) -> KernelResult? {
@@ -309,6 +345,35 @@ extension NoiseStudy {
             \(samples(dsm(noisy.kernel.name))), SSM-VR \(samples(ssm(noisy.kernel.name))).
 
             """
+        let rho = (noisy.kernel as! LinearDegradation).noiseFraction
+        if dsm(noisy.kernel.name).scoreErrors[1] > ssm(noisy.kernel.name).scoreErrors[1] {
+            text += String(format: "\nDSM's target -z / eta has %.0f times the variance of a Gaussian kernel's at the same level "
+                           + "(1 / rho^2): the less noise, the noisier its regression, and here its error is %.1fx SSM-VR's.\n",
+                           1 / (rho * rho), dsm(noisy.kernel.name).scoreErrors[1] / ssm(noisy.kernel.name).scoreErrors[1])
+        }
+        let noisyDSM = dsm(noisy.kernel.name), finest = noisyDSM.fisherCurve.last!, gaussianFinest = dsm("gaussian").fisherCurve.last!
+        if Self.metric(noisyDSM, "sliced Wasserstein-2") > 2 * Self.metric(ssm(noisy.kernel.name), "sliced Wasserstein-2") {
+            let tau = (noisy.kernel as! LinearDegradation).scoreScale(at: Double(finest.sigma))
+            text += String(format: "\nIts samples are worse than its score errors at sigma 0.1 to the top level suggest: at the smallest level, "
+                           + "sigma = %g, its error is %.2f (Gaussian DSM's %.2f), and while the Gaussian ladder's Langevin steps there "
+                           + "are %.0e, the contraction's are 0.05 tau^2 = %.1e, because every level near c = 1 is the data's own scale.\n",
+                           finest.sigma, finest.relativeError, gaussianFinest.relativeError,
+                           Self.langevinEpsilon, 0.05 * tau * tau)
+        }
+        if let sigmaScaled = ablation.first(where: { $0.kernel.name == pure.kernel.name }) {
+            let own = ssm(pure.kernel.name)
+            text += "\nThe network has to be told the contraction's scale. Dividing its output by sigma, as NCSN does for "
+                + "additive noise, gives SSM-VR on the pure contraction \(error(sigmaScaled)) and \(samples(sigmaScaled)); "
+                + "dividing by the contraction's own tau gives \(error(own)) and \(samples(own)).\n"
+        }
+        let exact = Dictionary(samplerChecks.filter { $0.sampler == "exact score" }.map { ($0.process, $0.quality) },
+                               uniquingKeysWith: { first, _ in first })
+        if let gaussian = exact["gaussian"], let contracted = exact[pure.kernel.name], let blurred = exact[noisy.kernel.name] {
+            func sw(_ q: SampleQuality) -> String { String(format: "%.3f", q.entries.first { $0.metric == "sliced Wasserstein-2" }!.value) }
+            text += "\nWith the exact score, the samplers reach SW2 \(sw(gaussian)) (Gaussian ladder), \(sw(contracted)) "
+                + "(contraction) and \(sw(blurred)) (contraction+noise): the remaining gap between the learned rows is in "
+                + "learning the score, not in sampling along the process.\n"
+        }
         return text
     }
 }

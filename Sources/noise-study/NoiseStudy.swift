@@ -53,6 +53,9 @@ struct NoiseStudy: ParsableCommand {
     static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1),
                                                     UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
 
+    /// The Gaussian ladder's Langevin step at its last level (the paper's toy value).
+    static let langevinEpsilon: Float = 2e-5
+
     /// The smallest contraction a degradation's levels reach: its score grows like 1 / c.
     static let minimumContraction = 0.1
 
@@ -67,6 +70,7 @@ struct NoiseStudy: ParsableCommand {
     struct KernelResult {
         let kernel: any Corruption
         let objective: String
+        let scaling: ScoreScaling
         let checks: [LevelCheck]
         let errorLevels: [Float]
         let scoreErrors: [Double]
@@ -75,6 +79,16 @@ struct NoiseStudy: ParsableCommand {
         let quality: SampleQuality
         let secondsPerStep: Double
         let samples: Matrix
+        /// The trained network, as the sampler reads it.
+        let score: NetworkScore
+    }
+
+    /// Sample quality from one sampler on one process: with the exact score (no learning error),
+    /// or with a variant of the usual sampler.
+    struct SamplerCheck {
+        let process: String
+        let sampler: String
+        let quality: SampleQuality
     }
 
     /// What every run shares: the data, the budgets and the reference samples.
@@ -87,6 +101,11 @@ struct NoiseStudy: ParsableCommand {
         let checkPairs: Int
         let sampleCount: Int
         let images: String
+
+        /// Samples measured against fresh data (and the mixture's modes).
+        func quality(of samples: Matrix, rng: inout RandomSource) -> SampleQuality {
+            SampleQuality(samples: samples, data: comparison, holdout: holdout, mixture: mixture, rng: &rng)
+        }
     }
 
     func run() throws {
@@ -101,12 +120,21 @@ struct NoiseStudy: ParsableCommand {
                           comparison: mixture.sample(count: sampleCount, rng: &dataRng), holdout: mixture.sample(count: sampleCount, rng: &dataRng),
                           trainSteps: fast ? 300 : steps, checkPairs: fast ? 5_000 : pairs, sampleCount: sampleCount, images: images)
         let sigmaMin: Float = 0.02, sigmaMax: Float = 8, checkLevels = [0.3, 1.5], errorLevels: [Float] = [0.1, 0.5, 2]
-        var results: [KernelResult] = []
+        var results: [KernelResult] = [], samplerChecks: [SamplerCheck] = []
         for kernel in Self.kernels {
             var rng = root.split()
-            let sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100, denoise: false)
+            var sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
+                                           epsilon: Self.langevinEpsilon, denoise: false)
+            let sample = { (score: any NoiseConditionalScore, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
             results += try study(kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
-                                 rng: &rng) { score, rng in sampler.sample(count: sampleCount, score: score, rng: &rng) }
+                                 scalings: [.noiseLevel], rng: &rng, sample: sample)
+            if kernel is GaussianKernel {
+                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score", quality: setup.quality(of: sample(mixture, &rng), rng: &rng)))
+                sampler.denoise = true
+                let dsm = results.last { $0.objective == "dsm" }!
+                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "DSM, then Tweedie's last step",
+                                                  quality: setup.quality(of: sampler.sample(count: sampleCount, score: dsm.score, rng: &rng), rng: &rng)))
+            }
         }
         var degraded: [KernelResult] = []
         let degradations = [LinearDegradation(around: mixture, noiseFraction: 0), LinearDegradation(around: mixture, noiseFraction: degradationNoise)]
@@ -114,23 +142,28 @@ struct NoiseStudy: ParsableCommand {
             var rng = root.split()
             let top = Float(degradation.sigma(forContraction: Self.minimumContraction))
             let sampler = DegradationLangevin(degradation: degradation, sigmas: geometricLevels(from: top, to: sigmaMin, count: 10),
-                                              finestVariance: mixture.variances.joined().min()!, stepsPerLevel: fast ? 20 : 100)
+                                              stepsPerLevel: fast ? 20 : 100)
+            let sample = { (score: any NoiseConditionalScore, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
             degraded += try study(degradation, setup: setup, range: (sigmaMin, top), checkLevels: checkLevels.filter { $0 < Double(top) },
-                                  errorLevels: errorLevels.filter { $0 < top } + [top],
-                                  rng: &rng) { score, rng in sampler.sample(count: sampleCount, score: score, rng: &rng) }
+                                  errorLevels: errorLevels.filter { $0 < top } + [top], scalings: [.corruption, .noiseLevel],
+                                  rng: &rng, sample: sample)
+            samplerChecks.append(SamplerCheck(process: degradation.name, sampler: "exact score",
+                                              quality: setup.quality(of: sample(degradation.corrupted(mixture), &rng), rng: &rng)))
         }
         var compositionRng = root.split()
         let compositionSamples = fast ? 5_000 : 50_000
         let composition = Self.kernels.map { CompositionCheck(kernel: $0, samples: compositionSamples, rng: &compositionRng) }
             + [CompositionCheck(degradation: degradations[1], sigma: checkLevels.last!, samples: compositionSamples, rng: &compositionRng)]
-        try write(results, degraded: degraded, composition: composition, setup: setup,
+        try write(results, degraded: degraded, samplerChecks: samplerChecks, composition: composition, setup: setup,
                   checkLevels: checkLevels, errorLevels: errorLevels, sigmaRange: (sigmaMin, sigmaMax))
     }
 
     /// The identity and Tweedie checks for one corruption, then the same network trained by DSM
-    /// (where the corruption has a conditional score) and by SSM-VR, each measured and sampled.
+    /// (where the corruption has a conditional score) and by SSM-VR under each output scaling,
+    /// each measured and sampled.
     func study(_ kernel: any Corruption, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
-               rng: inout RandomSource, sample: (NetworkScore, inout RandomSource) -> Matrix) throws -> [KernelResult] {
+               scalings: [ScoreScaling], rng: inout RandomSource,
+               sample: (any NoiseConditionalScore, inout RandomSource) -> Matrix) throws -> [KernelResult] {
         let mixture = setup.mixture, exact = kernel.corrupted(mixture)
         let checks = checkLevels.map { level in
             LevelCheck(sigma: level,
@@ -142,29 +175,28 @@ struct NoiseStudy: ParsableCommand {
         }
         let sigmas = SigmaDistribution.logUniform(min: range.min, max: range.max)
         // DSM needs the kernel's conditional score; SSM-VR on the same corrupted data needs none.
-        var objectives: [any ScoreObjective] = [
-            HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                   perturbation: .kernel(kernel, sigmas), dimension: 2, capacity: 256),
-        ]
-        if kernel.hasConditionalScore {
-            objectives.insert(KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, dimension: 2, capacity: 256), at: 0)
+        let objectives = scalings.flatMap { scaling -> [any ScoreObjective] in
+            (kernel.hasConditionalScore ? [KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, scaling: scaling, dimension: 2, capacity: 256)] : [])
+                + [HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
+                                          perturbation: .kernel(kernel, sigmas), scaling: scaling, dimension: 2, capacity: 256)]
         }
         var results: [KernelResult] = []
         for objective in objectives {
+            let scaling = (objective as? KernelDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
             var modelRng = RandomSource(seed: seed &+ 1)
             let trainer = ScoreTrainer(model: ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), rng: &modelRng),
                                        data: setup.trainingData, objective: objective,
                                        // A 0.999 average needs thousands of steps to forget the initial weights.
                                        emaDecay: fast ? nil : 0.999, rng: rng.split())
             let label = objective is HyvarinenScoreMatching ? "ssm-vr" : "dsm"
-            let progress = ProgressLine("\(kernel.name) \(label): step", total: setup.trainSteps)
+            let progress = ProgressLine("\(kernel.name) \(label)\(scalings.count > 1 ? " (\(scaling))" : ""): step", total: setup.trainSteps)
             let start = Stopwatch.now()
             for step in 1...setup.trainSteps {
                 try trainer.trainStep()
                 progress.update(step)
             }
             let secondsPerStep = (Stopwatch.now() - start) / Double(setup.trainSteps)
-            let score = NetworkScore(model: trainer.samplingModel)
+            let score = NetworkScore(model: trainer.samplingModel, scaledFor: scaling == .corruption ? kernel : nil)
             let scoreErrors = ScoreError.relative(of: score, target: exact, sigmas: errorLevels, samples: 2000, rng: &rng)
             let curveLevels = geometricLevels(from: range.max, to: range.min, count: 8)
             let fisherCurve = zip(curveLevels, ScoreError.relative(of: score, target: exact, sigmas: curveLevels,
@@ -175,9 +207,9 @@ struct NoiseStudy: ParsableCommand {
                                      to: (setup.images as NSString).appendingPathComponent("noise-field-\(Self.fileName(kernel.name)).svg"))
             }
             let samples = sample(score, &rng)
-            let quality = SampleQuality(samples: samples, data: setup.comparison, holdout: setup.holdout, mixture: mixture, rng: &rng)
-            results.append(KernelResult(kernel: kernel, objective: label, checks: checks, errorLevels: errorLevels, scoreErrors: scoreErrors,
-                                        fisherCurve: fisherCurve, quality: quality, secondsPerStep: secondsPerStep, samples: samples))
+            let quality = setup.quality(of: samples, rng: &rng)
+            results.append(KernelResult(kernel: kernel, objective: label, scaling: scaling, checks: checks, errorLevels: errorLevels, scoreErrors: scoreErrors,
+                                        fisherCurve: fisherCurve, quality: quality, secondsPerStep: secondsPerStep, samples: samples, score: score))
         }
         return results
     }

@@ -161,13 +161,15 @@ public struct SVGFigure {
         }
         out += "\n<text x=\"\(fmt((left + right) / 2))\" y=\"\(fmt(height - 12))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
         out += "<text transform=\"translate(16 \(fmt((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+        // Wide enough for the longest label at about 6.6 px per character of the 12 px font.
+        let legendWidth = max(154, 30 + 6.6 * Double(legend.map(\.label.count).max() ?? 0))
         if !legend.isEmpty {
-            out += "<rect x=\"\(fmt(right - 158))\" y=\"\(fmt(top + 4))\" width=\"154\" height=\"\(fmt(18 * Double(legend.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"
+            out += "<rect x=\"\(fmt(right - legendWidth - 4))\" y=\"\(fmt(top + 4))\" width=\"\(fmt(legendWidth))\" height=\"\(fmt(18 * Double(legend.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"
         }
         for (i, entry) in legend.enumerated() {
             let y = top + 16 + 18 * Double(i)
-            out += "<rect x=\"\(fmt(right - 150))\" y=\"\(fmt(y - 9))\" width=\"12\" height=\"12\" fill=\"\(entry.color)\"/>"
-            out += "<text x=\"\(fmt(right - 132))\" y=\"\(fmt(y + 1))\">\(Self.escape(entry.label))</text>\n"
+            out += "<rect x=\"\(fmt(right - legendWidth + 4))\" y=\"\(fmt(y - 9))\" width=\"12\" height=\"12\" fill=\"\(entry.color)\"/>"
+            out += "<text x=\"\(fmt(right - legendWidth + 22))\" y=\"\(fmt(y + 1))\">\(Self.escape(entry.label))</text>\n"
         }
         return out + "</svg>\n"
     }

@@ -25,9 +25,9 @@ public final class MLPWorkspace {
     /// Per hidden layer, [capacity, H]: SiLU' and, with tangents, SiLU'' at the pre-activations.
     let slopes: [FloatBuffer]
     let curvatures: [FloatBuffer]
-    /// [capacity]: 1 / sigma per row.
-    let inverseSigma: FloatBuffer
-    /// [rows, d]: the last layer's output f (then its tangents), where s = f / sigma.
+    /// [capacity]: 1 / tau per row, the output scale (sigma unless the caller gave another).
+    let inverseScale: FloatBuffer
+    /// [rows, d]: the last layer's output f (then its tangents), where s = f / tau.
     let output: FloatBuffer
     /// [capacity, d]: the score s(x, sigma).
     public let score: FloatBuffer
@@ -54,7 +54,7 @@ public final class MLPWorkspace {
         activations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
         slopes = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
         curvatures = tangentCount > 0 ? (0..<l).map { _ in FloatBuffer(count: capacity * h) } : []
-        inverseSigma = FloatBuffer(count: capacity)
+        inverseScale = FloatBuffer(count: capacity)
         output = FloatBuffer(count: rows * d)
         score = FloatBuffer(count: capacity * d)
         tangentScore = FloatBuffer(count: tangentCount * capacity * d)

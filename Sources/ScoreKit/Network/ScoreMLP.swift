@@ -1,8 +1,9 @@
 import Foundation
 
-/// The noise-conditional score network s(x, sigma) = f([x, log sigma]) / sigma (NCSN-v2
-/// conditioning), where f is L hidden `Linear -> SiLU` layers of width H and a final
-/// `Linear(H, d)`. Float32 throughout; every matrix product goes through `BLAS.gemm`.
+/// The noise-conditional score network s(x, sigma) = f([x, log sigma]) / tau (NCSN-v2
+/// conditioning, tau = sigma unless the caller gives another output scale), where f is L hidden
+/// `Linear -> SiLU` layers of width H and a final `Linear(H, d)`. Float32 throughout; every
+/// matrix product goes through `BLAS.gemm`.
 ///
 /// The parameters are one flat buffer (layer by layer: W [out, in] row-major, then b [out]),
 /// which is also the layout of the gradients, of Adam's moments and of the checkpoint.
@@ -44,8 +45,10 @@ public final class ScoreMLP {
     ///
     /// With `keepForBackward` (the default) it keeps the pre-activations, SiLU slopes (and with
     /// tangents SiLU curvatures) that `backward` needs; samplers pass false and skip those writes.
-    /// Every sigma must be positive and finite.
-    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, batch: Int,
+    /// `scale` ([batch]) replaces sigma as the output's divisor tau, for corruptions whose score
+    /// does not grow like 1 / sigma (see `Corruption.scoreScale`); `backward` uses the same.
+    /// Every sigma and scale must be positive and finite.
+    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil, batch: Int,
                         workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
                         keepForBackward: Bool = true) {
         precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
@@ -59,7 +62,7 @@ public final class ScoreMLP {
         for i in 0..<batch {
             (input + i * (d + 1)).update(from: x + i * d, count: d)
             input[i * (d + 1) + d] = logf(sigma[i])
-            ws.inverseSigma[i] = 1 / sigma[i]
+            ws.inverseScale[i] = 1 / (scale?[i] ?? sigma[i])
         }
         if let directions {
             for i in 0..<(m * batch) {
@@ -89,11 +92,11 @@ public final class ScoreMLP {
         last.multiply(batch: rows, input: previous, parameters: p, output: ws.output.pointer)
         Kernels.addBias(rows: batch, columns: d, ws.output.pointer, bias: p + last.biasOffset)
         ws.score.pointer.update(from: ws.output.pointer, count: batch * d)
-        Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseSigma.pointer)
+        Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseScale.pointer)
         for k in 0..<m {
             let block = ws.tangentScore.pointer + k * batch * d
             block.update(from: ws.output.pointer + (k + 1) * batch * d, count: batch * d)
-            Kernels.scaleRows(rows: batch, columns: d, block, by: ws.inverseSigma.pointer)
+            Kernels.scaleRows(rows: batch, columns: d, block, by: ws.inverseScale.pointer)
         }
     }
 
@@ -111,12 +114,12 @@ public final class ScoreMLP {
         let rows = batch * (1 + m)
         let p = UnsafePointer(parameters.pointer)
         let g = ws.gradients.pointer
-        // s = f / sigma (and J v = (df/dx) v / sigma), so dL/df = dL/ds / sigma, row by row.
+        // s = f / tau (and J v = (df/dx) v / tau), so dL/df = dL/ds / tau, row by row.
         let outGrad = ws.outputGradient.pointer
         outGrad.update(from: scoreGradient, count: batch * d)
         if let tangentScoreGradient { (outGrad + batch * d).update(from: tangentScoreGradient, count: m * batch * d) }
         for k in 0...m {
-            Kernels.scaleRows(rows: batch, columns: d, outGrad + k * batch * d, by: ws.inverseSigma.pointer)
+            Kernels.scaleRows(rows: batch, columns: d, outGrad + k * batch * d, by: ws.inverseScale.pointer)
         }
 
         var (current, spare) = ws.hiddenGradients

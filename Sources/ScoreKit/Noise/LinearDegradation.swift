@@ -28,17 +28,23 @@ public struct LinearDegradation: Corruption {
     public let dataVariance: Double
     /// rho: the noise's share eta / sigma of the level (0: a pure contraction).
     public let noiseFraction: Double
+    /// l^2, the variance of the data's finest structure (a mixture's narrowest component): a
+    /// contraction shrinks it to c^2 l^2, which sets the score's size and a sampler's step.
+    public let finestVariance: Double
 
-    public init(center: [Double], dataVariance: Double, noiseFraction: Double) {
+    public init(center: [Double], dataVariance: Double, finestVariance: Double, noiseFraction: Double) {
         precondition(!center.isEmpty && center.allSatisfy(\.isFinite), "LinearDegradation: the center must be finite")
         precondition(dataVariance > 0 && dataVariance.isFinite, "LinearDegradation: the data variance must be positive, got \(dataVariance)")
         precondition(noiseFraction >= 0 && noiseFraction < 1, "LinearDegradation: the noise fraction must lie in [0, 1), got \(noiseFraction)")
+        precondition(finestVariance > 0 && finestVariance.isFinite, "LinearDegradation: the finest variance must be positive, got \(finestVariance)")
         self.center = center
+        self.finestVariance = finestVariance
         self.dataVariance = dataVariance
         self.noiseFraction = noiseFraction
     }
 
-    /// Contraction toward the mixture's own mean, with its per-coordinate variance about it.
+    /// Contraction toward the mixture's own mean, with its per-coordinate variance about it and
+    /// its narrowest component variance as the finest structure.
     public init(around mixture: GaussianMixture, noiseFraction: Double) {
         let d = mixture.dimension
         let mean = (0..<d).map { j in (0..<mixture.componentCount).reduce(0.0) { $0 + mixture.weights[$1] * mixture.means[$1][j] } }
@@ -49,7 +55,8 @@ public struct LinearDegradation: Corruption {
                 variance += mixture.weights[k] * (mixture.variances[k][j] + offset * offset)
             }
         }
-        self.init(center: mean, dataVariance: variance / Double(d), noiseFraction: noiseFraction)
+        self.init(center: mean, dataVariance: variance / Double(d), finestVariance: mixture.variances.joined().min()!,
+                  noiseFraction: noiseFraction)
     }
 
     public var name: String { noiseFraction == 0 ? "contraction" : "contraction+noise" }
@@ -70,6 +77,13 @@ public struct LinearDegradation: Corruption {
     public func noise(at sigma: Double) -> Double { noiseFraction * sigma }
 
     public var hasConditionalScore: Bool { noiseFraction > 0 }
+
+    /// sqrt(c^2 l^2 + eta^2): the finest structure's width after degradation. Without noise it
+    /// shrinks with c, and the score grows like 1 / c where sigma only grows.
+    public func scoreScale(at sigma: Double) -> Double {
+        let c = contraction(at: sigma), eta = noise(at: sigma)
+        return (c * c * finestVariance + eta * eta).squareRoot()
+    }
 
     public func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float,
                         into corrupted: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,

@@ -12,7 +12,8 @@
 /// Each J v is exact (forward mode through the network, see `ScoreMLP.forward(directions:)`),
 /// and the parameter gradients are exact too (backpropagation through primal and tangents).
 /// On `Perturbation.gaussian` data each row's loss is weighted by sigma^2; the expectation is
-/// then over the perturbed density q_sigma, whose score the network learns at every sigma.
+/// then over the perturbed density q_sigma, whose score the network learns at every sigma. On
+/// `Perturbation.kernel` data the weight is tau^2, with tau as `scaling` says.
 /// Per call it draws, in order: sigmas, noise (when perturbing), then the projections.
 public final class HyvarinenScoreMatching: ScoreObjective {
     public enum Estimator: Sendable, Equatable {
@@ -23,10 +24,12 @@ public final class HyvarinenScoreMatching: ScoreObjective {
 
     public let estimator: Estimator
     public let perturbation: Perturbation
+    public let scaling: ScoreScaling
     public let dimension: Int
     public let capacity: Int
     public let tangentCount: Int
     let sigma: FloatBuffer
+    let scale: FloatBuffer
     let perturbed: FloatBuffer
     let directions: FloatBuffer
     let scoreGradient: FloatBuffer
@@ -34,7 +37,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
     /// The batch size the unit directions of `exact` are laid out for (0: not yet).
     private var unitDirectionsBatch = 0
 
-    public init(estimator: Estimator, perturbation: Perturbation, dimension: Int, capacity: Int) {
+    public init(estimator: Estimator, perturbation: Perturbation, scaling: ScoreScaling = .noiseLevel, dimension: Int, capacity: Int) {
         switch estimator {
         case .exact: tangentCount = dimension
         case let .sliced(m, _), let .slicedVarianceReduced(m, _):
@@ -49,9 +52,11 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
         self.estimator = estimator
         self.perturbation = perturbation
+        self.scaling = scaling
         self.dimension = dimension
         self.capacity = capacity
         sigma = FloatBuffer(count: capacity)
+        scale = FloatBuffer(count: capacity)
         perturbed = FloatBuffer(count: capacity * dimension)
         directions = FloatBuffer(count: tangentCount * capacity * dimension)
         scoreGradient = FloatBuffer(count: capacity * dimension)
@@ -71,7 +76,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         precondition(batch >= 1 && batch <= capacity, "HyvarinenScoreMatching: batch \(batch) outside 1...\(capacity)")
         precondition(workspace.tangentCount == tangentCount, "HyvarinenScoreMatching: workspace needs \(tangentCount) tangents")
         let d = dimension, m = tangentCount
-        let s = sigma.pointer, xt = perturbed.pointer
+        let s = sigma.pointer, tau = scale.pointer, xt = perturbed.pointer
         let weighted: Bool
         switch perturbation {
         case let .clean(level):
@@ -90,9 +95,11 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             // The conditional score is not needed; the tangent-gradient buffer takes it as scratch.
             for i in 0..<batch {
                 kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: tangentGradient.pointer + i * d, rng: &rng)
+                tau[i] = scaling == .corruption ? Float(kernel.scoreScale(at: Double(s[i]))) : s[i]
             }
             weighted = true
         }
+        if case .kernel = perturbation {} else { tau.update(from: s, count: batch) }
         let v = directions.pointer
         switch estimator {
         case .exact:
@@ -105,7 +112,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         case let .sliced(_, projection), let .slicedVarianceReduced(_, projection):
             projection.fill(v, count: m * batch, dimension: d, rng: &rng)
         }
-        model.forward(x: xt, sigma: s, batch: batch, workspace: workspace, directions: v)
+        model.forward(x: xt, sigma: s, scale: tau, batch: batch, workspace: workspace, directions: v)
 
         let score = workspace.score.pointer, jv = workspace.tangentScore.pointer
         let gs = scoreGradient.pointer, gt = tangentGradient.pointer
@@ -117,7 +124,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
         var total = 0.0
         for i in 0..<batch {
-            let w = (weighted ? s[i] * s[i] : 1) / Float(batch)
+            let w = (weighted ? tau[i] * tau[i] : 1) / Float(batch)
             let row = score + i * d, gRow = gs + i * d
             var trace: Float = 0, norm: Float = 0
             if !slicedNorm {

@@ -4,10 +4,10 @@
 ///     start   x ~ N(m, (c_1^2 v + eta_1^2) I)         (moment-matched to the top level)
 ///     level i x <- m + (c_i / c_(i-1)) (x - m)         (carry the samples to the next contraction)
 ///             repeat T times: x <- x + (alpha_i / 2) s(x, sigma_i) + sqrt(alpha_i) z
-///     alpha_i = epsilon (c_i^2 v_fine + eta_i^2)
+///     alpha_i = epsilon tau_i^2,   tau_i^2 = c_i^2 l^2 + eta_i^2   (`LinearDegradation.scoreScale`)
 ///
-/// The step follows the variance of the level's finest structure (a data component of variance
-/// v_fine, contracted and blurred), as the paper's alpha_i = epsilon' sigma_i^2 follows the noise
+/// The step follows the variance of the level's finest structure (the data's finest variance
+/// l^2, contracted and blurred), as the paper's alpha_i = epsilon' sigma_i^2 follows the noise
 /// variance; with epsilon = 0.05 both take the same step relative to their level's scale.
 /// Unlike a noise ladder, the top level is no known prior: without noise it is the data shrunk
 /// by c_1, and the Gaussian start is only its first two moments. Every level of a pure
@@ -19,19 +19,15 @@ public struct DegradationLangevin: Sendable {
     public var sigmas: [Float]
     public var stepsPerLevel: Int
     public var epsilon: Double
-    /// v_fine, the variance of the data's finest structure.
-    public var finestVariance: Double
 
-    public init(degradation: LinearDegradation, sigmas: [Float], finestVariance: Double, stepsPerLevel: Int = 100, epsilon: Double = 0.05) {
+    public init(degradation: LinearDegradation, sigmas: [Float], stepsPerLevel: Int = 100, epsilon: Double = 0.05) {
         precondition(!sigmas.isEmpty, "DegradationLangevin: need at least one level")
         for sigma in sigmas { _ = degradation.contraction(at: Double(sigma)) }
-        precondition(finestVariance > 0 && stepsPerLevel >= 1 && epsilon > 0,
-                     "DegradationLangevin: the finest variance, steps per level and epsilon must be positive")
+        precondition(stepsPerLevel >= 1 && epsilon > 0, "DegradationLangevin: steps per level and epsilon must be positive")
         self.degradation = degradation
         self.sigmas = sigmas
         self.stepsPerLevel = stepsPerLevel
         self.epsilon = epsilon
-        self.finestVariance = finestVariance
     }
 
     /// Draws `count` samples with `score` as s(x, sigma).
@@ -45,11 +41,11 @@ public struct DegradationLangevin: Sendable {
         for i in 0..<n { x[i] = m[i % d] + spread * x[i] }
         var previous = c1
         for sigma in sigmas {
-            let c = degradation.contraction(at: Double(sigma)), eta = degradation.noise(at: Double(sigma))
+            let c = degradation.contraction(at: Double(sigma)), tau = degradation.scoreScale(at: Double(sigma))
             let ratio = Float(c / previous)
             for i in 0..<n { x[i] = m[i % d] + ratio * (x[i] - m[i % d]) }
             previous = c
-            let alpha = Float(epsilon * (c * c * finestVariance + eta * eta))
+            let alpha = Float(epsilon * tau * tau)
             for _ in 0..<stepsPerLevel {
                 score.score(x: x.pointer, count: count, sigma: sigma, into: s.pointer)
                 rng.fillNormal(z.pointer, count: n)
