@@ -123,17 +123,22 @@ struct NoiseStudy: ParsableCommand {
         var results: [KernelResult] = [], samplerChecks: [SamplerCheck] = []
         for kernel in Self.kernels {
             var rng = root.split()
-            var sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
+            let sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
                                            epsilon: Self.langevinEpsilon, denoise: false)
             let sample = { (score: any NoiseConditionalScore, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
             results += try study(kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
                                  scalings: [.noiseLevel], rng: &rng, sample: sample)
             if kernel is GaussianKernel {
                 samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score", quality: setup.quality(of: sample(mixture, &rng), rng: &rng)))
-                sampler.denoise = true
-                let dsm = results.last { $0.objective == "dsm" }!
+                // The DSM run's own samples, moved by the last step: the difference is the step's alone.
+                let dsm = results.last { $0.objective == "dsm" }!, scores = dsm.score.scores(dsm.samples, sigma: sigmaMin)
+                var denoised = dsm.samples
+                for i in 0..<denoised.rows {
+                    let row = kernel.denoised(denoised.row(i).map(Double.init), score: scores.row(i).map(Double.init), sigma: Double(sigmaMin))
+                    for j in 0..<denoised.columns { denoised[i, j] = Float(row[j]) }
+                }
                 samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "DSM, then Tweedie's last step",
-                                                  quality: setup.quality(of: sampler.sample(count: sampleCount, score: dsm.score, rng: &rng), rng: &rng)))
+                                                  quality: setup.quality(of: denoised, rng: &rng)))
             }
         }
         var degraded: [KernelResult] = []
