@@ -7,13 +7,14 @@ import ScoreKitCLI
 struct NoiseStudy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "noise-study",
-        abstract: "Why Gaussian noise? Denoising score matching with Gaussian, Laplace, uniform and Student-t noise, measured.",
+        abstract: "Why Gaussian noise? Denoising score matching with Gaussian, Laplace, uniform and Student-t noise and a blur-like contraction, measured.",
         discussion: """
-            On a 2-D Gaussian mixture (the exact perturbed density is known for Gaussian, Laplace and uniform noise): \
-            Vincent's identity checked by Monte Carlo for each kernel, then the same network trained by DSM with each \
-            kernel's conditional score at matched noise power and matched steps, its score error against that \
-            kernel's exact perturbed score, and annealed Langevin samples measured against the data. Writes a \
-            Markdown report and figures. --fast runs in seconds.
+            On a 2-D Gaussian mixture (whose corrupted density is known exactly for every process here): Vincent's \
+            identity and Tweedie's formula checked by Monte Carlo for each kernel, then the same network trained by \
+            DSM with each kernel's conditional score and by sliced score matching, at matched noise power and matched \
+            steps; its score error against that kernel's exact corrupted score, and annealed Langevin samples \
+            measured against the data. The same for a contraction toward the data mean, with and without a little \
+            noise. Writes a Markdown report and figures. --fast runs in seconds.
             """)
 
     @Option(name: .long, help: "Built-in mixture to study (ncsn-pair or 8gaussians).")
@@ -194,7 +195,8 @@ struct NoiseStudy: ParsableCommand {
                                        // A 0.999 average needs thousands of steps to forget the initial weights.
                                        emaDecay: fast ? nil : 0.999, rng: rng.split())
             let label = objective is HyvarinenScoreMatching ? "ssm-vr" : "dsm"
-            let progress = ProgressLine("\(kernel.name) \(label)\(scalings.count > 1 ? " (\(scaling))" : ""): step", total: setup.trainSteps)
+            let progress = ProgressLine("\(kernel.name) \(label)\(scalings.count > 1 && scaling == .noiseLevel ? " (tau = sigma)" : ""): step",
+                                        total: setup.trainSteps)
             let start = Stopwatch.now()
             for step in 1...setup.trainSteps {
                 try trainer.trainStep()
