@@ -56,8 +56,7 @@ extension NoiseStudy {
             \(Self.modelTable(results, levels: errorLevels.map { String(format: "%g", $0) }))
             The Gaussian ladder's sampler on its own: with the exact perturbed score, and the Gaussian DSM run's \
             samples above moved by Tweedie's last step x + sigma_L^2 s(x, sigma_L) at sigma_L = \(sigmaRange.0) \
-            (a move of about sigma_L^2 |s|, a few thousandths here, so the step matters only for a ladder that \
-            stops at a larger sigma_L):
+            (a move of sigma_L^2 |s|: it matters only for a ladder that stops at a larger sigma_L):
 
             \(Self.samplerTable(samplerChecks.filter { $0.process == "gaussian" }))
             | kernel | DSM samples | SSM-VR samples |

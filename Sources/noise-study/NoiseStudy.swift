@@ -133,12 +133,14 @@ struct NoiseStudy: ParsableCommand {
                 samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score", quality: setup.quality(of: sample(mixture, &rng), rng: &rng)))
                 // The DSM run's own samples, moved by the last step: the difference is the step's alone.
                 let dsm = results.last { $0.objective == "dsm" }!, scores = dsm.score.scores(dsm.samples, sigma: sigmaMin)
-                var denoised = dsm.samples
+                var denoised = dsm.samples, move = 0.0
                 for i in 0..<denoised.rows {
-                    let row = kernel.denoised(denoised.row(i).map(Double.init), score: scores.row(i).map(Double.init), sigma: Double(sigmaMin))
+                    let before = denoised.row(i).map(Double.init)
+                    let row = kernel.denoised(before, score: scores.row(i).map(Double.init), sigma: Double(sigmaMin))
+                    move += zip(row, before).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() / Double(denoised.rows)
                     for j in 0..<denoised.columns { denoised[i, j] = Float(row[j]) }
                 }
-                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "DSM, then Tweedie's last step",
+                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: String(format: "DSM, then Tweedie's last step (mean move %.4f)", move),
                                                   quality: setup.quality(of: denoised, rng: &rng)))
             }
         }
