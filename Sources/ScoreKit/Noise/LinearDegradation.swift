@@ -88,6 +88,7 @@ public struct LinearDegradation: Corruption {
     public func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float,
                         into corrupted: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,
                         rng: inout RandomSource) {
+        precondition(dimension == center.count, "LinearDegradation: rows have \(dimension) coordinates, the center \(center.count)")
         let c = contraction(at: Double(sigma)), eta = noise(at: Double(sigma))
         for j in 0..<dimension {
             let z = eta > 0 ? rng.normalDouble() : 0
