@@ -33,3 +33,20 @@ func expectParameterGradientsMatchFiniteDifferences(of model: ScoreMLP, analytic
     }
     return nonTrivial
 }
+
+/// The same check for a training objective: the gradients of one `lossAndGradients` call on `x`
+/// against finite differences of its loss, with the objective's noise replayed from `seed` on
+/// every evaluation. Returns the non-trivial count as above.
+@discardableResult
+func expectObjectiveGradientsMatchFiniteDifferences(_ objective: any ScoreObjective, model: ScoreMLP, x: [Float], batch: Int, seed: UInt64,
+                                                    rel: Double, abs: Double, label: String = "") -> Int {
+    func loss(_ workspace: MLPWorkspace) -> Double {
+        var rng = RandomSource(seed: seed)
+        return objective.lossAndGradients(model: model, x: x, batch: batch, workspace: workspace, rng: &rng)
+    }
+    let ws = objective.makeWorkspace(for: model.configuration), scratch = objective.makeWorkspace(for: model.configuration)
+    _ = loss(ws)
+    return expectParameterGradientsMatchFiniteDifferences(of: model, analytic: ws.gradients.array, rel: rel, abs: abs, label: label) {
+        loss(scratch)
+    }
+}

@@ -81,6 +81,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         switch perturbation {
         case let .clean(level):
             sigma.fill(level)
+            scale.fill(level)
             xt.update(from: x, count: batch * d)
             weighted = false
         case let .gaussian(sigmas):
@@ -89,17 +90,17 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             for i in 0..<batch {
                 for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
             }
+            tau.update(from: s, count: batch)
             weighted = true
         case let .kernel(kernel, sigmas):
             sigmas.fill(s, count: batch, rng: &rng)
             // The conditional score is not needed; the tangent-gradient buffer takes it as scratch.
             for i in 0..<batch {
                 kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: tangentGradient.pointer + i * d, rng: &rng)
-                tau[i] = scaling == .corruption ? Float(kernel.scoreScale(at: Double(s[i]))) : s[i]
+                tau[i] = scaling.scale(of: kernel, at: s[i])
             }
             weighted = true
         }
-        if case .kernel = perturbation {} else { tau.update(from: s, count: batch) }
         let v = directions.pointer
         switch estimator {
         case .exact:

@@ -49,7 +49,7 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
         sigmas.fill(s, count: batch, rng: &rng)
         for i in 0..<batch {
             kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: t + i * d, rng: &rng)
-            tau[i] = scaling == .corruption ? Float(kernel.scoreScale(at: Double(s[i]))) : s[i]
+            tau[i] = scaling.scale(of: kernel, at: s[i])
         }
         model.forward(x: xt, sigma: s, scale: tau, batch: batch, workspace: workspace)
         let score = workspace.score.pointer, grad = scoreGradient.pointer

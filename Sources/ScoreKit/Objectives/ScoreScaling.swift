@@ -8,4 +8,9 @@ public enum ScoreScaling: Sendable, Equatable {
     /// tau = the corruption's `scoreScale(at:)`: for a contraction, whose score grows as the
     /// level rises instead of shrinking. Sample and evaluate with `NetworkScore(model:scaledFor:)`.
     case corruption
+
+    /// tau for one row at level sigma of `corruption`.
+    func scale(of corruption: any Corruption, at sigma: Float) -> Float {
+        self == .corruption ? Float(corruption.scoreScale(at: Double(sigma))) : sigma
+    }
 }

@@ -44,11 +44,8 @@ public struct AnnealedLangevin: Sendable {
         var done = 0
         for sigma in sigmas {
             let alpha = epsilon * (sigma / last) * (sigma / last)
-            let drift = alpha / 2, diffusion = alpha.squareRoot()
             for _ in 0..<stepsPerLevel {
-                score.score(x: x.pointer, count: count, sigma: sigma, into: s.pointer)
-                rng.fillNormal(z.pointer, count: n)
-                Kernels.addScaled(count: n, x.pointer, drift, s.pointer, diffusion, z.pointer)
+                Self.step(x, count: count, score: score, sigma: sigma, alpha: alpha, scores: s, noise: z, rng: &rng)
                 done += 1
                 progress?(done, totalSteps)
             }
@@ -60,5 +57,15 @@ public struct AnnealedLangevin: Sendable {
             progress?(done, totalSteps)
         }
         return Matrix(rows: count, columns: d, elements: x.array)
+    }
+
+    /// One unadjusted Langevin step for `count` chains at once,
+    /// x <- x + (alpha / 2) s(x, sigma) + sqrt(alpha) z, with `scores` and `noise` as scratch.
+    static func step(_ x: FloatBuffer, count: Int, score: some NoiseConditionalScore, sigma: Float, alpha: Float,
+                     scores: FloatBuffer, noise: FloatBuffer, rng: inout RandomSource) {
+        let n = count * score.dimension
+        score.score(x: x.pointer, count: count, sigma: sigma, into: scores.pointer)
+        rng.fillNormal(noise.pointer, count: n)
+        Kernels.addScaled(count: n, x.pointer, alpha / 2, scores.pointer, alpha.squareRoot(), noise.pointer)
     }
 }

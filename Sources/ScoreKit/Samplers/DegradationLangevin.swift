@@ -47,9 +47,7 @@ public struct DegradationLangevin: Sendable {
             previous = c
             let alpha = Float(epsilon * tau * tau)
             for _ in 0..<stepsPerLevel {
-                score.score(x: x.pointer, count: count, sigma: sigma, into: s.pointer)
-                rng.fillNormal(z.pointer, count: n)
-                Kernels.addScaled(count: n, x.pointer, alpha / 2, s.pointer, alpha.squareRoot(), z.pointer)
+                AnnealedLangevin.step(x, count: count, score: score, sigma: sigma, alpha: alpha, scores: s, noise: z, rng: &rng)
             }
         }
         return Matrix(rows: count, columns: d, elements: x.array)
