@@ -52,7 +52,8 @@ let package = Package(
 
         // MARK: - Tests
 
-        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI"]),
+        // Fixtures/ holds reference files made by NumPy and safetensors; the tests find them by path.
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -57,7 +57,7 @@ import ScoreKit
     @Test func safetensorsRoundTripsAndRejectsMalformedFiles() throws {
         let file = SafeTensors(tensors: ["a": .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), "b": .init(shape: [1], values: [7])],
                                metadata: ["note": "quote \" and \\ survive"])
-        let data = try file.encoded()
+        let data = file.encoded
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect(headerLength % 8 == 0)
         #expect(try SafeTensors.decode(data) == file)

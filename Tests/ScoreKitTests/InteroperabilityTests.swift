@@ -3,17 +3,25 @@ import Testing
 import ScoreKit
 import ScoreKitCLI
 
-/// The checkpoint and arrays load in the Python tools the field uses. Runs where python3 has
-/// `safetensors` and `numpy` (CI installs both); elsewhere it is skipped, and says so.
+/// The checkpoint and arrays load in the Python tools the field uses. Needs python3 with
+/// `safetensors` and `numpy`: CI installs both and sets SCOREKIT_REQUIRE_PYTHON, so there a
+/// missing module fails the test. Elsewhere the check is not run, and the run's closing line says
+/// so ("with 1 known issue").
 @Suite struct InteroperabilityTests {
     static let pythonHasSafetensors: Bool = (try? python("import safetensors, numpy")) != nil
+    static let pythonRequired = ProcessInfo.processInfo.environment["SCOREKIT_REQUIRE_PYTHON"] != nil
 
     static func python(_ code: String) throws -> String {
         try Subprocess.run(["python3", "-c", code])
     }
 
-    @Test(.enabled(if: pythonHasSafetensors, "needs python3 with safetensors and numpy"))
-    func pythonLoadsCheckpointsAndArrays() throws {
+    @Test func pythonLoadsCheckpointsAndArrays() throws {
+        guard Self.pythonHasSafetensors || Self.pythonRequired else {
+            withKnownIssue("not run: python3 lacks safetensors or numpy (pip install safetensors numpy)") {
+                Issue.record("the Python interoperability check did not run")
+            }
+            return
+        }
         var rng = RandomSource(seed: 6)
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 5, hiddenLayers: 2)
         let model = ScoreMLP(configuration: config, rng: &rng)
@@ -44,8 +52,11 @@ import ScoreKitCLI
             print(' '.join(repr(float(v)) for v in s.ravel()))
             """)
         let lines = output.split(separator: "\n")
+        try #require(lines.count == 2, "python printed: \(output)")
         #expect(lines[0] == "2 5 (5, 3) float32")
-        let values = lines[1].split(separator: " ").map { Double($0)! }
-        for (a, b) in zip(values, expected.elements) { #expect(isClose(a, Double(b), rel: 1e-5, abs: 1e-6)) }
+        // Every value, not a prefix: a short line must fail rather than pass through zip.
+        let values = lines[1].split(separator: " ").map { Double($0) }
+        #expect(values.count == expected.elements.count, "python printed \(values.count) values, expected \(expected.elements.count)")
+        for (a, b) in zip(values, expected.elements) { #expect(isClose(a ?? .nan, Double(b), rel: 1e-5, abs: 1e-6)) }
     }
 }

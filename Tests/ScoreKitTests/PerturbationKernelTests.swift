@@ -63,10 +63,29 @@ import ScoreKit
                 let down = kernel.convolved(y: y - h, mean: mean, variance: variance)!.logDensity
                 #expect(isClose(c.score, (up - down) / (2 * h), rel: 1e-5, abs: 1e-6), "\(name) score at \(y)")
             }
-            // Far in the tails the log form keeps everything finite.
+            // Far in the tails, where the density underflows any direct sum, the log form must
+            // still give the tail's own score: exactly -z / (v + sigma^2) for Gaussian noise;
+            // -sign(z) / b for Laplace (the exponential tail dominates, corrections below e^-40);
+            // the Gaussian edge's Mills ratio -(w + 1/w) / s, w = (|z| - a) / s, for the uniform box
+            // (error below 2 / w^3 relative); and for Student-t the kernel's own -4z / (3 tau^2 + z^2)
+            // times 1 + 5v / z^2, the Gaussian's second-order smoothing of a z^-4 tail (c = k + v k'' / 2;
+            // error of order (v / z^2)^2, below 2e-4). Rejected: a log form that loses the
+            // tail (a score of 0, NaN or the Gaussian part's -z / v), a wrong sign.
             for y in [-60.0, 45.0] {
                 let c = kernel.convolved(y: y, mean: mean, variance: variance)!
-                #expect(c.logDensity.isFinite && c.score.isFinite, "\(name) at \(y): \(c)")
+                let z = y - mean, sign: Double = z < 0 ? -1 : 1
+                #expect(c.logDensity.isFinite, "\(name) at \(y): \(c)")
+                let tail: Double, tolerance: Double
+                switch kernel {
+                case let k as GaussianKernel: (tail, tolerance) = (-z / (variance + k.sigma * k.sigma), 1e-12)
+                case let k as LaplaceKernel: (tail, tolerance) = (-sign / k.scale, 1e-9)
+                case let k as UniformKernel:
+                    let s = variance.squareRoot(), w = (abs(z) - k.halfWidth) / s
+                    (tail, tolerance) = (-sign * (w + 1 / w) / s, 2 / (w * w * w))
+                case let k as StudentTKernel: (tail, tolerance) = (-4 * z / (3 * k.scale * k.scale + z * z) * (1 + 5 * variance / (z * z)), 2e-4)
+                default: Issue.record("no tail formula for \(name)"); continue
+                }
+                #expect(isClose(c.score, tail, rel: tolerance), "\(name) tail score at \(y) (\(mean), \(variance)): \(c.score) vs \(tail)")
             }
         }
     }

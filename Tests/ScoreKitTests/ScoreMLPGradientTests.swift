@@ -66,16 +66,26 @@ import ScoreKit
     }
 
     @Test func outputIsDividedBySigma() {
-        // Same input and log-sigma feature, so f is equal; s must scale as 1 / sigma.
+        // With the output scale tau set to 1 the network returns f([x, log sigma]) itself; with
+        // the default tau = sigma it must return exactly f / sigma. Rejected: s = f (no division),
+        // s = f * sigma, s = f / sigma^2, or dividing by another row's sigma.
         var rng = RandomSource(seed: 3)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        let x = Matrix(rows: 1, columns: 3, elements: [0.3, -1, 2])
-        let a = model.score(x, sigma: 0.5), b = model.score(x, sigma: 0.5 * 1)
-        #expect(a == b)
-        let ws = MLPWorkspace(configuration: config, capacity: 1)
-        model.forward(x: x.elements, sigma: [2], batch: 1, workspace: ws)
-        let f2 = (0..<3).map { ws.score[$0] * 2 }
-        model.forward(x: x.elements, sigma: [4], batch: 1, workspace: ws)
-        #expect(f2 != (0..<3).map { ws.score[$0] * 4 }, "log sigma is an input, so f itself changes")
+        let x = randomMatrix(batch, config.dimension, rng: &rng)
+        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        let ones = [Float](repeating: 1, count: batch)
+        model.forward(x: x.elements, sigma: sigmas, scale: ones, batch: batch, workspace: ws)
+        let f = ws.score.array
+        model.forward(x: x.elements, sigma: sigmas, batch: batch, workspace: ws)
+        for i in 0..<(batch * config.dimension) {
+            let sigma = sigmas[i / config.dimension]
+            #expect(isClose(Double(ws.score[i]), Double(f[i] / sigma), rel: 1e-6), "row \(i / config.dimension): \(ws.score[i]) vs f / \(sigma)")
+        }
+        // log sigma is an input, so f itself changes with sigma.
+        let ws1 = MLPWorkspace(configuration: config, capacity: 1)
+        model.forward(x: x.row(0), sigma: [2], scale: [1], batch: 1, workspace: ws1)
+        let f2 = ws1.score.array
+        model.forward(x: x.row(0), sigma: [4], scale: [1], batch: 1, workspace: ws1)
+        #expect(f2 != ws1.score.array)
     }
 }

@@ -98,30 +98,44 @@ import ScoreKit
         #expect(nonTrivial > config.parameterCount / 3)
     }
 
-    @Test func exactLossIsTraceAndHalfSquaredNorm() {
+    @Test(arguments: [Float(0), 0.7])
+    func exactLossIsTraceAndHalfSquaredNorm(noise: Float) {
+        // Clean data (noise 0, conditioning sigma 0.5, weight 1), or Gaussian-perturbed data at a
+        // one-level ladder sigma = 0.7, where each row's loss is weighted by sigma^2 = 0.49 at
+        // x~ = x + sigma z (z replayed: one uniform per row for the level, then the noise).
+        // Rejected: the weight sigma in place of sigma^2 (30% off), a missing weight, the trace
+        // or the norm term dropped or halved. Finite differences of a Float32 network: 1e-3.
         var rng = RandomSource(seed: 34)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: batch * config.dimension)
-        let objective = HyvarinenScoreMatching(estimator: .exact, perturbation: .clean(sigma: 0.5),
+        let sigma: Float = noise > 0 ? noise : 0.5
+        let perturbation: Perturbation = noise > 0 ? .gaussian(.ladder([noise])) : .clean(sigma: sigma)
+        let objective = HyvarinenScoreMatching(estimator: .exact, perturbation: perturbation,
                                                dimension: config.dimension, capacity: batch)
         let ws = objective.makeWorkspace(for: config)
         var r = RandomSource(seed: 1)
         let got = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: ws, rng: &r)
-        let s = model.score(Matrix(rows: batch, columns: 3, elements: x), sigma: 0.5)
+        var xt = x
+        if noise > 0 {
+            var replay = RandomSource(seed: 1)
+            for _ in 0..<batch { _ = replay.uniform() }
+            xt = zip(x, replay.normals(count: batch * 3)).map { $0 + noise * $1 }
+        }
+        let s = model.score(Matrix(rows: batch, columns: 3, elements: xt), sigma: sigma)
         // tr(ds/dx) by central differences, plus 0.5 ||s||^2, averaged over the rows.
         var want = 0.0
         let h: Float = 1e-3
         for i in 0..<batch {
             for j in 0..<3 {
-                var up = x, down = x
+                var up = xt, down = xt
                 up[i * 3 + j] += h; down[i * 3 + j] -= h
-                let su = model.score(Matrix(rows: batch, columns: 3, elements: up), sigma: 0.5)
-                let sd = model.score(Matrix(rows: batch, columns: 3, elements: down), sigma: 0.5)
+                let su = model.score(Matrix(rows: batch, columns: 3, elements: up), sigma: sigma)
+                let sd = model.score(Matrix(rows: batch, columns: 3, elements: down), sigma: sigma)
                 want += (Double(su[i, j]) - Double(sd[i, j])) / (2 * Double(h))
                 want += 0.5 * Double(s[i, j]) * Double(s[i, j])
             }
         }
-        want /= Double(batch)
+        want *= Double(noise > 0 ? noise * noise : 1) / Double(batch)
         #expect(isClose(got, want, rel: 1e-3, abs: 1e-3), "loss \(got) vs \(want)")
     }
 }

@@ -46,12 +46,28 @@ import ScoreKit
         #expect(a.model.parameters.array != c.model.parameters.array)
     }
 
+    @Test func samplingModelIsTheWeightAverage() throws {
+        // With decay 0.5, after one step the average is (theta_0 + theta_1) / 2. Rejected: an
+        // average never updated (theta_0), or sampling from the last weights (theta_1).
+        var rng = RandomSource(seed: 7)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let initial = model.parameters.array
+        let t = ScoreTrainer(model: model, data: ToyDataset.twoMoons.sample(count: 256, rng: &rng), sigmas: .logUniform(min: 0.1, max: 5),
+                             batchSize: 64, emaDecay: 0.5, rng: rng.split())
+        try t.trainStep()
+        let averaged = t.samplingModel.parameters.array, last = model.parameters.array
+        #expect(initial != last)
+        for i in initial.indices {
+            #expect(isClose(Double(averaged[i]), 0.5 * Double(initial[i]) + 0.5 * Double(last[i]), rel: 1e-6, abs: 1e-7), "parameter \(i)")
+        }
+    }
+
     @Test func divergenceStopsWithoutTouchingTheParameters() throws {
-        var data = Matrix(rows: 4, columns: 2, repeating: 1)
-        let t = trainer(seed: 3, data: data)
+        // A second trainer shares the model and feeds it data at 3e38, whose loss overflows.
+        // Rejected: an optimiser step (or EMA update) taken before the finiteness check.
+        let t = trainer(seed: 3, data: Matrix(rows: 4, columns: 2, repeating: 1))
         try t.trainStep()
         let good = t.model.parameters.array
-        data.elements[0] = 3e38
         let blown = ScoreTrainer(model: t.model, data: Matrix(rows: 1, columns: 2, elements: [3e38, 3e38]),
                                sigmas: .logUniform(min: 0.1, max: 5), batchSize: 4, rng: RandomSource(seed: 1))
         #expect(throws: TrainingDiverged.self) { try blown.trainStep() }

@@ -25,19 +25,25 @@ public struct SafeTensors: Equatable, Sendable {
         self.metadata = metadata
     }
 
-    /// The file's bytes; tensors are laid out in name order.
-    public func encoded() throws -> Data {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var offset = 0
+    /// The file's bytes, laid out as the reference writer (Hugging Face's `safetensors`) lays
+    /// out an all-F32 file, so the two agree byte for byte: tensors in name order, compact JSON
+    /// with `__metadata__` first (its keys sorted) and each entry's keys in the order dtype,
+    /// shape, data_offsets, then spaces up to an 8-byte boundary before the data.
+    public var encoded: Data {
         let names = tensors.keys.sorted()
-        for name in names {
-            let t = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]] as [String: Any]
-            offset += 4 * t.values.count
+        var entries: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
+            entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+        var offset = 0
+        for name in names {
+            let t = tensors[name]!, end = offset + 4 * t.values.count
+            let shape = t.shape.map(String.init).joined(separator: ",")
+            entries.append("\(Self.jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            offset = end
+        }
+        var json = Data("{\(entries.joined(separator: ","))}".utf8)
         json.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
         var data = Data()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
@@ -46,7 +52,27 @@ public struct SafeTensors: Equatable, Sendable {
         return data
     }
 
-    public func write(to path: String) throws { try AtomicFile.write(encoded(), to: path) }
+    /// A JSON string literal escaped as serde_json escapes it: quote, backslash and control
+    /// characters; everything else, non-ASCII included, as raw UTF-8.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    public func write(to path: String) throws { try AtomicFile.write(encoded, to: path) }
 
     public static func read(_ path: String) throws -> SafeTensors {
         try decode(AtomicFile.read(path), name: path)

@@ -30,6 +30,12 @@ public struct AnnealedLangevin: Sendable {
                   stepsPerLevel: stepsPerLevel, epsilon: epsilon, denoise: denoise)
     }
 
+    /// alpha_i = eps * sigma_i^2 / sigma_L^2 for each level: the step follows the level's noise variance.
+    public var stepSizes: [Float] {
+        let last = sigmas[sigmas.count - 1]
+        return sigmas.map { epsilon * ($0 / last) * ($0 / last) }
+    }
+
     /// Score evaluations per chain.
     public var totalSteps: Int { sigmas.count * stepsPerLevel + (denoise ? 1 : 0) }
 
@@ -42,8 +48,7 @@ public struct AnnealedLangevin: Sendable {
         for i in 0..<n { x[i] *= sigmas[0] }
         let last = sigmas[sigmas.count - 1]
         var done = 0
-        for sigma in sigmas {
-            let alpha = epsilon * (sigma / last) * (sigma / last)
+        for (sigma, alpha) in zip(sigmas, stepSizes) {
             for _ in 0..<stepsPerLevel {
                 Self.step(x, count: count, score: score, sigma: sigma, alpha: alpha, scores: s, noise: z, rng: &rng)
                 done += 1
