@@ -32,4 +32,14 @@ public struct ObjectiveOptions: ParsableArguments {
     public func make(sigmas: SigmaDistribution, dimension: Int, batch: Int) -> any ScoreObjective {
         objective.make(sigmas: sigmas, dimension: dimension, batch: batch, projections: projections, projection: projection)
     }
+
+    /// The objective on `process`: DSM on any process; the Hyvarinen objectives perturb with
+    /// variance-exploding noise only, and refuse another process.
+    public func make(process: any ForwardProcess, dimension: Int, batch: Int) throws -> any ScoreObjective {
+        if objective == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension, capacity: batch) }
+        guard let ve = process as? VarianceExploding else {
+            throw ValidationError("--objective \(objective.rawValue) trains on variance-exploding noise only; use --objective dsm with --process \(process.name)")
+        }
+        return make(sigmas: ve.sigmas, dimension: dimension, batch: batch)
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// every 0.2 s), or a plain line per tenth of the work when standard error is a file or pipe.
 public final class ProgressLine {
     let label: String
-    let total: Int
+    var total: Int
     let start = Date()
     let interactive = isatty(STDERR_FILENO) != 0
     var lastDraw = Date.distantPast
@@ -13,6 +13,12 @@ public final class ProgressLine {
     public init(_ label: String, total: Int) {
         self.label = label
         self.total = max(total, 1)
+    }
+
+    /// Reports `done` units of work out of a total learnt only as the work goes (an adaptive solver's).
+    public func update(_ done: Int, of total: Int) {
+        self.total = max(total, 1)
+        update(done)
     }
 
     /// Reports `done` units of work; `detail` is appended (e.g. the current loss).

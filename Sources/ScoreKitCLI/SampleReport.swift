@@ -14,8 +14,9 @@ public struct SampleReport {
     ///   - model: the score to measure, or nil when only samples are given.
     ///   - dataset: the built-in data set, if any: fresh points are then drawn for the comparison;
     ///     otherwise `data` is split in two disjoint halves (comparison set and stand-in model).
-    public init(model: (any NoiseConditionalScore)?, samples: Matrix, data: Matrix, dataset: ToyDataset?,
-                sigmas: [Float], rng: inout RandomSource) {
+    ///   - levels: where to measure the score error (its figure plots it against each level's sigma).
+    public init(model: (any ScoreFunction)?, samples: Matrix, data: Matrix, dataset: ToyDataset?,
+                levels: [NoiseLevel], rng: inout RandomSource) {
         let comparison: Matrix, holdout: Matrix
         if let dataset {
             comparison = dataset.sample(count: samples.rows, rng: &rng)
@@ -31,7 +32,7 @@ public struct SampleReport {
             scoreReference = mixture != nil
                 ? "the exact score of the perturbed mixture"
                 : "a kernel-density proxy: the score of \(min(2000, data.rows)) data points smoothed by N(0, sigma^2)"
-            scoreErrors = sigmas.map { ($0, ScoreError.relative(of: model, target: target, sigma: $0, rng: &rng)) }
+            scoreErrors = levels.map { (Float($0.sigma), ScoreError.relative(of: model, target: target, at: $0, rng: &rng)) }
         } else {
             scoreErrors = []
             scoreReference = "none (no model)"

@@ -1,21 +1,65 @@
 import ArgumentParser
 import ScoreKit
 
-/// Annealed Langevin settings (Song and Ermon 2019, Algorithm 1).
+/// The samplers by name, as the tools offer them.
+public enum SamplerKind: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case annealedLangevin = "annealed-langevin", langevin, ddpm, ddpmSmall = "ddpm-small", ddim
+    case reverseSDE = "reverse-sde", pc, odeHeun = "ode-heun", odeRK45 = "ode-rk45"
+
+    /// What a model trained on `process` samples with unless told otherwise: annealed Langevin on
+    /// the NCSN ladder, DDPM on its own chain, the reverse SDE on a continuous process.
+    public static func standard(for process: any ForwardProcess) -> SamplerKind {
+        if process is VarianceExploding { return .annealedLangevin }
+        return process.steps != nil ? .ddpm : .reverseSDE
+    }
+}
+
+/// Which sampler draws the samples, and its settings.
 public struct SamplerOptions: ParsableArguments {
     @Option(name: .long, help: "Samples to draw (all chains move together as one batch).")
     public var samples = 10_000
 
-    @Option(name: .long, help: "Noise levels of the sampler, geometric from sigma-max down to sigma-min.")
+    @Option(name: .long, help: ArgumentHelp(
+        "Sampler: \(SamplerKind.allCasesString) (default: annealed-langevin for a ve model, ddpm for vp, reverse-sde for vp-sde and subvp-sde).",
+        discussion: """
+            annealed-langevin: --levels sigmas of a ve model, --steps-per-level steps each (ve only). \
+            langevin: plain Langevin at the smallest level from U([-8, 8]^d), --sampling-steps steps of size --eps. \
+            ddpm / ddpm-small: ancestral steps with the posterior variance beta_t / beta-tilde_t. \
+            ddim: deterministic for --eta 0. These three run on any process: on a chain over --sampling-steps of its T steps. \
+            reverse-sde: Euler-Maruyama; pc: reverse-diffusion predictor after --corrector-steps Langevin corrector steps \
+            of signal-to-noise --snr; ode-heun / ode-rk45: the probability-flow ODE (RK45 adaptive, --rtol and --atol). \
+            reverse-sde and the ODE need a continuous process (vp-sde, subvp-sde, ve).
+            """))
+    public var sampler: SamplerKind?
+
+    @Option(name: .long, help: "Levels (network evaluations) of ddpm, ddim, reverse-sde, pc, ode-heun and langevin (default: a chain's T, else 1000; ode-heun 500).")
+    public var samplingSteps: Int?
+
+    @Option(name: .long, help: "DDIM's stochasticity eta in [0, 1]; 0 is deterministic.")
+    public var eta = 0.0
+
+    @Option(name: .long, help: "Signal-to-noise ratio of the pc sampler's Langevin corrector.")
+    public var snr = 0.16
+
+    @Option(name: .long, help: "Langevin corrector steps per level of the pc sampler.")
+    public var correctorSteps = 1
+
+    @Option(name: .long, help: "Relative tolerance of ode-rk45.")
+    public var rtol = 1e-5
+
+    @Option(name: .long, help: "Absolute tolerance of ode-rk45.")
+    public var atol = 1e-5
+
+    @Option(name: .long, help: "annealed-langevin: noise levels, geometric from sigma-max down to sigma-min.")
     public var levels = 10
 
-    @Option(name: .long, help: "Langevin steps per noise level (T).")
+    @Option(name: .long, help: "annealed-langevin: Langevin steps per noise level (T).")
     public var stepsPerLevel = 100
 
-    @Option(name: .long, help: "Step size at the smallest level; level i uses eps * sigma_i^2 / sigma_L^2.")
+    @Option(name: .long, help: "annealed-langevin: step size at the smallest level (level i uses eps * sigma_i^2 / sigma_L^2); langevin: the step size.")
     public var eps: Float = 2e-5
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "End with the Tweedie denoising step x + sigma_L^2 s(x, sigma_L).")
+    @Flag(name: .long, inversion: .prefixedNo, help: "End with Tweedie's denoising step x0 = (x + sigma^2 s) / alpha at the last level.")
     public var denoise = true
 
     public init() {}
@@ -25,22 +69,57 @@ public struct SamplerOptions: ParsableArguments {
         guard levels >= 1 else { throw ValidationError("--levels must be at least 1, got \(levels)") }
         guard stepsPerLevel >= 1 else { throw ValidationError("--steps-per-level must be at least 1, got \(stepsPerLevel)") }
         guard eps > 0 && eps.isFinite else { throw ValidationError("--eps must be positive, got \(eps)") }
+        if let samplingSteps, samplingSteps < 1 { throw ValidationError("--sampling-steps must be at least 1, got \(samplingSteps)") }
+        guard (0...1).contains(eta) else { throw ValidationError("--eta must lie in [0, 1], got \(eta)") }
+        guard snr > 0 && snr.isFinite else { throw ValidationError("--snr must be positive, got \(snr)") }
+        guard correctorSteps >= 1 else { throw ValidationError("--corrector-steps must be at least 1, got \(correctorSteps)") }
+        guard rtol > 0 && rtol.isFinite && atol > 0 && atol.isFinite else {
+            throw ValidationError("--rtol and --atol must be positive, got \(rtol) and \(atol)")
+        }
     }
 
-    public func sampler(sigmaMax: Float, sigmaMin: Float) -> AnnealedLangevin {
-        AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: levels, stepsPerLevel: stepsPerLevel,
-                         epsilon: eps, denoise: denoise)
+    /// The sampler for a model trained on `process`, or the reason the pairing cannot work.
+    public func make(for process: any ForwardProcess) throws -> any Sampler {
+        let kind = sampler ?? SamplerKind.standard(for: process)
+        do {
+            switch kind {
+            case .annealedLangevin:
+                guard let ve = process as? VarianceExploding else {
+                    throw SamplerError("annealed-langevin walks a variance-exploding ladder; a \(process.name) model samples with ddpm, ddim or pc (whose corrector is Langevin)")
+                }
+                return AnnealedLangevin(sigmaMax: Float(ve.sigmaMax), sigmaMin: Float(ve.sigmaMin), levels: levels,
+                                        stepsPerLevel: stepsPerLevel, epsilon: eps, denoise: denoise)
+            case .langevin:
+                return try LangevinDynamics(level: process.level(at: process.earliestTime), steps: samplingSteps ?? 1000,
+                                            stepSize: Double(eps), start: -8...8)
+            case .ddpm, .ddpmSmall, .ddim:
+                let rule: DiffusionSampler.Rule = kind == .ddim ? .ddim(eta: eta) : .ancestral(largeVariance: kind == .ddpm)
+                return try DiffusionSampler(process: process, rule: rule, steps: samplingSteps, denoise: denoise)
+            case .reverseSDE:
+                return try ReverseSDE(process: process, steps: samplingSteps ?? 1000, denoise: denoise)
+            case .pc:
+                return try PredictorCorrector(process: process, steps: samplingSteps, correctorSteps: correctorSteps, snr: snr, denoise: denoise)
+            case .odeHeun:
+                return try ProbabilityFlowODE(process: process, solver: .heun(steps: samplingSteps ?? 500), denoise: denoise)
+            case .odeRK45:
+                return try ProbabilityFlowODE(process: process, solver: .rk45(relativeTolerance: rtol, absoluteTolerance: atol), denoise: denoise)
+            }
+        } catch let error as SamplerError {
+            throw ValidationError("--sampler \(kind.rawValue): \(error)")
+        }
     }
 
     /// Draws the samples with a progress line; refuses to return NaN or infinite samples.
-    public func draw(from score: some NoiseConditionalScore, sigmaMax: Float, sigmaMin: Float,
-                     rng: inout RandomSource) throws -> Matrix {
-        let langevin = sampler(sigmaMax: sigmaMax, sigmaMin: sigmaMin)
-        let progress = ProgressLine("sampling: step", total: langevin.totalSteps)
-        let drawn = langevin.sample(count: samples, score: score, rng: &rng) { done, _ in progress.update(done) }
-        guard drawn.isFinite else {
-            throw RunFailure("annealed Langevin produced NaN or infinite samples; try a smaller --eps or more training")
+    public func draw(with sampler: any Sampler, from score: some ScoreFunction, rng: inout RandomSource) throws -> SamplerRun {
+        let progress = ProgressLine("sampling (\(sampler.name)): step", total: 0)
+        let run = sampler.sample(count: samples, score: score, rng: &rng) { done, total in progress.update(done, of: total) }
+        guard run.samples.isFinite else {
+            throw RunFailure("\(sampler.name) produced NaN or infinite samples; try a smaller step (--eps), more steps or more training")
         }
-        return drawn
+        return run
     }
+}
+
+extension SamplerKind {
+    static var allCasesString: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -5,15 +5,15 @@ import ScoreKit
 /// Each measurement uses the same 1,000 noisy points per level, so the curve shows the model
 /// changing, not the sampling noise of the measurement.
 public struct ScoreErrorCurve {
-    public let sigmas: [Float]
+    public let levels: [NoiseLevel]
     public let reference: String
     public private(set) var steps: [Int] = []
     public private(set) var errors: [[Double]] = []
     let target: GaussianMixture
     let seed: UInt64
 
-    public init(data: Matrix, mixture: GaussianMixture?, sigmas: [Float], seed: UInt64) {
-        self.sigmas = sigmas
+    public init(data: Matrix, mixture: GaussianMixture?, levels: [NoiseLevel], seed: UInt64) {
+        self.levels = levels
         self.seed = seed
         if let mixture {
             target = mixture
@@ -24,9 +24,13 @@ public struct ScoreErrorCurve {
         }
     }
 
+    /// The levels' sigmas, which the figure is labelled by.
+    public var sigmas: [Float] { levels.map { Float($0.sigma) } }
+
     public mutating func measure(_ model: ScoreMLP, step: Int) {
         var rng = RandomSource(seed: seed)
-        errors.append(ScoreError.relative(of: NetworkScore(model: model), target: target, sigmas: sigmas, samples: 1000, rng: &rng))
+        let score = NetworkScore(model: model)
+        errors.append(levels.map { ScoreError.relative(of: score, target: target, at: $0, samples: 1000, rng: &rng) })
         steps.append(step)
     }
 }

@@ -44,17 +44,19 @@ struct Evaluate: ParsableCommand {
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
         let data = try dataOptions.load(seed: dataRng.next())
-        var model: ScoreMLP?, sigmas: [Float] = []
+        var model: ScoreMLP?, levels: [NoiseLevel] = [], samplerName = ""
         let points: Matrix
         if let checkpoint {
             let file = try Checkpoint.read(checkpoint)
+            if let note = file.note { printNow("note: \(note)") }
             guard file.configuration.dimension == data.columns else {
                 throw RunFailure("\(checkpoint) is a \(file.configuration.dimension)-D model, the data are \(data.columns)-D")
             }
             model = file.model()
-            sigmas = geometricLevels(from: file.sigmaMax, to: file.sigmaMin, count: 10)
-            points = try samplerOptions.draw(from: NetworkScore(model: model!), sigmaMax: file.sigmaMax, sigmaMin: file.sigmaMin,
-                                             rng: &sampleRng)
+            let sampler = try samplerOptions.make(for: file.process)
+            samplerName = sampler.name
+            levels = file.process.timeGrid(count: 10).map { file.process.level(at: $0) }
+            points = try samplerOptions.draw(with: sampler, from: NetworkScore(model: model!), rng: &sampleRng).samples
         } else {
             points = try DataFile.load(samplesFile!)
             guard points.columns == data.columns else {
@@ -66,13 +68,13 @@ struct Evaluate: ParsableCommand {
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
         let report = SampleReport(model: model.map { NetworkScore(model: $0) }, samples: points, data: data,
-                                  dataset: dataOptions.builtIn, sigmas: sigmas, rng: &evalRng)
+                                  dataset: dataOptions.builtIn, levels: levels, rng: &evalRng)
         var summary = report.json
         summary["samples"] = points.rows
         summary["data"] = dataOptions.data
         try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
                              to: path("evaluation.json"))
-        let source = checkpoint.map { "\($0) (\(points.rows) annealed Langevin samples)" } ?? samplesFile!
+        let source = checkpoint.map { "\($0) (\(points.rows) \(samplerName) samples)" } ?? samplesFile!
         try AtomicFile.write("# Evaluation of \(source) against \(dataOptions.data)\n\n" + report.markdown, to: path("evaluation.md"))
         if data.columns == 2 {
             try FigureFile.write(Figures.samples(points, over: data, density: dataOptions.builtIn?.mixture,

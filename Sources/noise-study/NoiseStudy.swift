@@ -126,7 +126,7 @@ struct NoiseStudy: ParsableCommand {
             var rng = root.split()
             let sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
                                            epsilon: Self.langevinEpsilon, denoise: false)
-            let sample = { (score: any NoiseConditionalScore, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
+            let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng).samples }
             results += try study(kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
                                  scalings: [.noiseLevel], rng: &rng, sample: sample)
             if kernel is GaussianKernel {
@@ -151,7 +151,7 @@ struct NoiseStudy: ParsableCommand {
             let top = Float(degradation.sigma(forContraction: Self.minimumContraction))
             let sampler = DegradationLangevin(degradation: degradation, sigmas: geometricLevels(from: top, to: sigmaMin, count: 10),
                                               stepsPerLevel: fast ? 20 : 100)
-            let sample = { (score: any NoiseConditionalScore, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
+            let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
             degraded += try study(degradation, setup: setup, range: (sigmaMin, top), checkLevels: checkLevels.filter { $0 < Double(top) },
                                   errorLevels: errorLevels.filter { $0 < top } + [top], scalings: [.corruption, .noiseLevel],
                                   rng: &rng, sample: sample)
@@ -171,7 +171,7 @@ struct NoiseStudy: ParsableCommand {
     /// each measured and sampled.
     func study(_ kernel: any Corruption, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
                scalings: [ScoreScaling], rng: inout RandomSource,
-               sample: (any NoiseConditionalScore, inout RandomSource) -> Matrix) throws -> [KernelResult] {
+               sample: (any ScoreFunction, inout RandomSource) -> Matrix) throws -> [KernelResult] {
         let mixture = setup.mixture, exact = kernel.corrupted(mixture)
         let checks = checkLevels.map { level in
             LevelCheck(sigma: level,
@@ -205,13 +205,13 @@ struct NoiseStudy: ParsableCommand {
                 progress.update(step)
             }
             let secondsPerStep = (Stopwatch.now() - start) / Double(setup.trainSteps)
-            let score = NetworkScore(model: trainer.samplingModel, scaledFor: scaling == .corruption ? kernel : nil)
+            let score = NetworkScore(model: trainer.samplingModel, outputScale: scaling == .corruption ? kernel.scoreScale : nil)
             let scoreErrors = ScoreError.relative(of: score, target: exact, sigmas: errorLevels, samples: 2000, rng: &rng)
             let curveLevels = geometricLevels(from: range.max, to: range.min, count: 8)
             let fisherCurve = zip(curveLevels, ScoreError.relative(of: score, target: exact, sigmas: curveLevels,
                                                                    samples: fast ? 300 : 1000, rng: &rng)).map { ($0, $1) }
             if objective === objectives[0] {
-                try FigureFile.write(Figures.scoreField(learned: score, exact: exact, over: setup.comparison, sigma: 0.3,
+                try FigureFile.write(Figures.scoreField(learned: score, exact: exact, over: setup.comparison, at: NoiseLevel(sigma: 0.3),
                                                         title: "\(kernel.name), sigma = 0.3: learned (\(label.uppercased())) and exact score"),
                                      to: (setup.images as NSString).appendingPathComponent("noise-field-\(Self.fileName(kernel.name)).svg"))
             }
@@ -226,9 +226,7 @@ struct NoiseStudy: ParsableCommand {
     /// The score functions the identity is checked with: very different fields, one of them exact.
     static func scoreFunctions(exact: any PerturbedDataSource, sigma: Double) -> [(name: String, score: ([Double]) -> [Double])] {
         func exactScore(_ y: [Double]) -> [Double] {
-            var out = [Float](repeating: 0, count: y.count)
-            exact.score(x: y.map(Float.init), count: 1, sigma: Float(sigma), into: &out)
-            return out.map(Double.init)
+            exact.scores(Matrix(rows: 1, columns: y.count, elements: y.map(Float.init)), sigma: Float(sigma)).elements.map(Double.init)
         }
         return [("zero", { _ in [0, 0] }), ("exact", exactScore), ("linear", { [-0.5 * $0[0], -0.5 * $0[1]] }),
                 ("wavy", { [sin($0[1]), cos($0[0])] })]

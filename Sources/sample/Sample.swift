@@ -7,17 +7,22 @@ import ScoreKitCLI
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Draw samples from a saved score network by annealed Langevin dynamics.",
-        discussion: "Writes the samples as float32 .npy [N, d]; for 2-D models trained on a built-in data set, also a figure over fresh data and the sample-quality report.")
+        abstract: "Draw samples from a saved score network with any sampler its forward process allows.",
+        discussion: """
+            The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the default             sampler follows from it. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a built-in             data set, also a figure over fresh data and the sample-quality report.
+            """)
 
     @OptionGroup var model: CheckpointOptions
 
     @OptionGroup var samplerOptions: SamplerOptions
 
-    @Option(name: .long, help: "Largest sampler noise level (default: the checkpoint's sigma-max).")
+    @Option(name: .long, help: "Levels (network evaluations) of the sampler; the same as --sampling-steps.")
+    var steps: Int?
+
+    @Option(name: .long, help: "ve: largest sampler noise level (default: the checkpoint's sigma-max).")
     var sigmaMax: Float?
 
-    @Option(name: .long, help: "Smallest sampler noise level (default: the checkpoint's sigma-min).")
+    @Option(name: .long, help: "ve: smallest sampler noise level (default: the checkpoint's sigma-min).")
     var sigmaMin: Float?
 
     @Option(name: .long, help: "Random seed of the sampler.")
@@ -30,28 +35,45 @@ struct Sample: ParsableCommand {
         for (name, value) in [("--sigma-max", sigmaMax), ("--sigma-min", sigmaMin)] {
             if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be positive, got \(value)") }
         }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard steps == nil || samplerOptions.samplingSteps == nil else { throw ValidationError("give --steps or --sampling-steps, not both") }
+        guard !output.hasSuffix("/"), URL(fileURLWithPath: output).pathExtension.lowercased() == "npy" else {
+            throw ValidationError("--output must name a .npy file, got \(output)")
+        }
     }
 
     func run() throws {
         let (checkpoint, network) = try model.load()
-        let hi = sigmaMax ?? checkpoint.sigmaMax, lo = sigmaMin ?? checkpoint.sigmaMin
-        guard lo < hi else { throw RunFailure("sigma-min \(lo) must be below sigma-max \(hi)") }
+        if let note = checkpoint.note { printNow("note: \(note)") }
+        var process = checkpoint.process
+        if sigmaMax != nil || sigmaMin != nil {
+            guard let ve = process as? VarianceExploding else {
+                throw RunFailure("--sigma-max and --sigma-min apply to a ve model; this one was trained on \(process.name)")
+            }
+            let hi = sigmaMax ?? Float(ve.sigmaMax), lo = sigmaMin ?? Float(ve.sigmaMin)
+            guard lo < hi else { throw RunFailure("sigma-min \(lo) must be below sigma-max \(hi)") }
+            process = VarianceExploding(sigmas: .logUniform(min: lo, max: hi))
+        }
+        var options = samplerOptions
+        options.samplingSteps = steps ?? options.samplingSteps
+        let sampler = try options.make(for: process)
         var rng = RandomSource(seed: seed)
         var sampleRng = rng.split(), dataRng = rng.split(), evalRng = rng.split()
         let score = NetworkScore(model: network)
-        let samples = try samplerOptions.draw(from: score, sigmaMax: hi, sigmaMin: lo, rng: &sampleRng)
+        let run = try options.draw(with: sampler, from: score, rng: &sampleRng)
+        let samples = run.samples
         try NumpyArray(samples).write(to: output)
-        printNow("wrote \(samples.rows) samples to \(output)")
+        printNow("wrote \(samples.rows) samples to \(output) (\(sampler.name), \(run.evaluations) network evaluations per sample)")
         guard let dataset = ToyDataset(rawValue: checkpoint.dataset) else { return }
         let data = dataset.sample(count: max(2 * samples.rows, 2), rng: &dataRng)
         if samples.columns == 2 {
             let figure = (output as NSString).deletingPathExtension + ".svg"
             try FigureFile.write(Figures.samples(samples, over: data, density: dataset.mixture,
-                                                 title: "Samples from \(URL(fileURLWithPath: model.checkpoint).lastPathComponent)"),
+                                                 title: "\(sampler.name) samples from \(URL(fileURLWithPath: model.checkpoint).lastPathComponent)"),
                                  to: figure)
             printNow("figure: \(figure)")
         }
         SampleReport(model: score, samples: samples, data: data, dataset: dataset,
-                     sigmas: geometricLevels(from: hi, to: lo, count: 5), rng: &evalRng).lines.forEach(printNow)
+                     levels: process.timeGrid(count: 5).map { process.level(at: $0) }, rng: &evalRng).lines.forEach(printNow)
     }
 }

@@ -20,6 +20,8 @@ struct TrainDSM: ParsableCommand {
 
     @OptionGroup var objectiveOptions: ObjectiveOptions
 
+    @OptionGroup var processOptions: ProcessOptions
+
     @Option(name: .long, help: "Training steps.")
     var steps = 15_000
 
@@ -35,13 +37,13 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(name: .long, help: "Smallest noise level (training and sampling).")
+    @Option(name: .long, help: "ve: smallest noise level (training and sampling).")
     var sigmaMin: Float = 0.01
 
-    @Option(name: .long, help: "Largest noise level (training and sampling).")
+    @Option(name: .long, help: "ve: largest noise level (training and sampling).")
     var sigmaMax: Float = 10
 
-    @Option(name: .long, help: "Train on this many geometric noise levels (the NCSN ladder); 0 draws sigma log-uniformly.")
+    @Option(name: .long, help: "ve: train on this many geometric noise levels (the NCSN ladder); 0 draws sigma log-uniformly.")
     var sigmaLevels = 0
 
     @Option(name: .long, help: "Decay of the weight average used for sampling; 0 samples with the last weights.")
@@ -62,7 +64,7 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Measure the score error (at 3 noise levels, EMA weights) every this many steps for score-error.svg; 0: never. Exact for built-in mixtures, else against a kernel-density proxy.")
     var evalEvery = 1_000
 
-    @Option(name: .long, help: "Noise level at which score-field.svg shows the score.")
+    @Option(name: .long, help: "Noise level at which score-field.svg shows the score (for the vp processes: the level of that sigma).")
     var fieldSigma: Float = 0.3
 
     @OptionGroup var samplerOptions: SamplerOptions
@@ -94,25 +96,27 @@ struct TrainDSM: ParsableCommand {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
-        let configuration = MLPConfiguration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
+        let configuration = processOptions.configuration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
         let sigmas: SigmaDistribution = sigmaLevels == 0
             ? .logUniform(min: sigmaMin, max: sigmaMax)
             : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
-        let objective = objectiveOptions.make(sigmas: sigmas, dimension: data.columns, batch: batch)
+        let process = processOptions.make(sigmas: sigmas)
+        let objective = try objectiveOptions.make(process: process, dimension: data.columns, batch: batch)
+        let sampler = try samplerOptions.make(for: process)
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
                                    objective: objective, learningRate: lr,
                                    emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
-        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch), sigma in [\(sigmaMin), \(sigmaMax)], \(threads) thread(s)")
+        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary); \(threads) thread(s)")
 
         func checkpoint() -> Checkpoint {
             Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
-                       emaParameters: trainer.ema?.shadow.array, sigmaMin: sigmaMin, sigmaMax: sigmaMax,
+                       emaParameters: trainer.ema?.shadow.array, process: process,
                        dataset: dataOptions.data, seed: seed, step: trainer.step)
         }
         var losses: [Float] = []
         losses.reserveCapacity(steps)
-        var curve = ScoreErrorCurve(data: data, mixture: mixture,
-                                    sigmas: geometricLevels(from: sigmaMax, to: sigmaMin, count: 3), seed: evalRng.next())
+        var curve = ScoreErrorCurve(data: data, mixture: mixture, levels: process.timeGrid(count: 3).map { process.level(at: $0) },
+                                    seed: evalRng.next())
         func saveLosses() throws {
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
             try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
@@ -142,14 +146,15 @@ struct TrainDSM: ParsableCommand {
 
         let score = NetworkScore(model: trainer.samplingModel)
         let sampleStart = Date()
-        let samples = try samplerOptions.draw(from: score, sigmaMax: sigmaMax, sigmaMin: sigmaMin, rng: &sampleRng)
+        let run = try samplerOptions.draw(with: sampler, from: score, rng: &sampleRng)
+        let samples = run.samples
         let samplingSeconds = Date().timeIntervalSince(sampleStart)
         try NumpyArray(samples).write(to: path("samples.npy"))
         if data.columns == 2 {
             try FigureFile.write(Figures.samples(samples, over: data, density: mixture,
-                                                 title: "Annealed Langevin samples (\(dataOptions.data))"),
+                                                 title: "\(sampler.name) samples (\(dataOptions.data), \(process.name))"),
                                  to: path("samples.svg"))
-            try FigureFile.write(Figures.scoreField(learned: score, exact: mixture, over: data, sigma: fieldSigma,
+            try FigureFile.write(Figures.scoreField(learned: score, exact: mixture, over: data, at: process.level(ofSigma: Double(fieldSigma)),
                                                     title: "Score field at sigma = \(fieldSigma)"),
                                  to: path("score-field.svg"))
         }
@@ -162,7 +167,7 @@ struct TrainDSM: ParsableCommand {
 
         let evaluationStart = Date()
         let report = SampleReport(model: score, samples: samples, data: data, dataset: dataOptions.builtIn,
-                                  sigmas: geometricLevels(from: sigmaMax, to: sigmaMin, count: 5), rng: &evalRng)
+                                  levels: process.timeGrid(count: 5).map { process.level(at: $0) }, rng: &evalRng)
         let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
         try FigureFile.write(Figures.fisherDivergence([("learned score", report.scoreErrors)], title: "Score error against noise level"),
                              to: path("fisher-divergence.svg"))
@@ -171,6 +176,9 @@ struct TrainDSM: ParsableCommand {
         summary["final_loss_mean_last_200"] = finalLoss
         summary["steps"] = steps
         summary["objective"] = objective.name
+        summary["process"] = process.name
+        summary["sampler"] = sampler.name
+        summary["sampler_evaluations"] = run.evaluations
         summary["training_seconds"] = trainingSeconds
         summary["training_steps_per_second"] = Double(steps) / trainingSeconds
         summary["sampling_seconds"] = samplingSeconds

@@ -12,7 +12,7 @@ import ScoreKit
         let pair = ToyDataset.ncsnPair.mixture!
         var rng = RandomSource(seed: 21)
         let sampler = AnnealedLangevin(sigmaMax: 20, sigmaMin: 1, levels: 10, stepsPerLevel: 100, epsilon: 0.1)
-        let samples = sampler.sample(count: 3000, score: pair, rng: &rng)
+        let samples = sampler.sample(count: 3000, score: pair, rng: &rng).samples
         let weights = ModeWeights(of: samples, mixture: pair)
         #expect(abs(weights.fractions[0] - 0.8) <= 0.03, "fraction in the (5, 5) mode: \(weights.fractions[0])")
         // The last level samples q_1 = components of variance 1 + 1 = 2; the discretised chain's
@@ -35,7 +35,7 @@ import ScoreKit
         let g = GaussianMixture(weights: [1], means: [[0, 0]], variances: [[1, 1]])
         var rng = RandomSource(seed: 4)
         let sampler = AnnealedLangevin(sigmas: [0.5], stepsPerLevel: 300, epsilon: 0.05, denoise: true)
-        let samples = sampler.sample(count: 4000, score: g, rng: &rng)
+        let samples = sampler.sample(count: 4000, score: g, rng: &rng).samples
         let variance = samples.elements.reduce(0.0) { $0 + Double($1 * $1) } / Double(samples.elements.count)
         let alpha = 0.05, bigV = 1.25, stationary = alpha / (1 - pow(1 - alpha / (2 * bigV), 2))
         #expect(abs(variance - 0.64 * stationary) < 0.05, "denoised variance \(variance), expected \(0.64 * stationary)")
@@ -47,7 +47,7 @@ import ScoreKit
         // give a standard error of 2.2 on the variance; the tolerance 10 is 4.5 of them.
         var rng = RandomSource(seed: 5)
         let sampler = AnnealedLangevin(sigmas: [10, 0.01], stepsPerLevel: 1, epsilon: 1e-12)
-        let samples = sampler.sample(count: 2000, score: GaussianMixture(weights: [1], means: [[0, 0]], variances: [[1, 1]]), rng: &rng)
+        let samples = sampler.sample(count: 2000, score: GaussianMixture(weights: [1], means: [[0, 0]], variances: [[1, 1]]), rng: &rng).samples
         let variance = samples.elements.reduce(0.0) { $0 + Double($1 * $1) } / Double(samples.elements.count)
         #expect(abs(variance - 100) < 10, "variance of the chains after two tiny steps: \(variance)")
     }

@@ -145,7 +145,7 @@ import ScoreKit
     @Test func variancePreservingMarginalMatchesSimulationAndItsScore() {
         let m = GaussianMixture(weights: [0.3, 0.7], means: [[2, -1], [-1, 1]], variances: [[0.5, 1], [1, 0.2]])
         let alphaBar = 0.4
-        let q = m.variancePreservingMarginal(alphaBar: alphaBar)
+        let q = m.marginal(at: NoiseLevel(time: .nan, alpha: alphaBar.squareRoot(), sigma: (1 - alphaBar).squareRoot()))
         var rng = RandomSource(seed: 56)
         let x0 = m.sample(count: 40_000, rng: &rng)
         let eps = rng.normals(count: 80_000)

@@ -103,6 +103,37 @@ import ScoreKit
         #expect { try Checkpoint.read(temporaryPath("missing.safetensors")) } throws: { "\($0)".contains("no such file") }
     }
 
+    @Test func checkpointRecordsItsProcessAndNetwork() throws {
+        // Every process and the network's conditioning and parameterisation survive the file;
+        // a file without a process (written before processes were recorded) reads as variance
+        // exploding over its sigma range, with a note. Rejected: a schedule, a step count, beta
+        // range or parameterisation dropped on the way.
+        var rng = RandomSource(seed: 5)
+        let config = MLPConfiguration(dimension: 2, hiddenWidth: 4, hiddenLayers: 1, conditioning: .time(width: 6), parameterisation: .noise)
+        let parameters = ScoreMLP(configuration: config, rng: &rng).parameters.array
+        let processes: [any ForwardProcess] = [VariancePreserving(steps: 250, schedule: .cosine), VariancePreservingSDE(betaMin: 0.2, betaMax: 15),
+                                               SubVariancePreservingSDE(), VarianceExploding(sigmas: .geometricLadder(min: 0.1, max: 3, levels: 4))]
+        for process in processes {
+            let checkpoint = Checkpoint(configuration: config, parameters: parameters, process: process, dataset: "two-moons", seed: 1, step: 2)
+            let back = try Checkpoint(SafeTensors.decode(checkpoint.safeTensors.encoded))
+            #expect(back == checkpoint && back.note == nil, "\(process.summary)")
+            #expect(back.process.summary == process.summary && back.configuration == config)
+            #expect(back.process.level(at: 0.5) == process.level(at: 0.5))
+        }
+        var legacy = Checkpoint(configuration: MLPConfiguration(dimension: 2, hiddenWidth: 4, hiddenLayers: 1),
+                                parameters: Array(parameters.prefix(MLPConfiguration(dimension: 2, hiddenWidth: 4, hiddenLayers: 1).parameterCount)),
+                                sigmaMin: 0.01, sigmaMax: 10, dataset: "8gaussians", seed: 1, step: 2).safeTensors
+        legacy.metadata["process"] = nil
+        let old = try Checkpoint(legacy, name: "old.safetensors")
+        #expect(old.process is VarianceExploding && old.note?.contains("read as variance exploding") == true)
+        var bad = legacy
+        bad.metadata["process"] = "vq"
+        #expect { try Checkpoint(bad) } throws: { "\($0)".contains("'process' is vq") }
+        bad = legacy
+        bad.metadata["hidden_width"] = "3037000500"
+        #expect { try Checkpoint(bad) } throws: { "\($0)".contains("above the largest supported") }
+    }
+
     @Test func atomicWriteReplacesWholeFilesAndLeavesNoTemporaries() throws {
         let folder = temporaryPath("atomic")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -139,13 +139,59 @@ import ScoreKit
         let model = ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 8, hiddenLayers: 1), rng: &rng)
         let x = randomMatrix(5, 2, rng: &rng)
         let plain = NetworkScore(model: model).scores(x, sigma: 0.7)
-        let scaled = NetworkScore(model: model, scaledFor: Self.pure).scores(x, sigma: 0.7)
+        let scaled = NetworkScore(model: model, outputScale: Self.pure.scoreScale).scores(x, sigma: 0.7)
         let ratio = Float(0.7 / Self.pure.scoreScale(at: 0.7))
         for i in x.elements.indices { #expect(isClose(Double(scaled.elements[i]), Double(ratio * plain.elements[i]), rel: 1e-6)) }
     }
 
     /// tau tracks the exact score's size: tau^2 E_q||s||^2 / d stays of order one from c = 0.95 to
     /// c = 0.1, where sigma^2 E_q||s||^2 / d runs over more than a factor of 10.
+    @Test func objectiveDividesByTheCorruptionsScale() {
+        // DSM on the noisy contraction with `.corruption` scaling: the loss is
+        // mean 0.5 sigma^2 ||f / tau - target||^2 with tau = scoreScale(sigma), replayed here (one
+        // uniform per row for the level, then the corruption row by row). Rejected: the objective
+        // dividing by sigma (0.36 here) instead of tau (0.27 at c = 0.6).
+        let config = MLPConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 1)
+        let sigma = Float(Self.noisy.sigma(forContraction: 0.6)), batch = 6
+        let objective = KernelDenoisingScoreMatching(kernel: Self.noisy, sigmas: .ladder([sigma]), scaling: .corruption, dimension: 2, capacity: batch)
+        var rng = RandomSource(seed: 210)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let x = rng.normals(count: 2 * batch)
+        var noise = RandomSource(seed: 211)
+        let got = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: objective.makeWorkspace(for: config), rng: &noise)
+        var replay = RandomSource(seed: 211)
+        for _ in 0..<batch { _ = replay.uniform() }
+        var corrupted: [Float] = [], target: [Float] = []
+        for i in 0..<batch {
+            var out: [Float] = [0, 0], t: [Float] = [0, 0]
+            Self.noisy.corrupt(Array(x[(2 * i)..<(2 * i + 2)]), dimension: 2, sigma: sigma, into: &out, target: &t, rng: &replay)
+            corrupted += out
+            target += t
+        }
+        let tau = Float(Self.noisy.scoreScale(at: Double(sigma)))
+        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        model.forward(x: corrupted, sigma: [Float](repeating: sigma, count: batch), scale: [Float](repeating: tau, count: batch), batch: batch, workspace: ws)
+        let want = (0..<(2 * batch)).reduce(0.0) { $0 + 0.5 * Double(sigma * sigma) * pow(Double(ws.score[$1] - target[$1]), 2) } / Double(batch)
+        #expect(isClose(got, want, rel: 1e-5), "loss \(got) vs \(want) with tau = \(tau), sigma = \(sigma)")
+    }
+
+    @Test func samplerCarriesTheChainsToEachContraction() {
+        // With steps of 1e-12 the chains only move by the rescaling between levels: from the start
+        // N(m, s^2), s^2 = c_1^2 v + eta_1^2, to spread s c_L / c_1 around m at the last level.
+        // Rejected: chains not carried (spread s), or carried by c_L / c_1 squared. 4,000 values:
+        // the variance's standard error is 2.2% of it; the tolerance is 10%.
+        let mixture = ToyDataset.eightGaussians.mixture!, degradation = LinearDegradation(around: mixture, noiseFraction: 0)
+        let levels = geometricLevels(from: Float(degradation.sigma(forContraction: 0.2)), to: Float(degradation.sigma(forContraction: 0.8)), count: 4)
+        let sampler = DegradationLangevin(degradation: degradation, sigmas: levels, stepsPerLevel: 1, epsilon: 1e-12)
+        var rng = RandomSource(seed: 212)
+        let samples = sampler.sample(count: 2000, score: degradation.corrupted(mixture), rng: &rng)
+        let c1 = degradation.contraction(at: Double(levels[0])), cL = degradation.contraction(at: Double(levels[3]))
+        let want = c1 * c1 * degradation.dataVariance * (cL / c1) * (cL / c1)
+        var variance = 0.0
+        for i in 0..<samples.rows { for j in 0..<2 { variance += pow(Double(samples[i, j]) - degradation.center[j], 2) / Double(2 * samples.rows) } }
+        #expect(abs(variance / want - 1) < 0.1, "spread^2 \(variance), want \(want)")
+    }
+
     @Test func scoreScaleTracksTheScoresSize() {
         let mixture = ToyDataset.eightGaussians.mixture!, degradation = LinearDegradation(around: mixture, noiseFraction: 0)
         let exact = DegradedMixture(mixture: mixture, degradation: degradation)
@@ -153,7 +199,7 @@ import ScoreKit
         var byTau: [Double] = [], bySigma: [Double] = []
         for c in [0.95, 0.5, 0.1] {
             let sigma = degradation.sigma(forContraction: c), tau = degradation.scoreScale(at: sigma)
-            let points = exact.samplePerturbed(count: 4_000, sigma: Float(sigma), rng: &rng)
+            let points = exact.samplePerturbed(count: 4_000, at: NoiseLevel(sigma: Double(Float(sigma))), rng: &rng)
             let s = exact.scores(points, sigma: Float(sigma))
             let meanSquare = s.elements.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(s.elements.count)
             byTau.append(tau * tau * meanSquare)

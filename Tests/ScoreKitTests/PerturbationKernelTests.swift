@@ -166,6 +166,22 @@ import ScoreKit
         }
     }
 
+    @Test func compositionDistanceIsTheKolmogorovSmirnovStatistic() {
+        // One step of Gaussian noise, 5 draws replayed: D = max over the sorted draws u_(i) of
+        // max((i + 1) / n - F(u_(i)), F(u_(i)) - i / n), both sides of each step of the empirical
+        // CDF. Rejected: one side only (smaller by up to 1 / n = 0.2 here).
+        var rng = RandomSource(seed: 81), replay = RandomSource(seed: 81)
+        let kernel = GaussianKernel(sigma: 0.7)
+        let check = CompositionCheck(kernel: kernel, steps: [1], samples: 5, rng: &rng)
+        let draws = (0..<5).map { _ in kernel.sample(rng: &replay) }.sorted()
+        var want = 0.0
+        for (i, u) in draws.enumerated() {
+            let f = kernel.cumulativeProbability(u)
+            want = max(want, Double(i + 1) / 5 - f, f - Double(i) / 5)
+        }
+        #expect(isClose(check.distances[0], want, rel: 1e-12), "\(check.distances[0]) vs \(want)")
+    }
+
     @Test func tweediesDenoiserIsThePosteriorMeanOnlyForGaussianNoise() {
         let mixture = GaussianMixture(weights: [0.6, 0.4], means: [[1, 0], [-1, 1]], variances: [[0.3, 0.5], [0.4, 0.2]])
         var checks: [String: TweedieCheck] = [:]

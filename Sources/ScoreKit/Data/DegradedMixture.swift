@@ -22,11 +22,13 @@ public struct DegradedMixture: PerturbedDataSource {
 
     public var dimension: Int { mixture.dimension }
 
-    public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
-        mixture(at: Double(sigma)).score(x: x, count: count, into: out)
+    /// The level's sigma is the degradation's level; alpha plays no part.
+    public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
+        let q = mixture(at: level.sigma)
+        scoreRows(x, into: &out, q.score)
     }
 
-    public func samplePerturbed(count: Int, sigma: Float, rng: inout RandomSource) -> Matrix {
-        mixture(at: Double(sigma)).sample(count: count, rng: &rng)
+    public func samplePerturbed(count: Int, at level: NoiseLevel, rng: inout RandomSource) -> Matrix {
+        mixture(at: level.sigma).sample(count: count, rng: &rng)
     }
 }

@@ -46,20 +46,19 @@ public struct GaussianMixture: Sendable, Equatable {
     public var dimension: Int { means[0].count }
     public var componentCount: Int { weights.count }
 
-    /// The density of x + sigma z, z ~ N(0, I): each variance grows by sigma^2.
-    public func perturbed(sigma: Double) -> GaussianMixture {
-        GaussianMixture(weights: weights, means: means,
-                        variances: variances.map { $0.map { $0 + sigma * sigma } })
+    /// The exact marginal of alpha x + sigma z, z ~ N(0, I), under any Gaussian forward process:
+    /// means alpha mu_k, variances alpha^2 v_k + sigma^2. Variance exploding: v_k + sigma^2;
+    /// variance preserving: means sqrt(abar) mu_k, variances abar v_k + 1 - abar.
+    public func marginal(at level: NoiseLevel) -> GaussianMixture {
+        precondition(level.alpha > 0 && level.alpha.isFinite && level.sigma >= 0 && level.sigma.isFinite,
+                     "GaussianMixture.marginal: alpha must be positive and sigma non-negative, got \(level.alpha), \(level.sigma)")
+        let a = level.alpha, s2 = level.sigma * level.sigma
+        return GaussianMixture(weights: weights, means: means.map { $0.map { a * $0 } },
+                               variances: variances.map { $0.map { a * a * $0 + s2 } })
     }
 
-    /// The marginal of the variance-preserving (DDPM) forward process at a given alpha-bar,
-    /// x_t = sqrt(abar) x_0 + sqrt(1 - abar) eps: means scale by sqrt(abar), variances become
-    /// abar v + (1 - abar).
-    public func variancePreservingMarginal(alphaBar: Double) -> GaussianMixture {
-        precondition(alphaBar > 0 && alphaBar <= 1, "GaussianMixture: alpha-bar must lie in (0, 1], got \(alphaBar)")
-        return GaussianMixture(weights: weights, means: means.map { $0.map { alphaBar.squareRoot() * $0 } },
-                               variances: variances.map { $0.map { alphaBar * $0 + 1 - alphaBar } })
-    }
+    /// The density of x + sigma z, z ~ N(0, I): each variance grows by sigma^2.
+    public func perturbed(sigma: Double) -> GaussianMixture { marginal(at: NoiseLevel(sigma: sigma)) }
 
     /// The empirical distribution of `points` smoothed by N(0, bandwidth^2 I): a Gaussian kernel
     /// density estimate. Perturbed by noise sigma it is the KDE with bandwidth
@@ -113,10 +112,7 @@ public struct GaussianMixture: Sendable, Equatable {
     public func scores(_ points: Matrix) -> Matrix {
         precondition(points.columns == dimension, "GaussianMixture.scores: points have \(points.columns) columns, mixture has \(dimension)")
         var out = Matrix(rows: points.rows, columns: dimension)
-        guard points.rows > 0 else { return out }
-        points.elements.withUnsafeBufferPointer { x in
-            out.elements.withUnsafeMutableBufferPointer { score(x: x.baseAddress!, count: points.rows, into: $0.baseAddress!) }
-        }
+        scoreRows(points, into: &out, score)
         return out
     }
 

@@ -52,15 +52,16 @@ public struct PerturbedMixture {
 extension PerturbedMixture: PerturbedDataSource {
     public var dimension: Int { mixture.dimension }
 
-    /// The exact score under this kernel's family at level sigma (the kernel rescaled).
-    public func score(x: UnsafePointer<Float>, count: Int, sigma: Float, into out: UnsafeMutablePointer<Float>) {
-        let q = PerturbedMixture(mixture: mixture, kernel: kernel.scaled(to: Double(sigma)))
-        scoreRows(x, count: count, dimension: dimension, into: out, q.score)
+    /// The exact score with the kernel at the level's sigma (additive noise: alpha = 1).
+    public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
+        precondition(level.alpha == 1, "PerturbedMixture: additive noise has alpha = 1, got \(level.alpha)")
+        let q = PerturbedMixture(mixture: mixture, kernel: kernel.scaled(to: level.sigma))
+        scoreRows(x, into: &out, q.score)
     }
 
-    /// x + u with every coordinate of u drawn from the kernel at level sigma.
-    public func samplePerturbed(count: Int, sigma: Float, rng: inout RandomSource) -> Matrix {
-        let k = kernel.scaled(to: Double(sigma))
+    public func samplePerturbed(count: Int, at level: NoiseLevel, rng: inout RandomSource) -> Matrix {
+        precondition(level.alpha == 1, "PerturbedMixture: additive noise has alpha = 1, got \(level.alpha)")
+        let k = kernel.scaled(to: level.sigma)
         var points = mixture.sample(count: count, rng: &rng)
         for i in points.elements.indices { points.elements[i] += Float(k.sample(rng: &rng)) }
         return points

@@ -63,8 +63,8 @@ public enum Figures {
     /// field beside it where known. Arrows are scaled together, so that the 90th-percentile
     /// length of the exact field (of the learned one when no exact is given) spans one grid cell;
     /// longer ones are capped at two cells, and a learned field near zero shows as near-zero.
-    public static func scoreField(learned: some NoiseConditionalScore, exact: (some NoiseConditionalScore)?,
-                                  over data: Matrix, sigma: Float, title: String) -> SVGFigure {
+    public static func scoreField(learned: some ScoreFunction, exact: (some ScoreFunction)?,
+                                  over data: Matrix, at level: NoiseLevel, title: String) -> SVGFigure {
         let (xs, ys) = bounds([data])
         let n = 21
         let cell = (xs.upperBound - xs.lowerBound) / Double(n)
@@ -76,8 +76,8 @@ public enum Figures {
             }
         }
         let origins = (0..<grid.rows).map { (Double(grid[$0, 0]), Double(grid[$0, 1])) }
-        let learnedField = learned.scores(grid, sigma: sigma)
-        let exactField = exact.map { $0.scores(grid, sigma: sigma) }
+        let learnedField = learned.scores(grid, at: level)
+        let exactField = exact.map { $0.scores(grid, at: level) }
         let referenceField = exactField ?? learnedField
         let lengths = (0..<grid.rows).map { Double(hypotf(referenceField[$0, 0], referenceField[$0, 1])) }.sorted()
         let reference = max(lengths[Int(0.9 * Double(lengths.count - 1))], 1e-12)

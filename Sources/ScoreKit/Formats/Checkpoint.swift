@@ -1,29 +1,42 @@
 /// A trained score network on disk as `.safetensors`: tensors `layers.{i}.weight` [out, in] and
 /// `layers.{i}.bias` [out] (the names of a PyTorch `nn.Sequential` of its `Linear`s), the
-/// EMA weights as `ema.layers.{i}.*` when kept, and metadata describing how to use them.
+/// EMA weights as `ema.layers.{i}.*` when kept, and metadata describing how to use them: the
+/// network's shape, conditioning and output parameterisation, and the forward process it was
+/// trained on (`process` and that process's parameters). A file written before processes were
+/// recorded reads as variance exploding over its sigma range, and says so in `note`.
 public struct Checkpoint: Equatable, Sendable {
     public static let format = "scorekit-score-mlp-v1"
 
     public var configuration: MLPConfiguration
     public var parameters: [Float]
     public var emaParameters: [Float]?
-    public var sigmaMin: Float
-    public var sigmaMax: Float
+    public var process: any ForwardProcess
     public var dataset: String
     public var seed: UInt64
     public var step: Int
+    /// Set when the file predates something it is now read with (a default it took).
+    public private(set) var note: String?
 
     public init(configuration: MLPConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
-                sigmaMin: Float, sigmaMax: Float, dataset: String, seed: UInt64, step: Int) {
+                process: any ForwardProcess, dataset: String, seed: UInt64, step: Int) {
         self.configuration = configuration
         self.parameters = parameters
         self.emaParameters = emaParameters
-        self.sigmaMin = sigmaMin
-        self.sigmaMax = sigmaMax
+        self.process = process
         self.dataset = dataset
         self.seed = seed
         self.step = step
     }
+
+    /// A variance-exploding model over [sigmaMin, sigmaMax].
+    public init(configuration: MLPConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
+                sigmaMin: Float, sigmaMax: Float, dataset: String, seed: UInt64, step: Int) {
+        self.init(configuration: configuration, parameters: parameters, emaParameters: emaParameters,
+                  process: VarianceExploding(sigmas: .logUniform(min: sigmaMin, max: sigmaMax)), dataset: dataset, seed: seed, step: step)
+    }
+
+    /// Two checkpoints are equal when they write the same file.
+    public static func == (a: Checkpoint, b: Checkpoint) -> Bool { a.safeTensors == b.safeTensors }
 
     /// The network with the EMA weights (when `preferringEMA` and the checkpoint has them),
     /// else with the last weights.
@@ -31,20 +44,47 @@ public struct Checkpoint: Equatable, Sendable {
         ScoreMLP(configuration: configuration, parameters: preferringEMA ? emaParameters ?? parameters : parameters)
     }
 
+    /// The process's name and parameters as metadata.
+    static func metadata(of process: any ForwardProcess) -> [String: String] {
+        switch process {
+        case let ve as VarianceExploding:
+            var out = ["process": ve.name, "sigma_min": String(Float(ve.sigmaMin)), "sigma_max": String(Float(ve.sigmaMax))]
+            if case let .ladder(levels) = ve.sigmas { out["sigma_ladder"] = levels.map { String($0) }.joined(separator: ",") }
+            return out
+        case let vp as VariancePreserving:
+            return ["process": vp.name, "timesteps": String(vp.betas.count), "schedule": vp.schedule.rawValue]
+        case let sde as VariancePreservingSDE:
+            return ["process": sde.name, "beta_min": String(sde.betaMin), "beta_max": String(sde.betaMax), "earliest_time": String(sde.earliestTime)]
+        case let sub as SubVariancePreservingSDE:
+            return ["process": sub.name, "beta_min": String(sub.base.betaMin), "beta_max": String(sub.base.betaMax),
+                    "earliest_time": String(sub.base.earliestTime)]
+        default:
+            preconditionFailure("Checkpoint: no metadata form for the \(process.name) process")
+        }
+    }
+
     public var safeTensors: SafeTensors {
-        var file = SafeTensors(metadata: [
+        var meta = [
             "format": Self.format,
             "dimension": String(configuration.dimension),
             "hidden_width": String(configuration.hiddenWidth),
             "hidden_layers": String(configuration.hiddenLayers),
-            "sigma_min": String(sigmaMin),
-            "sigma_max": String(sigmaMax),
+            "parameterisation": configuration.parameterisation.rawValue,
             "dataset": dataset,
             "seed": String(seed),
             "step": String(step),
-            "conditioning": "s(x, sigma) = f([x, log sigma]) / sigma",
             "activation": "silu",
-        ])
+        ]
+        switch configuration.conditioning {
+        case .logSigma:
+            meta["conditioning"] = "s(x, sigma) = f([x, log sigma]) / sigma"
+        case let .time(width):
+            meta["conditioning"] = "f([x, sin(w_k t), cos(w_k t)]), w_k = 1000 / 2^k, k < width / 2"
+            meta["time_embedding"] = String(width)
+        }
+        if configuration.parameterisation == .noise { meta["conditioning"]! += "; s = -f / sigma_t" }
+        meta.merge(Self.metadata(of: process)) { _, new in new }
+        var file = SafeTensors(metadata: meta)
         for (prefix, values) in [("", parameters), ("ema.", emaParameters)] {
             guard let values else { continue }
             for (i, layer) in configuration.layers.enumerated() {
@@ -68,16 +108,30 @@ public struct Checkpoint: Equatable, Sendable {
         func fail(_ why: String) -> InputError { InputError("\(name): not a ScoreKit checkpoint: \(why)") }
         let meta = file.metadata
         guard meta["format"] == Self.format else { throw fail("metadata 'format' is \(meta["format"] ?? "missing"), expected \(Self.format)") }
-        func integer(_ key: String) throws -> Int {
+        func integer(_ key: String, atMost limit: Int) throws -> Int {
             guard let text = meta[key], let value = Int(text), value >= 1 else { throw fail("metadata '\(key)' is missing or not a positive integer") }
+            guard value <= limit else { throw fail("metadata '\(key)' is \(value), above the largest supported \(limit)") }
             return value
         }
-        func real(_ key: String) throws -> Float {
-            guard let text = meta[key], let value = Float(text), value > 0, value.isFinite else { throw fail("metadata '\(key)' is missing or not a positive number") }
+        func real(_ key: String) throws -> Double {
+            guard let text = meta[key], let value = Double(text), value > 0, value.isFinite else { throw fail("metadata '\(key)' is missing or not a positive number") }
             return value
         }
-        let config = MLPConfiguration(dimension: try integer("dimension"), hiddenWidth: try integer("hidden_width"),
-                                      hiddenLayers: try integer("hidden_layers"))
+        let conditioning: Conditioning
+        if meta["time_embedding"] != nil {
+            let width = try integer("time_embedding", atMost: 64)
+            guard width % 2 == 0 else { throw fail("metadata 'time_embedding' must be even, got \(width)") }
+            conditioning = .time(width: width)
+        } else {
+            conditioning = .logSigma
+        }
+        let parameterisation = try meta["parameterisation"].map { text in
+            guard let value = OutputParameterisation(rawValue: text) else { throw fail("metadata 'parameterisation' is \(text), expected score or eps") }
+            return value
+        } ?? .score
+        let config = MLPConfiguration(dimension: try integer("dimension", atMost: 1 << 20), hiddenWidth: try integer("hidden_width", atMost: 1 << 16),
+                                      hiddenLayers: try integer("hidden_layers", atMost: 1024), conditioning: conditioning,
+                                      parameterisation: parameterisation)
         func flat(_ prefix: String) throws -> [Float] {
             var values: [Float] = []
             values.reserveCapacity(config.parameterCount)
@@ -97,9 +151,33 @@ public struct Checkpoint: Equatable, Sendable {
         configuration = config
         parameters = try flat("")
         emaParameters = file.tensors["ema.layers.0.weight"] == nil ? nil : try flat("ema.")
-        sigmaMin = try real("sigma_min")
-        sigmaMax = try real("sigma_max")
-        guard sigmaMin < sigmaMax else { throw fail("sigma_min \(sigmaMin) is not below sigma_max \(sigmaMax)") }
+        switch meta["process"] {
+        case nil, "ve":
+            let lo = try real("sigma_min"), hi = try real("sigma_max")
+            guard lo < hi else { throw fail("sigma_min \(lo) is not below sigma_max \(hi)") }
+            if let ladder = meta["sigma_ladder"] {
+                let levels = ladder.split(separator: ",").compactMap { Float($0) }
+                guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("metadata 'sigma_ladder' is not a list of positive numbers") }
+                process = VarianceExploding(sigmas: .ladder(levels))
+            } else {
+                process = VarianceExploding(sigmas: .logUniform(min: Float(lo), max: Float(hi)))
+            }
+            if meta["process"] == nil { note = "\(name) predates recorded processes: read as variance exploding over sigma \(Float(lo)) to \(Float(hi))" }
+        case "vp":
+            let steps = try integer("timesteps", atMost: 100_000)
+            guard steps >= 2 else { throw fail("metadata 'timesteps' must be at least 2, got \(steps)") }
+            guard let schedule = VariancePreserving.Schedule(rawValue: meta["schedule"] ?? "") else {
+                throw fail("metadata 'schedule' is \(meta["schedule"] ?? "missing"), expected linear or cosine")
+            }
+            process = VariancePreserving(steps: steps, schedule: schedule)
+        case let name? where name == "vp-sde" || name == "subvp-sde":
+            let lo = try real("beta_min"), hi = try real("beta_max"), earliest = try real("earliest_time")
+            guard lo <= hi, earliest < 1 else { throw fail("metadata needs beta_min <= beta_max and earliest_time below 1") }
+            process = name == "vp-sde" ? VariancePreservingSDE(betaMin: lo, betaMax: hi, earliestTime: earliest)
+                                       : SubVariancePreservingSDE(betaMin: lo, betaMax: hi, earliestTime: earliest)
+        case let other?:
+            throw fail("metadata 'process' is \(other), expected ve, vp, vp-sde or subvp-sde")
+        }
         dataset = meta["dataset"] ?? "unknown"
         guard let seedText = meta["seed"], let seedValue = UInt64(seedText) else { throw fail("metadata 'seed' is missing or not an unsigned integer") }
         seed = seedValue

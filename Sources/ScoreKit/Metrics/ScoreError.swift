@@ -7,12 +7,12 @@
 /// `GaussianMixture`, the kernel's for a `PerturbedMixture`). 0 is perfect; the zero function
 /// scores 1. This is the relative Fisher divergence of the perturbed densities.
 public enum ScoreError {
-    public static func relative(of score: some NoiseConditionalScore, target: some PerturbedDataSource, sigma: Float,
+    public static func relative(of score: some ScoreFunction, target: some PerturbedDataSource, at level: NoiseLevel,
                                 samples: Int = 4096, rng: inout RandomSource) -> Double {
         precondition(score.dimension == target.dimension, "ScoreError: dimensions differ")
-        let points = target.samplePerturbed(count: samples, sigma: sigma, rng: &rng)
-        let learned = score.scores(points, sigma: sigma)
-        let exact = target.scores(points, sigma: sigma)
+        let points = target.samplePerturbed(count: samples, at: level, rng: &rng)
+        let learned = score.scores(points, at: level)
+        let exact = target.scores(points, at: level)
         var difference = 0.0, reference = 0.0
         for (a, b) in zip(learned.elements, exact.elements) {
             difference += Double(a - b) * Double(a - b)
@@ -21,8 +21,14 @@ public enum ScoreError {
         return difference / reference
     }
 
+    /// At a bare variance-exploding level sigma.
+    public static func relative(of score: some ScoreFunction, target: some PerturbedDataSource, sigma: Float,
+                                samples: Int = 4096, rng: inout RandomSource) -> Double {
+        relative(of: score, target: target, at: NoiseLevel(sigma: Double(sigma)), samples: samples, rng: &rng)
+    }
+
     /// The relative error at each of `sigmas`.
-    public static func relative(of score: some NoiseConditionalScore, target: some PerturbedDataSource, sigmas: [Float],
+    public static func relative(of score: some ScoreFunction, target: some PerturbedDataSource, sigmas: [Float],
                                 samples: Int = 4096, rng: inout RandomSource) -> [Double] {
         sigmas.map { relative(of: score, target: target, sigma: $0, samples: samples, rng: &rng) }
     }

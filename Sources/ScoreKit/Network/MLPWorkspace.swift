@@ -16,7 +16,7 @@ public final class MLPWorkspace {
     /// Rows of the last forward pass kept for `backward` (0 when none was kept).
     public internal(set) var batch = 0
 
-    /// [rows, d + 1]: the network input [x, log sigma], then the directions [v_m, 0].
+    /// [rows, d + c]: the network input [x, conditioning features], then the directions [v_m, 0].
     let input: FloatBuffer
     /// Per hidden layer, [rows, H]: pre-activations (then their tangents), and activations
     /// (then the activation tangents).
@@ -36,7 +36,7 @@ public final class MLPWorkspace {
     /// Backward scratch: dL/df [rows, d] and two [rows, H] blocks used in turn.
     let outputGradient: FloatBuffer
     let hiddenGradients: (FloatBuffer, FloatBuffer)
-    /// [rows, d + 1]: the first `batch` rows are dL/d[x, log sigma]; their first d columns are dL/dx.
+    /// [rows, d + c]: the first `batch` rows are dL/d[x, features]; their first d columns are dL/dx.
     public let inputGradient: FloatBuffer
     /// dL/dtheta in the flat parameter layout.
     public let gradients: FloatBuffer
@@ -49,7 +49,8 @@ public final class MLPWorkspace {
         self.tangentCount = tangentCount
         let d = configuration.dimension, h = configuration.hiddenWidth, l = configuration.hiddenLayers
         let rows = capacity * (1 + tangentCount)
-        input = FloatBuffer(count: rows * (d + 1))
+        let width = configuration.inputWidth
+        input = FloatBuffer(count: rows * width)
         preActivations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
         activations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
         slopes = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
@@ -60,7 +61,7 @@ public final class MLPWorkspace {
         tangentScore = FloatBuffer(count: tangentCount * capacity * d)
         outputGradient = FloatBuffer(count: rows * d)
         hiddenGradients = (FloatBuffer(count: rows * h), FloatBuffer(count: rows * h))
-        inputGradient = FloatBuffer(count: rows * (d + 1))
+        inputGradient = FloatBuffer(count: rows * width)
         gradients = FloatBuffer(count: configuration.parameterCount)
     }
 }

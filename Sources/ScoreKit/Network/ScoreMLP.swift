@@ -3,7 +3,9 @@ import Foundation
 /// The noise-conditional score network s(x, sigma) = f([x, log sigma]) / tau (NCSN-v2
 /// conditioning, tau = sigma unless the caller gives another output scale), where f is L hidden
 /// `Linear -> SiLU` layers of width H and a final `Linear(H, d)`. Float32 throughout; every
-/// matrix product goes through `BLAS.gemm`.
+/// matrix product goes through `BLAS.gemm`. A time-conditioned network reads a sinusoidal
+/// embedding of t instead of log sigma, and a noise-predicting one returns s = -f / sigma
+/// (`MLPConfiguration.conditioning`, `.parameterisation`).
 ///
 /// The parameters are one flat buffer (layer by layer: W [out, in] row-major, then b [out]),
 /// which is also the layout of the gradients, of Adam's moments and of the checkpoint.
@@ -47,27 +49,33 @@ public final class ScoreMLP {
     /// tangents SiLU curvatures) that `backward` needs; samplers pass false and skip those writes.
     /// `scale` ([batch]) replaces sigma as the output's divisor tau, for corruptions whose score
     /// does not grow like 1 / sigma (see `Corruption.scoreScale`); `backward` uses the same.
+    /// `time` ([batch]) is what a time-conditioned network reads (each t in [0, 1]).
     /// Every sigma and scale must be positive and finite.
-    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil, batch: Int,
+    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
+                        time: UnsafePointer<Float>? = nil, batch: Int,
                         workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
                         keepForBackward: Bool = true) {
         precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
         precondition(batch >= 0 && batch <= ws.capacity, "ScoreMLP.forward: batch \(batch) exceeds capacity \(ws.capacity)")
         precondition((directions != nil) == (ws.tangentCount > 0),
                      "ScoreMLP.forward: pass directions exactly when the workspace carries tangents")
+        precondition(time != nil || configuration.conditioning == .logSigma, "ScoreMLP.forward: a time-conditioned network needs the time")
         ws.batch = keepForBackward ? batch : 0
         let d = configuration.dimension, h = configuration.hiddenWidth, m = ws.tangentCount
+        let width = configuration.inputWidth, conditioning = configuration.conditioning
+        let sign: Float = configuration.parameterisation == .score ? 1 : -1
         let rows = batch * (1 + m)
         let input = ws.input.pointer
         for i in 0..<batch {
-            (input + i * (d + 1)).update(from: x + i * d, count: d)
-            input[i * (d + 1) + d] = logf(sigma[i])
-            ws.inverseScale[i] = 1 / (scale?[i] ?? sigma[i])
+            (input + i * width).update(from: x + i * d, count: d)
+            conditioning.features(sigma: sigma[i], time: time?[i] ?? 0, into: input + i * width + d)
+            ws.inverseScale[i] = sign / (scale?[i] ?? sigma[i])
         }
         if let directions {
             for i in 0..<(m * batch) {
-                (input + (batch + i) * (d + 1)).update(from: directions + i * d, count: d)
-                input[(batch + i) * (d + 1) + d] = 0
+                let row = input + (batch + i) * width
+                row.update(from: directions + i * d, count: d)
+                (row + d).update(repeating: 0, count: width - d)
             }
         }
         let p = UnsafePointer(parameters.pointer)
@@ -148,11 +156,14 @@ public final class ScoreMLP {
         }
     }
 
-    /// s(x, sigma) for every row of `x` at one noise level. A convenience for evaluation;
-    /// training loops and samplers call `forward` on a workspace of their own.
-    public func score(_ x: Matrix, sigma: Float) -> Matrix {
+    /// s(x, level) for every row of `x`. A convenience for evaluation; training loops and
+    /// samplers call `forward` on a workspace of their own.
+    public func score(_ x: Matrix, at level: NoiseLevel) -> Matrix {
         precondition(x.columns == configuration.dimension,
                      "ScoreMLP.score: points have \(x.columns) columns, the model expects \(configuration.dimension)")
-        return NetworkScore(model: self, chunk: max(1, min(512, x.rows))).scores(x, sigma: sigma)
+        return NetworkScore(model: self, chunk: max(1, min(512, x.rows))).scores(x, at: level)
     }
+
+    /// s(x, sigma) at a bare variance-exploding level.
+    public func score(_ x: Matrix, sigma: Float) -> Matrix { score(x, at: NoiseLevel(sigma: Double(sigma))) }
 }

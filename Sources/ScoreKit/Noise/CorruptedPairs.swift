@@ -10,7 +10,7 @@ struct CorruptedPairs {
     init(mixture: GaussianMixture, kernel: any Corruption, sigma: Double, count: Int, rng: inout RandomSource) {
         let d = mixture.dimension
         clean = mixture.sample(count: count, rng: &rng)
-        var corrupted = Matrix(rows: count, columns: d), target = Matrix(rows: count, columns: d), exact = Matrix(rows: count, columns: d)
+        var corrupted = Matrix(rows: count, columns: d), target = Matrix(rows: count, columns: d)
         clean.elements.withUnsafeBufferPointer { x in
             corrupted.elements.withUnsafeMutableBufferPointer { y in
                 target.elements.withUnsafeMutableBufferPointer { t in
@@ -19,13 +19,10 @@ struct CorruptedPairs {
                                        into: y.baseAddress! + i * d, target: t.baseAddress! + i * d, rng: &rng)
                     }
                 }
-                exact.elements.withUnsafeMutableBufferPointer {
-                    kernel.corrupted(mixture).score(x: y.baseAddress!, count: count, sigma: Float(sigma), into: $0.baseAddress!)
-                }
             }
         }
+        exactScore = kernel.corrupted(mixture).scores(corrupted, sigma: Float(sigma))
         self.corrupted = corrupted
         self.target = target
-        exactScore = exact
     }
 }

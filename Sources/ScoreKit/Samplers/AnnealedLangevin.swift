@@ -6,7 +6,7 @@
 /// starting from x ~ N(0, sigma_1^2 I). With `denoise`, a last Tweedie step
 /// x <- x + sigma_L^2 s(x, sigma_L) removes the remaining sigma_L noise (Jolicoeur-Martineau
 /// et al., 2021). All N chains move together as one batch; nothing is allocated per step.
-public struct AnnealedLangevin: Sendable {
+public struct AnnealedLangevin: Sampler, Sendable {
     /// Noise levels, largest first.
     public var sigmas: [Float]
     public var stepsPerLevel: Int
@@ -39,38 +39,34 @@ public struct AnnealedLangevin: Sendable {
     /// Score evaluations per chain.
     public var totalSteps: Int { sigmas.count * stepsPerLevel + (denoise ? 1 : 0) }
 
+    public var name: String { "annealed-langevin" }
+
     /// Draws `count` samples. `progress` is called after each step with (steps done, total steps).
-    public func sample(count: Int, score: some NoiseConditionalScore, rng: inout RandomSource,
-                       progress: ((Int, Int) -> Void)? = nil) -> Matrix {
-        let d = score.dimension, n = count * d
-        let x = FloatBuffer(count: n), s = FloatBuffer(count: n), z = FloatBuffer(count: n)
-        rng.fillNormal(x.pointer, count: n)
-        for i in 0..<n { x[i] *= sigmas[0] }
-        let last = sigmas[sigmas.count - 1]
+    /// The levels are bare sigmas: the score must be sigma-conditioned (or exact).
+    public func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource,
+                       progress: ((Int, Int) -> Void)? = nil) -> SamplerRun {
+        var chains = Chains(count: count, dimension: score.dimension)
+        chains.startGaussian(standardDeviation: Double(sigmas[0]), rng: &rng)
         var done = 0
         for (sigma, alpha) in zip(sigmas, stepSizes) {
             for _ in 0..<stepsPerLevel {
-                Self.step(x, count: count, score: score, sigma: sigma, alpha: alpha, scores: s, noise: z, rng: &rng)
+                Self.step(&chains, score: score, at: NoiseLevel(sigma: Double(sigma)), alpha: alpha, rng: &rng)
                 done += 1
                 progress?(done, totalSteps)
             }
         }
         if denoise {
-            score.score(x: x.pointer, count: count, sigma: last, into: s.pointer)
-            for i in 0..<n { x[i] += last * last * s[i] }
+            chains.denoise(score, at: NoiseLevel(sigma: Double(sigmas[sigmas.count - 1])))
             done += 1
             progress?(done, totalSteps)
         }
-        return Matrix(rows: count, columns: d, elements: x.array)
+        return SamplerRun(samples: chains.x, evaluations: totalSteps)
     }
 
-    /// One unadjusted Langevin step for `count` chains at once,
-    /// x <- x + (alpha / 2) s(x, sigma) + sqrt(alpha) z, with `scores` and `noise` as scratch.
-    static func step(_ x: FloatBuffer, count: Int, score: some NoiseConditionalScore, sigma: Float, alpha: Float,
-                     scores: FloatBuffer, noise: FloatBuffer, rng: inout RandomSource) {
-        let n = count * score.dimension
-        score.score(x: x.pointer, count: count, sigma: sigma, into: scores.pointer)
-        rng.fillNormal(noise.pointer, count: n)
-        Kernels.addScaled(count: n, x.pointer, alpha / 2, scores.pointer, alpha.squareRoot(), noise.pointer)
+    /// One unadjusted Langevin step for all chains at once, x <- x + (alpha / 2) s(x, level) + sqrt(alpha) z.
+    static func step(_ chains: inout Chains, score: some ScoreFunction, at level: NoiseLevel, alpha: Float, rng: inout RandomSource) {
+        chains.evaluate(score, at: level)
+        chains.drawNoise(rng: &rng)
+        chains.update(x: 1, score: Double(alpha / 2), noise: Double(alpha.squareRoot()))
     }
 }

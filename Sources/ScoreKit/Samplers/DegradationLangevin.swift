@@ -31,25 +31,24 @@ public struct DegradationLangevin: Sendable {
     }
 
     /// Draws `count` samples with `score` as s(x, sigma).
-    public func sample(count: Int, score: some NoiseConditionalScore, rng: inout RandomSource) -> Matrix {
-        let d = score.dimension, n = count * d, m = degradation.center.map(Float.init)
+    public func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource) -> Matrix {
+        let d = score.dimension, m = degradation.center.map(Float.init)
         precondition(m.count == d, "DegradationLangevin: the degradation has \(m.count) coordinates, the score \(d)")
-        let x = FloatBuffer(count: n), s = FloatBuffer(count: n), z = FloatBuffer(count: n)
+        var chains = Chains(count: count, dimension: d)
         let top = Double(sigmas[0]), c1 = degradation.contraction(at: top), eta1 = degradation.noise(at: top)
-        let spread = Float((c1 * c1 * degradation.dataVariance + eta1 * eta1).squareRoot())
-        rng.fillNormal(x.pointer, count: n)
-        for i in 0..<n { x[i] = m[i % d] + spread * x[i] }
+        chains.startGaussian(standardDeviation: (c1 * c1 * degradation.dataVariance + eta1 * eta1).squareRoot(), rng: &rng)
+        for i in chains.x.elements.indices { chains.x.elements[i] += m[i % d] }
         var previous = c1
         for sigma in sigmas {
             let c = degradation.contraction(at: Double(sigma)), tau = degradation.scoreScale(at: Double(sigma))
             let ratio = Float(c / previous)
-            for i in 0..<n { x[i] = m[i % d] + ratio * (x[i] - m[i % d]) }
+            for i in chains.x.elements.indices { chains.x.elements[i] = m[i % d] + ratio * (chains.x.elements[i] - m[i % d]) }
             previous = c
             let alpha = Float(epsilon * tau * tau)
             for _ in 0..<stepsPerLevel {
-                AnnealedLangevin.step(x, count: count, score: score, sigma: sigma, alpha: alpha, scores: s, noise: z, rng: &rng)
+                AnnealedLangevin.step(&chains, score: score, at: NoiseLevel(sigma: Double(sigma)), alpha: alpha, rng: &rng)
             }
         }
-        return Matrix(rows: count, columns: d, elements: x.array)
+        return chains.x
     }
 }

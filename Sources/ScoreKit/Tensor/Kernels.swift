@@ -103,11 +103,15 @@ public enum Kernels {
         for i in 0..<count { a[i] *= b[i] }
     }
 
-    /// y += alpha * x + beta * z over `count` elements (the Langevin update).
-    public static func addScaled(count: Int, _ y: UnsafeMutablePointer<Float>,
-                                 _ alpha: Float, _ x: UnsafePointer<Float>,
-                                 _ beta: Float, _ z: UnsafePointer<Float>) {
-        for i in 0..<count { y[i] += alpha * x[i] + beta * z[i] }
+    /// y = a y + (b x + c z) over `count` elements: every sampler's update (the Langevin step is
+    /// a = 1). With c = 0, z is not read.
+    public static func combine(count: Int, _ y: UnsafeMutablePointer<Float>, _ a: Float,
+                               _ x: UnsafePointer<Float>, _ b: Float, _ z: UnsafePointer<Float>, _ c: Float) {
+        if c == 0 {
+            for i in 0..<count { y[i] = a * y[i] + b * x[i] }
+        } else {
+            for i in 0..<count { y[i] = a * y[i] + (b * x[i] + c * z[i]) }
+        }
     }
 
     /// Each row of a `rows x columns` block scaled by its own factor: block[r, :] *= factors[r].

@@ -27,12 +27,25 @@ public enum SigmaDistribution: Sendable, Equatable {
 
     /// Fills `count` noise levels. Draws exactly one uniform per row from `rng`.
     public func fill(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomSource) {
+        for i in 0..<count { out[i] = sigma(uniform: rng.uniform()) }
+    }
+
+    /// The level a uniform draw u in [0, 1) selects: exp(log min + u log(max / min)), or the
+    /// ladder's level number floor(u K).
+    public func sigma(uniform u: Float) -> Float {
         switch self {
         case let .logUniform(lo, hi):
-            let logLo = logf(lo), width = logf(hi) - logf(lo)
-            for i in 0..<count { out[i] = expf(logLo + width * rng.uniform()) }
+            return expf(logf(lo) + (logf(hi) - logf(lo)) * u)
         case let .ladder(levels):
-            for i in 0..<count { out[i] = levels[min(levels.count - 1, Int(rng.uniform() * Float(levels.count)))] }
+            return levels[min(levels.count - 1, Int(u * Float(levels.count)))]
+        }
+    }
+
+    /// The smallest and largest sigma it draws.
+    public var range: ClosedRange<Float> {
+        switch self {
+        case let .logUniform(lo, hi): return lo...hi
+        case let .ladder(levels): return levels.min()!...levels.max()!
         }
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The variance-exploding process of NCSN and score SDEs (Song and Ermon 2019; Song et al. 2021):
+///
+///     x_t = x_0 + sigma(t) eps,   sigma(t) = sigma_min (sigma_max / sigma_min)^t,
+///     dx = g(t) dW with g(t) = sigma(t) sqrt(2 log(sigma_max / sigma_min)).
+///
+/// Training draws sigma from `sigmas` (log-uniform, the same law as t uniform on [0, 1], or the
+/// NCSN ladder of fixed levels), and the network reads log sigma. Sampling starts from
+/// N(0, sigma_max^2 I), which neglects the data's own spread against sigma_max.
+public struct VarianceExploding: ForwardProcess {
+    public let sigmas: SigmaDistribution
+
+    public init(sigmas: SigmaDistribution) {
+        precondition(sigmas.problem == nil, "VarianceExploding: \(sigmas.problem!)")
+        self.sigmas = sigmas
+    }
+
+    public var sigmaMin: Double { Double(sigmas.range.lowerBound) }
+    public var sigmaMax: Double { Double(sigmas.range.upperBound) }
+    public var name: String { "ve" }
+    public var summary: String {
+        switch sigmas {
+        case .logUniform: return "variance exploding, sigma from \(sigmaMin) to \(sigmaMax) (log-uniform)"
+        case let .ladder(levels): return "variance exploding, a ladder of \(levels.count) sigmas from \(sigmaMin) to \(sigmaMax)"
+        }
+    }
+    public var steps: Int? { nil }
+    public var earliestTime: Double { 0 }
+    public var priorStandardDeviation: Double { sigmaMax }
+
+    public func sigma(at t: Double) -> Double { sigmaMin * pow(sigmaMax / sigmaMin, t) }
+
+    /// The time at which sigma(t) = sigma.
+    public func time(ofSigma sigma: Double) -> Double {
+        sigmaMax > sigmaMin ? log(sigma / sigmaMin) / log(sigmaMax / sigmaMin) : 1
+    }
+
+    public func level(at t: Double) -> NoiseLevel { NoiseLevel(time: t, alpha: 1, sigma: sigma(at: t)) }
+
+    public func trainingLevel(uniform u: Float) -> NoiseLevel {
+        let s = Double(sigmas.sigma(uniform: u))
+        return NoiseLevel(time: time(ofSigma: s), alpha: 1, sigma: s)
+    }
+
+    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? {
+        (0, sigma(at: t) * (2 * log(sigmaMax / sigmaMin)).squareRoot())
+    }
+}

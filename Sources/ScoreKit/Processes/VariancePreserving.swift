@@ -1,0 +1,63 @@
+import Foundation
+
+/// The discrete variance-preserving chain of DDPM (Ho et al. 2020): T steps
+///
+///     x_k = sqrt(1 - beta_k) x_(k-1) + sqrt(beta_k) eps,   so   x_k = sqrt(abar_k) x_0 + sqrt(1 - abar_k) eps,
+///     abar_k = prod_(i <= k) (1 - beta_i),
+///
+/// with beta linear from 1e-4 to 0.02 (Ho et al.) or abar from the cosine schedule
+/// abar(t) = f(t) / f(0), f(t) = cos^2((t + s) / (1 + s) pi / 2), s = 0.008, each beta_k = 1 - abar_k / abar_(k-1)
+/// clipped at 0.999 (Nichol and Dhariwal 2021). Step k sits at time t = k / T; training draws k
+/// uniformly from 1...T. The chain has no SDE: the samplers that integrate one need `VariancePreservingSDE`.
+public struct VariancePreserving: ForwardProcess {
+    public enum Schedule: String, Sendable, CaseIterable {
+        case linear, cosine
+    }
+
+    public let schedule: Schedule
+    /// beta_k for k = 1...T, stored at index k - 1.
+    public let betas: [Double]
+    /// abar_k for k = 0...T (abar_0 = 1).
+    public let alphaBars: [Double]
+
+    public init(steps: Int = 1000, schedule: Schedule = .linear) {
+        precondition(steps >= 2, "VariancePreserving: at least 2 steps, got \(steps)")
+        self.schedule = schedule
+        let t = Double(steps)
+        switch schedule {
+        case .linear:
+            let low = 1e-4 * 1000 / t, high = 0.02 * 1000 / t
+            betas = (0..<steps).map { low + (high - low) * Double($0) / (t - 1) }
+        case .cosine:
+            let s = 0.008
+            func f(_ u: Double) -> Double { pow(cos((u + s) / (1 + s) * Double.pi / 2), 2) }
+            betas = (1...steps).map { k in min(1 - f(Double(k) / t) / f(Double(k - 1) / t), 0.999) }
+        }
+        var products = [1.0]
+        for beta in betas { products.append(products.last! * (1 - beta)) }
+        alphaBars = products
+    }
+
+    public var name: String { "vp" }
+    public var summary: String {
+        "variance preserving (DDPM), \(betas.count) steps, \(schedule.rawValue) schedule, abar_T = \(String(format: "%.2e", alphaBars.last!))"
+    }
+    public var steps: Int? { betas.count }
+    public var earliestTime: Double { 1 / Double(betas.count) }
+    public var priorStandardDeviation: Double { 1 }
+
+    /// The step nearest to t (0...T).
+    public func step(at t: Double) -> Int { min(betas.count, max(0, Int((t * Double(betas.count)).rounded()))) }
+
+    public func level(atStep k: Int) -> NoiseLevel {
+        NoiseLevel(time: Double(k) / Double(betas.count), alpha: alphaBars[k].squareRoot(), sigma: (1 - alphaBars[k]).squareRoot())
+    }
+
+    public func level(at t: Double) -> NoiseLevel { level(atStep: step(at: t)) }
+
+    public func trainingLevel(uniform u: Float) -> NoiseLevel {
+        level(atStep: 1 + min(betas.count - 1, Int(Double(u) * Double(betas.count))))
+    }
+
+    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? { nil }
+}

@@ -1,0 +1,64 @@
+/// Samples and what they cost: the score (network) evaluations each chain took (NFE).
+public struct SamplerRun {
+    public let samples: Matrix
+    public let evaluations: Int
+}
+
+/// Draws samples by running chains from noise toward the data with a score function. Every
+/// sampler is deterministic for a given generator state: the same seed gives the same bits.
+/// `progress` is called with (steps done, steps planned).
+public protocol Sampler {
+    /// A short name for reports ("ddpm", "ddim", ...).
+    var name: String { get }
+    func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun
+}
+
+/// The chains of one sampling run and the scratch they step with, allocated once: `x` the current
+/// points, `s` the latest scores, `z` fresh noise.
+struct Chains {
+    var x: Matrix
+    var s: Matrix
+    var z: Matrix
+
+    init(count: Int, dimension: Int) {
+        x = Matrix(rows: count, columns: dimension)
+        s = Matrix(rows: count, columns: dimension)
+        z = Matrix(rows: count, columns: dimension)
+    }
+
+    /// x ~ N(0, std^2 I).
+    mutating func startGaussian(standardDeviation std: Double, rng: inout RandomSource) {
+        x.elements.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: $0.count) }
+        let scale = Float(std)
+        for i in x.elements.indices { x.elements[i] *= scale }
+    }
+
+    /// s <- s(x, level).
+    mutating func evaluate(_ score: some ScoreFunction, at level: NoiseLevel) {
+        score.score(x, at: level, into: &s)
+    }
+
+    /// z <- fresh N(0, I) draws.
+    mutating func drawNoise(rng: inout RandomSource) {
+        z.elements.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: $0.count) }
+    }
+
+    /// x <- a x + b s + c z, elementwise.
+    mutating func update(x a: Double, score b: Double, noise c: Double) {
+        let a = Float(a), b = Float(b), c = Float(c)
+        x.elements.withUnsafeMutableBufferPointer { xs in
+            s.elements.withUnsafeBufferPointer { ss in
+                z.elements.withUnsafeBufferPointer { zs in
+                    Kernels.combine(count: xs.count, xs.baseAddress!, a, ss.baseAddress!, b, zs.baseAddress!, c)
+                }
+            }
+        }
+    }
+
+    /// Tweedie's posterior mean E[x_0 | x_t] = (x + sigma^2 s(x, t)) / alpha, exact for Gaussian
+    /// noise: the last denoising step every sampler may take.
+    mutating func denoise(_ score: some ScoreFunction, at level: NoiseLevel) {
+        evaluate(score, at: level)
+        update(x: 1 / level.alpha, score: level.sigma * level.sigma / level.alpha, noise: 0)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import ScoreKit
+
+/// Every sampler driven by the exact marginal score of a Gaussian mixture under its process must
+/// reproduce the mixture: what is left is the sampler's own error, which these bound.
+@Suite struct SamplerTests {
+    static let eight = ToyDataset.eightGaussians.mixture!
+    static let pair = ToyDataset.ncsnPair.mixture!
+    static let vp = VariancePreserving(steps: 1000), vpSDE = VariancePreservingSDE(), subVP = SubVariancePreservingSDE()
+    static let ve = VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10))
+
+    /// The samplers under test, by name: 100 levels (or the solver's own count) on the process each suits.
+    static func sampler(_ name: String) throws -> any Sampler {
+        switch name {
+        case "annealed-langevin": return AnnealedLangevin(sigmaMax: 10, sigmaMin: 0.01, levels: 10, stepsPerLevel: 30, epsilon: 1e-4, denoise: true)
+        case "ddpm": return try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: 100)
+        case "ddpm-small": return try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: false), steps: 100)
+        case "ddim": return try DiffusionSampler(process: vp, rule: .ddim(eta: 0), steps: 50)
+        case "ddim-eta-1": return try DiffusionSampler(process: vpSDE, rule: .ddim(eta: 1), steps: 100)
+        case "ddim-ve": return try DiffusionSampler(process: ve, rule: .ddim(eta: 0), steps: 100)
+        case "reverse-sde": return try ReverseSDE(process: vpSDE, steps: 200)
+        case "reverse-sde-subvp": return try ReverseSDE(process: subVP, steps: 200)
+        case "pc": return try PredictorCorrector(process: vpSDE, steps: 100)
+        case "pc-ve": return try PredictorCorrector(process: ve, steps: 100)
+        case "ode-heun": return try ProbabilityFlowODE(process: vpSDE, solver: .heun(steps: 50))
+        case "ode-rk45": return try ProbabilityFlowODE(process: subVP, solver: .rk45(relativeTolerance: 1e-4, absoluteTolerance: 1e-4))
+        default: preconditionFailure("no sampler \(name)")
+        }
+    }
+
+    static let names = ["annealed-langevin", "ddpm", "ddpm-small", "ddim", "ddim-eta-1", "ddim-ve", "reverse-sde", "reverse-sde-subvp",
+                        "pc", "pc-ve", "ode-heun", "ode-rk45"]
+
+    /// Sliced W2 of 4,000 fresh points against a 20,000-point reference, averaged over three draws:
+    /// the value a perfect sampler's 4,000 samples have. (Two 4,000-point samples of the eight
+    /// Gaussians differ by 0.04 to 0.12 in SW2 from mode-weight noise alone; a large reference
+    /// halves that spread.)
+    static let reference: (data: Matrix, freshSW: Double) = {
+        var rng = RandomSource(seed: 77)
+        let data = eight.sample(count: 20_000, rng: &rng)
+        let fresh = (0..<3).map { _ in SlicedWasserstein.distance(eight.sample(count: 4000, rng: &rng), data, rng: &rng) }
+        return (data, fresh.reduce(0, +) / 3)
+    }()
+
+    @Test(arguments: names)
+    func exactScoreReproducesEightGaussians(name: String) throws {
+        // 4,000 samples. Mode weights: fresh data of this size have a total variation of about
+        // 0.017 (binomial: 8 modes of 1/8), so 0.03 leaves the sampler less than 0.015. Sliced W2
+        // within twice the fresh-data value: a sampler whose modes are 30% too wide or narrow, or
+        // off centre by 0.1, fails it.
+        let sampler = try Self.sampler(name)
+        var rng = RandomSource(seed: 70)
+        let run = sampler.sample(count: 4000, score: Self.eight, rng: &rng, progress: nil)
+        let weights = ModeWeights(of: run.samples, mixture: Self.eight)
+        let sw = SlicedWasserstein.distance(run.samples, Self.reference.data, rng: &rng)
+        #expect(weights.totalVariation < 0.03, "\(name): mode weights off by \(weights.totalVariation) in total variation")
+        #expect(sw < 2 * Self.reference.freshSW, "\(name): sliced W2 \(sw) against \(Self.reference.freshSW) for fresh data")
+        #expect(run.evaluations > 0 && run.samples.isFinite)
+    }
+
+    @Test(arguments: ["annealed-langevin", "ddpm", "ddim", "pc", "ode-heun"])
+    func exactScoreRecoversThePairsWeights(name: String) throws {
+        // 0.8 N((5, 5), I) + 0.2 N((-5, -5), I): the (5, 5) mode must hold 0.8 +- 0.03 (3,000 samples:
+        // binomial standard error 0.0073, so 4 of them). The annealed sampler uses Song and Ermon's
+        // toy schedule (sigma 20 to 1), whose last level keeps the weight (see AnnealedLangevinTests).
+        let sampler = name == "annealed-langevin"
+            ? AnnealedLangevin(sigmaMax: 20, sigmaMin: 1, levels: 10, stepsPerLevel: 100, epsilon: 0.1)
+            : try Self.sampler(name)
+        var rng = RandomSource(seed: 71)
+        let run = sampler.sample(count: 3000, score: Self.pair, rng: &rng, progress: nil)
+        let weights = ModeWeights(of: run.samples, mixture: Self.pair)
+        #expect(abs(weights.fractions[0] - 0.8) <= 0.03, "\(name): fraction in the (5, 5) mode \(weights.fractions[0])")
+    }
+
+    @Test func plainLangevinKeepsTheWeightsOfItsStart() throws {
+        // The same pair from U([-8, 8]^2) with the exact score at sigma = 0.01, 1,000 steps of
+        // 0.01: the score between the modes carries no information about their weights, so each
+        // chain falls into the mode on its side of the diagonal and the (5, 5) mode ends with about
+        // half the samples, not 0.8 (Song and Ermon 2019, figure 3). Required: at least 0.2 off.
+        let sampler = try LangevinDynamics(level: NoiseLevel(sigma: 0.01), steps: 1000, stepSize: 0.01, start: -8...8)
+        var rng = RandomSource(seed: 72)
+        let run = sampler.sample(count: 3000, score: Self.pair, rng: &rng, progress: nil)
+        let weights = ModeWeights(of: run.samples, mixture: Self.pair)
+        #expect(abs(weights.fractions[0] - 0.8) > 0.2, "plain Langevin recovered the weight: \(weights.fractions[0])")
+        #expect(abs(weights.fractions[0] - 0.5) < 0.05, "plain Langevin should keep the start's half: \(weights.fractions[0])")
+    }
+
+    @Test(arguments: names)
+    func sameSeedSameBits(name: String) throws {
+        let sampler = try Self.sampler(name)
+        var a = RandomSource(seed: 73), b = RandomSource(seed: 73), c = RandomSource(seed: 74)
+        let one = sampler.sample(count: 50, score: Self.eight, rng: &a, progress: nil)
+        let two = sampler.sample(count: 50, score: Self.eight, rng: &b, progress: nil)
+        let other = sampler.sample(count: 50, score: Self.eight, rng: &c, progress: nil)
+        #expect(one.samples.elements.map(\.bitPattern) == two.samples.elements.map(\.bitPattern), "\(name)")
+        #expect(one.samples != other.samples)
+        #expect(one.evaluations == two.evaluations)
+    }
+
+    @Test func ddimWithEtaZeroIsAMapOfItsStart() throws {
+        // With eta = 0 nothing is drawn after the start: the generator ends where drawing the start
+        // alone leaves it, and the output is a function of the start.
+        let sampler = try Self.sampler("ddim")
+        var rng = RandomSource(seed: 75), startOnly = RandomSource(seed: 75)
+        _ = sampler.sample(count: 10, score: Self.eight, rng: &rng, progress: nil)
+        _ = startOnly.normals(count: 20)
+        #expect(rng.next() == startOnly.next())
+    }
+
+    @Test func evaluationsAreCounted() throws {
+        #expect(try Self.sampler("ddpm").sample(count: 2, score: Self.eight, rng: &Self.scratch, progress: nil).evaluations == 100)
+        #expect(try Self.sampler("pc").sample(count: 2, score: Self.eight, rng: &Self.scratch, progress: nil).evaluations == 99 * 2 + 1)
+        #expect(try Self.sampler("ode-heun").sample(count: 2, score: Self.eight, rng: &Self.scratch, progress: nil).evaluations == 101)
+        #expect(try Self.sampler("reverse-sde").sample(count: 2, score: Self.eight, rng: &Self.scratch, progress: nil).evaluations == 201)
+    }
+
+    nonisolated(unsafe) static var scratch = RandomSource(seed: 76)
+
+    @Test func impossiblePairingsAndSettingsAreRefused() {
+        #expect(throws: SamplerError.self) { try ReverseSDE(process: Self.vp) }
+        #expect(throws: SamplerError.self) { try ProbabilityFlowODE(process: Self.vp, solver: .heun(steps: 10)) }
+        #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 1.5)) }
+        #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 0), steps: 1001) }
+        #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vpSDE, rule: .ddim(eta: 0), steps: 1) }
+        #expect(throws: SamplerError.self) { try ProbabilityFlowODE(process: Self.vpSDE, solver: .rk45(relativeTolerance: 0, absoluteTolerance: 1e-3)) }
+        #expect(throws: SamplerError.self) { try PredictorCorrector(process: Self.vpSDE, snr: -1) }
+    }
+}
