@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "evaluate", targets: ["evaluate"]),
         .executable(name: "compare-objectives", targets: ["compare-objectives"]),
         .executable(name: "noise-study", targets: ["noise-study"]),
+        .executable(name: "likelihood", targets: ["likelihood"]),
+        .executable(name: "compare-samplers", targets: ["compare-samplers"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
@@ -33,6 +35,8 @@ let package = Package(
         .executableTarget(name: "evaluate", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "compare-objectives", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "noise-study", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "likelihood", dependencies: ["ScoreKitCLI"]),
+        .executableTarget(name: "compare-samplers", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "bench", dependencies: ["ScoreKitCLI"], path: "Benchmarks/bench"),
 
         // MARK: - Implementation details

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
             thread count. Build with -c release.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image ssm-toy langevin-toy.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image ssm-toy langevin-toy ddpm-toy ddim-toy ode-toy score-toy.")
     var workloads: [String] = Workload.all.map(\.name)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (default: 1 and all cores).")
@@ -74,9 +74,9 @@ struct Bench: ParsableCommand {
                 let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum) }.sorted()
                 let bound = (0..<reps).map { _ in GemmTimer.boundRate(workload, minimumSeconds: minimum / 4) }.sorted()
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
-                let stepsPerSecond = workload.kind == .langevin ? median / Double(workload.batch) : median
+                let stepsPerSecond = workload.isSampler ? median / Double(workload.batch) : median
                 let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
-                let jax = peers ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
+                let jax = peers && workload.hasPeer ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
                 printNow(row([workload.name, "\(count)", Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
                               String(format: "%.1f", gflops), Self.format(boundMedian),
@@ -94,6 +94,13 @@ struct Bench: ParsableCommand {
                 .map { ($0["workload"] as! String, $0["median"] as! Double) })
             if let ssm = rates["ssm-toy"], let dsm = rates["dsm-toy"] {
                 printNow(String(format: "ssm-toy step = %.2f dsm-toy steps (%d thread(s))", dsm / ssm, count))
+            }
+            // The sampler's own work per evaluation (update, noise, schedule) against the network alone.
+            if let network = rates["score-toy"] {
+                for name in ["langevin-toy", "ddpm-toy", "ddim-toy", "ode-toy"] {
+                    guard let rate = rates[name] else { continue }
+                    printNow(String(format: "%@: %.1f%% of a step outside the network (%d thread(s))", name, 100 * (1 - rate / network), count))
+                }
             }
         }
         if let json {
@@ -145,12 +152,34 @@ struct Bench: ParsableCommand {
         case .langevin:
             // Steps at one level of the Song-Ermon schedule: every level costs the same.
             let sampler = AnnealedLangevin(sigmas: [1], stepsPerLevel: 10, epsilon: 2e-5)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+        case .ddpm:
+            let sampler = try DiffusionSampler(process: VariancePreserving(steps: 1000), rule: .ancestral(largeVariance: true), steps: 50, denoise: false)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+        case .ddim:
+            let sampler = try DiffusionSampler(process: VariancePreserving(steps: 1000), rule: .ddim(eta: 0), steps: 50, denoise: false)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+        case .ode:
+            let sampler = try ProbabilityFlowODE(process: VariancePreservingSDE(), solver: .heun(steps: 50), denoise: false)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+        case .score:
             let score = NetworkScore(model: model)
-            _ = sampler.sample(count: workload.batch, score: score, rng: &rng)
-            let calls = Stopwatch.rate(minimumSeconds: minimumSeconds) {
-                _ = sampler.sample(count: workload.batch, score: score, rng: &rng)
-            }
-            return calls * Double(sampler.stepsPerLevel * workload.batch)
+            let x = Matrix(rows: workload.batch, columns: 2, elements: rng.normals(count: 2 * workload.batch))
+            var out = Matrix(rows: workload.batch, columns: 2)
+            let level = VariancePreservingSDE().level(at: 0.5)
+            score.score(x, at: level, into: &out)
+            return Stopwatch.rate(minimumSeconds: minimumSeconds) { score.score(x, at: level, into: &out) } * Double(workload.batch)
         }
+    }
+
+    /// Chains moved one network evaluation per second: whole runs timed, their evaluations counted.
+    static func samplerRate(_ sampler: some Sampler, workload: Workload, model: ScoreMLP, minimumSeconds: Double,
+                            rng: inout RandomSource) -> Double {
+        let score = NetworkScore(model: model)
+        let evaluations = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil).evaluations
+        let calls = Stopwatch.rate(minimumSeconds: minimumSeconds) {
+            _ = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil)
+        }
+        return calls * Double(evaluations * workload.batch)
     }
 }

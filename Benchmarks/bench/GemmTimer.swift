@@ -6,7 +6,7 @@ enum GemmTimer {
     /// The workload's rate if a step cost only its matrix products (steps/s, or sample-steps/s).
     static func boundRate(_ workload: Workload, minimumSeconds: Double) -> Double {
         let seconds = workload.products.reduce(0.0) { $0 + 1 / callsPerSecond($1, minimumSeconds: minimumSeconds) }
-        return (workload.kind == .langevin ? Double(workload.rowsPerPass) : 1) / seconds
+        return (workload.isSampler ? Double(workload.rowsPerPass) : 1) / seconds
     }
 
     static func callsPerSecond(_ shape: GemmShape, minimumSeconds: Double) -> Double {

@@ -2,7 +2,7 @@ import ScoreKit
 
 /// One reference workload of docs/WORKLOADS.md.
 struct Workload {
-    enum Kind { case dsm, ssm, langevin }
+    enum Kind { case dsm, ssm, langevin, ddpm, ddim, ode, score }
 
     let name: String
     let kind: Kind
@@ -15,10 +15,23 @@ struct Workload {
         Workload(name: "dsm-image", kind: .dsm, configuration: .init(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
         Workload(name: "ssm-toy", kind: .ssm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
         Workload(name: "langevin-toy", kind: .langevin, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
+        Workload(name: "ddpm-toy", kind: .ddpm, configuration: timeConditioned, batch: 10_000),
+        Workload(name: "ddim-toy", kind: .ddim, configuration: timeConditioned, batch: 10_000),
+        Workload(name: "ode-toy", kind: .ode, configuration: timeConditioned, batch: 10_000),
+        Workload(name: "score-toy", kind: .score, configuration: timeConditioned, batch: 10_000),
     ]
 
+    /// The VP network of the sampler workloads: MLP(2, 128, 2) with a 32-wide time embedding, predicting the noise.
+    static let timeConditioned = MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2, conditioning: .time(width: 32), parameterisation: .noise)
+
+    /// A sampler (or the network alone): its rate counts chains moved one network evaluation.
+    var isSampler: Bool { ![.dsm, .ssm].contains(kind) }
+
+    /// Whether the JAX peer implements it (the five original workloads).
+    var hasPeer: Bool { [.dsm, .ssm, .langevin].contains(kind) }
+
     /// What one unit of the reported rate is: a training step, or one sample moved one step.
-    var unit: String { kind == .langevin ? "sample-steps/s" : "steps/s" }
+    var unit: String { isSampler ? "sample-steps/s" : "steps/s" }
 
     /// Rows per pass through the network: the sampler evaluates it in chunks (`NetworkScore`);
     /// a sliced step carries one tangent row under each data row.
@@ -26,14 +39,14 @@ struct Workload {
         switch kind {
         case .dsm: return batch
         case .ssm: return 2 * batch
-        case .langevin: return min(batch, 512)
+        case .langevin, .ddpm, .ddim, .ode, .score: return min(batch, 512)
         }
     }
 
     /// Useful FLOPs per step as docs/WORKLOADS.md counts them: 3 x 2 x rows x sum(in x out) for a
     /// training step (forward and two backward products), 2 x N x sum(in x out) for a sampler step.
     var flopsPerStep: Double {
-        let passes = kind == .langevin ? 2 * batch : 6 * rowsPerPass
+        let passes = isSampler ? 2 * batch : 6 * rowsPerPass
         return Double(passes * configuration.multiplyAddsPerRow)
     }
 
@@ -43,7 +56,7 @@ struct Workload {
         let batch = rowsPerPass
         return configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
             let forward = GemmShape(m: batch, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true)
-            guard kind != .langevin else { return [forward] }
+            guard !isSampler else { return [forward] }
             let weightGradient = GemmShape(m: layer.outputs, n: layer.inputs, k: batch, transposeA: true, transposeB: false)
             let inputGradient = GemmShape(m: batch, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false)
             // The first layer's input gradient is not needed for training, so the engine skips it.

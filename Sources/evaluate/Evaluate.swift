@@ -55,7 +55,7 @@ struct Evaluate: ParsableCommand {
             model = file.model()
             let sampler = try samplerOptions.make(for: file.process)
             samplerName = sampler.name
-            levels = file.process.timeGrid(count: 10).map { file.process.level(at: $0) }
+            levels = file.process.levels(count: 10)
             points = try samplerOptions.draw(with: sampler, from: NetworkScore(model: model!), rng: &sampleRng).samples
         } else {
             points = try DataFile.load(samplesFile!)

@@ -74,6 +74,6 @@ struct Sample: ParsableCommand {
             printNow("figure: \(figure)")
         }
         SampleReport(model: score, samples: samples, data: data, dataset: dataset,
-                     levels: process.timeGrid(count: 5).map { process.level(at: $0) }, rng: &evalRng).lines.forEach(printNow)
+                     levels: process.levels(count: 5), rng: &evalRng).lines.forEach(printNow)
     }
 }

@@ -115,7 +115,7 @@ struct TrainDSM: ParsableCommand {
         }
         var losses: [Float] = []
         losses.reserveCapacity(steps)
-        var curve = ScoreErrorCurve(data: data, mixture: mixture, levels: process.timeGrid(count: 3).map { process.level(at: $0) },
+        var curve = ScoreErrorCurve(data: data, mixture: mixture, levels: process.levels(count: 3),
                                     seed: evalRng.next())
         func saveLosses() throws {
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
@@ -167,7 +167,7 @@ struct TrainDSM: ParsableCommand {
 
         let evaluationStart = Date()
         let report = SampleReport(model: score, samples: samples, data: data, dataset: dataOptions.builtIn,
-                                  levels: process.timeGrid(count: 5).map { process.level(at: $0) }, rng: &evalRng)
+                                  levels: process.levels(count: 5), rng: &evalRng)
         let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
         try FigureFile.write(Figures.fisherDivergence([("learned score", report.scoreErrors)], title: "Score error against noise level"),
                              to: path("fisher-divergence.svg"))

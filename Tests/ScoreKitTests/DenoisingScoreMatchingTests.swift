@@ -86,6 +86,19 @@ import ScoreKit
         #expect(Set(levels.map(\.time)).count == batch, "every row at its own step")
     }
 
+    @Test func noiseParameterisationNegatesTheOutput() {
+        // The same weights read as a score network and as a noise predictor: f is the score times
+        // sigma in one and the noise eps-hat in the other, so s_noise = -f / sigma = -s_score.
+        // Rejected: a noise predictor whose score keeps f's sign (its samples would run away from
+        // the data, and the eps of a saved network would mean -eps to every other tool).
+        var rng = RandomSource(seed: 16)
+        let noise = ScoreMLP(configuration: config, rng: &rng)
+        let score = ScoreMLP(configuration: MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 8)),
+                             parameters: noise.parameters.array)
+        let x = randomMatrix(5, 2, rng: &rng), level = VariancePreservingSDE().level(at: 0.4)
+        #expect(noise.score(x, at: level).elements == score.score(x, at: level).elements.map { -$0 })
+    }
+
     @Test(arguments: ["vp", "subvp-sde"])
     func lossGradientMatchesFiniteDifferences(processName: String) {
         let process: any ForwardProcess = processName == "vp" ? VariancePreserving(steps: 100) : SubVariancePreservingSDE()

@@ -32,6 +32,20 @@ import ScoreKit
         }
     }
 
+    @Test func trainingLevelsCoverEveryStepOrTheWholeTimeRange() {
+        // A chain trains on steps 1...T, each equally likely: u in [k/T, (k+1)/T) picks step k + 1.
+        // Rejected: step 0 (sigma = 0, no noise to predict) or a step T never drawn. The continuous
+        // processes map u to t = eps_t + (1 - eps_t) u, the VE process to sigma by its distribution.
+        let chain = VariancePreserving(steps: 1000)
+        #expect(chain.trainingLevel(uniform: 0).time == 0.001)
+        #expect(chain.trainingLevel(uniform: 0.0009).time == 0.001 && chain.trainingLevel(uniform: 0.001).time == 0.002)
+        #expect(chain.trainingLevel(uniform: Float(1).nextDown).time == 1)
+        let sde = VariancePreservingSDE()
+        #expect(sde.trainingLevel(uniform: 0).time == 1e-5 && isClose(sde.trainingLevel(uniform: 0.5).time, 0.500005, rel: 1e-7))
+        let ve = VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10))
+        #expect(isClose(ve.trainingLevel(uniform: 0.5).sigma, 0.1.squareRoot(), rel: 1e-6) && ve.trainingLevel(uniform: 0.5).alpha == 1)
+    }
+
     @Test(arguments: continuous.indices)
     func sdeCoefficientsCarryTheMarginals(index: Int) {
         // For dx = f x dt + g dW, the mean scale obeys alpha' = f alpha and the variance of x_t from

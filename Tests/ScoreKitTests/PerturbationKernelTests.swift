@@ -166,19 +166,23 @@ import ScoreKit
         }
     }
 
-    @Test func compositionDistanceIsTheKolmogorovSmirnovStatistic() {
-        // One step of Gaussian noise, 5 draws replayed: D = max over the sorted draws u_(i) of
+    @Test(arguments: [83, 84] as [UInt64])
+    func compositionDistanceIsTheKolmogorovSmirnovStatistic(seed: UInt64) {
+        // One step of Gaussian noise, draws replayed: D = max over the sorted draws u_(i) of
         // max((i + 1) / n - F(u_(i)), F(u_(i)) - i / n), both sides of each step of the empirical
-        // CDF. Rejected: one side only (smaller by up to 1 / n = 0.2 here).
-        var rng = RandomSource(seed: 81), replay = RandomSource(seed: 81)
+        // CDF. One draw below the median (seed 83: D = 1 - F(u) > 1/2) and five (seed 84). Rejected:
+        // one side only (D = F(u) < 1/2 for the single draw).
+        let n = seed == 83 ? 1 : 5
+        var rng = RandomSource(seed: seed), replay = RandomSource(seed: seed)
         let kernel = GaussianKernel(sigma: 0.7)
-        let check = CompositionCheck(kernel: kernel, steps: [1], samples: 5, rng: &rng)
-        let draws = (0..<5).map { _ in kernel.sample(rng: &replay) }.sorted()
+        let check = CompositionCheck(kernel: kernel, steps: [1], samples: n, rng: &rng)
+        let draws = (0..<n).map { _ in kernel.sample(rng: &replay) }.sorted()
         var want = 0.0
         for (i, u) in draws.enumerated() {
             let f = kernel.cumulativeProbability(u)
-            want = max(want, Double(i + 1) / 5 - f, f - Double(i) / 5)
+            want = max(want, Double(i + 1) / Double(n) - f, f - Double(i) / Double(n))
         }
+        if n == 1 { #expect(draws[0] < 0, "the single draw must lie below the median for the check to bite: \(draws[0])") }
         #expect(isClose(check.distances[0], want, rel: 1e-12), "\(check.distances[0]) vs \(want)")
     }
 

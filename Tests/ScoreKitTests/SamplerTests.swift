@@ -98,6 +98,47 @@ import ScoreKit
         #expect(one.evaluations == two.evaluations)
     }
 
+    @Test(arguments: ["large", "small", "eta-0", "eta-1"])
+    func oneReverseStepHasItsClosedFormVariance(rule: String) throws {
+        // Data N(0, v) in 1-D with its exact score -x / V_t, V_t = alpha_t^2 v + sigma_t^2, on DDPM's
+        // chain with two levels (steps T and 1): one step x' = A x + B s + C z from the prior
+        // N(0, 1), then Tweedie's x0 = x' (1 - sigma^2 / V) / alpha. So Var x0 = ((A - B / V_T)^2 + C^2)
+        // ((1 - sigma^2 / V) / alpha)^2 with a = alpha_T / alpha_s, b^2 = sigma_T^2 - a^2 sigma_s^2 and
+        // (A, B, C) = (1/a, b^2/a, b) for the large variance, C = b sigma_s / sigma_T for the small one
+        // (DDPM's beta-tilde), and DDIM's (alpha_s/alpha_T, alpha_s sigma_T^2/alpha_T - keep sigma_T, c).
+        // 20,000 draws: standard error 1% of the variance; tolerance 5%. Rejected: the large variance
+        // in place of the small (1.0 against 1.1e-4 here), eta = 1 not the small step, a wrong a or b.
+        let v = 0.5, data = GaussianMixture(weights: [1], means: [[0]], variances: [[v]])
+        let chain = VariancePreserving(steps: 1000)
+        let sampler: DiffusionSampler, process = VariancePreserving(steps: 1000)
+        switch rule {
+        case "large": sampler = try DiffusionSampler(process: process, rule: .ancestral(largeVariance: true), steps: 2)
+        case "small": sampler = try DiffusionSampler(process: process, rule: .ancestral(largeVariance: false), steps: 2)
+        case "eta-0": sampler = try DiffusionSampler(process: process, rule: .ddim(eta: 0), steps: 2)
+        default: sampler = try DiffusionSampler(process: process, rule: .ddim(eta: 1), steps: 2)
+        }
+        // timeGrid(2) on the chain is steps T and 1; the test reads the levels from the chain.
+        #expect(chain.timeGrid(count: 2) == [1, 0.001])
+        let from = chain.level(atStep: 1000), to = chain.level(atStep: 1)
+        let a = from.alpha / to.alpha, b2 = from.sigma * from.sigma - a * a * to.sigma * to.sigma
+        let vFrom = from.alpha * from.alpha * v + from.sigma * from.sigma, vTo = to.alpha * to.alpha * v + to.sigma * to.sigma
+        let small = (b2 * to.sigma * to.sigma / (from.sigma * from.sigma)).squareRoot()
+        let (A, B, C): (Double, Double, Double)
+        switch rule {
+        case "large": (A, B, C) = (1 / a, b2 / a, b2.squareRoot())
+        case "small": (A, B, C) = (1 / a, b2 / a, small)
+        default:
+            let c = rule == "eta-0" ? 0 : small, keep = (to.sigma * to.sigma - c * c).squareRoot()
+            (A, B, C) = (to.alpha / from.alpha, to.alpha * from.sigma * from.sigma / from.alpha - keep * from.sigma, c)
+        }
+        let stepped = pow(A - B / vFrom, 2) + C * C
+        let want = stepped * pow((1 - to.sigma * to.sigma / vTo) / to.alpha, 2)
+        var rng = RandomSource(seed: 78)
+        let x = sampler.sample(count: 20_000, score: data, rng: &rng, progress: nil).samples
+        let variance = x.elements.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.rows)
+        #expect(abs(variance / want - 1) < 0.05, "\(rule): variance \(variance), closed form \(want)")
+    }
+
     @Test func ddimWithEtaZeroIsAMapOfItsStart() throws {
         // With eta = 0 nothing is drawn after the start: the generator ends where drawing the start
         // alone leaves it, and the output is a function of the start.

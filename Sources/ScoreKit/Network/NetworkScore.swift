@@ -7,13 +7,16 @@
 ///
 /// A network trained with `ScoreScaling.corruption` must be read with the same output scale
 /// (`outputScale`, the corruption's `scoreScale`): its output is divided by tau(sigma), not by sigma.
-public final class NetworkScore: ScoreFunction {
+public final class NetworkScore: ScoreJacobian {
     public let model: ScoreMLP
     public let outputScale: (@Sendable (Double) -> Double)?
     let workspace: MLPWorkspace
     let sigmas: FloatBuffer
     let scales: FloatBuffer
     let times: FloatBuffer
+    /// Made on the first Jacobian query, for that query's number of directions per row.
+    var tangentWorkspace: MLPWorkspace?
+    var chunkDirections: FloatBuffer?
 
     public init(model: ScoreMLP, chunk: Int = 512, outputScale: (@Sendable (Double) -> Double)? = nil) {
         self.model = model
@@ -46,6 +49,44 @@ public final class NetworkScore: ScoreFunction {
                                   time: times.pointer, batch: n, workspace: workspace, keepForBackward: false)
                     (os.baseAddress! + start * d).update(from: workspace.score.pointer, count: n * d)
                     start += n
+                }
+            }
+        }
+    }
+
+    /// Forward mode through the network (`ScoreMLP.forward(directions:)`), chunk by chunk.
+    public func jacobianProducts(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: inout Matrix, products: inout Matrix) {
+        let d = dimension, count = x.rows, m = directions.rows / max(count, 1)
+        precondition(x.columns == d && directions.columns == d && directions.rows == m * count && m >= 1
+                     && scores.rows == count && products.rows == directions.rows,
+                     "NetworkScore.jacobianProducts: shapes do not fit \(count) rows of dimension \(d)")
+        if tangentWorkspace?.tangentCount != m {
+            tangentWorkspace = MLPWorkspace(configuration: model.configuration, capacity: workspace.capacity, tangentCount: m)
+            chunkDirections = FloatBuffer(count: m * workspace.capacity * d)
+        }
+        let ws = tangentWorkspace!, v = chunkDirections!
+        sigmas.fill(Float(level.sigma))
+        times.fill(Float(level.time.isFinite ? level.time : 0))
+        if let outputScale { scales.fill(Float(outputScale(level.sigma))) }
+        x.elements.withUnsafeBufferPointer { xs in
+            directions.elements.withUnsafeBufferPointer { vs in
+                scores.elements.withUnsafeMutableBufferPointer { ss in
+                    products.elements.withUnsafeMutableBufferPointer { ps in
+                        var start = 0
+                        while start < count {
+                            let n = min(ws.capacity, count - start)
+                            for k in 0..<m {
+                                (v.pointer + k * n * d).update(from: vs.baseAddress! + (k * count + start) * d, count: n * d)
+                            }
+                            model.forward(x: xs.baseAddress! + start * d, sigma: sigmas.pointer, scale: outputScale == nil ? nil : scales.pointer,
+                                          time: times.pointer, batch: n, workspace: ws, directions: v.pointer, keepForBackward: false)
+                            (ss.baseAddress! + start * d).update(from: ws.score.pointer, count: n * d)
+                            for k in 0..<m {
+                                (ps.baseAddress! + (k * count + start) * d).update(from: ws.tangentScore.pointer + k * n * d, count: n * d)
+                            }
+                            start += n
+                        }
+                    }
                 }
             }
         }

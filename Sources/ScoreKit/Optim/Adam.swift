@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The optimiser is separate from the model: it owns only its moments and step count, laid out
 /// like the flat parameter buffer, and updates every parameter in one vectorised pass.
-public final class Adam {
+public final class Adam: Optimiser {
     public var learningRate: Float
     public let beta1: Float
     public let beta2: Float

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fixed forward process that turns data x_0 into noise, with the Gaussian marginal
 ///
 ///     x_t = alpha(t) x_0 + sigma(t) eps,   eps ~ N(0, I),   t in [0, 1],
@@ -44,6 +46,15 @@ extension ForwardProcess {
         }
         return (0..<count).map { i in
             (Double(steps) - Double(steps - 1) * Double(i) / Double(count - 1)).rounded() / Double(steps)
+        }
+    }
+
+    /// `count` levels geometric in sigma from sigma(1) down to sigma(earliest time): where to
+    /// measure a model (evenly spaced times crowd a VP chain's levels near sigma = 1).
+    public func levels(count: Int) -> [NoiseLevel] {
+        let top = level(at: 1).sigma, bottom = level(at: earliestTime).sigma
+        return (0..<count).map { i in
+            level(ofSigma: count == 1 ? top : top * pow(bottom / top, Double(i) / Double(count - 1)))
         }
     }
 

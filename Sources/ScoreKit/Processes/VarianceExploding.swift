@@ -21,8 +21,8 @@ public struct VarianceExploding: ForwardProcess {
     public var name: String { "ve" }
     public var summary: String {
         switch sigmas {
-        case .logUniform: return "variance exploding, sigma from \(sigmaMin) to \(sigmaMax) (log-uniform)"
-        case let .ladder(levels): return "variance exploding, a ladder of \(levels.count) sigmas from \(sigmaMin) to \(sigmaMax)"
+        case .logUniform: return "variance exploding, sigma from \(sigmas.range.lowerBound) to \(sigmas.range.upperBound) (log-uniform)"
+        case let .ladder(levels): return "variance exploding, a ladder of \(levels.count) sigmas from \(sigmas.range.lowerBound) to \(sigmas.range.upperBound)"
         }
     }
     public var steps: Int? { nil }

@@ -53,7 +53,11 @@ public struct ProbabilityFlowODE: Sampler, Sendable {
         case let .heun(steps):
             evaluations = ode.heun(&chains.x, steps: steps, score: score, progress: progress, total: 2 * steps + (denoise ? 1 : 0))
         case let .rk45(rtol, atol):
-            evaluations = ode.dormandPrince(&chains.x, relativeTolerance: rtol, absoluteTolerance: atol, score: score, progress: progress)
+            var y = chains.x.elements.map(Double.init)
+            evaluations = DormandPrince(relativeTolerance: rtol, absoluteTolerance: atol)
+                .integrate(&y, from: 1, to: process.earliestTime, { t, state, slope in ode.velocity(state, at: t, into: &slope, score: score) },
+                           progress: { progress?(Int(1000 * $0), 1000) })
+            for i in y.indices { chains.x.elements[i] = Float(y[i]) }
         }
         if denoise {
             chains.denoise(score, at: process.level(at: process.earliestTime))
@@ -65,7 +69,7 @@ public struct ProbabilityFlowODE: Sampler, Sendable {
 }
 
 /// The velocity field dx/dt = f(t) x - g(t)^2 s(x, t) / 2 of a process and the scratch its
-/// solvers step with.
+/// solvers step with: Heun on Float matrices, Dormand-Prince on a Double state.
 struct FlowField {
     let process: any ForwardProcess
     var stages: [Matrix]
@@ -74,7 +78,7 @@ struct FlowField {
 
     init(process: any ForwardProcess, dimension: Int, count: Int) {
         self.process = process
-        stages = (0..<7).map { _ in Matrix(rows: count, columns: dimension) }
+        stages = (0..<2).map { _ in Matrix(rows: count, columns: dimension) }
         probe = Matrix(rows: count, columns: dimension)
         scores = Matrix(rows: count, columns: dimension)
     }
@@ -113,53 +117,10 @@ struct FlowField {
         return 2 * steps
     }
 
-    /// Dormand-Prince 5(4) with the standard step-size control (safety 0.9, factor clamped to
-    /// [0.2, 10]); the error norm is the RMS over all coordinates of err / (atol + rtol max(|x|, |x_new|)).
-    mutating func dormandPrince(_ x: inout Matrix, relativeTolerance rtol: Double, absoluteTolerance atol: Double,
-                                score: some ScoreFunction, progress: ((Int, Int) -> Void)?) -> Int {
-        let c: [Double] = [0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1]
-        let a: [[Double]] = [
-            [], [1.0 / 5], [3.0 / 40, 9.0 / 40], [44.0 / 45, -56.0 / 15, 32.0 / 9],
-            [19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729],
-            [9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656],
-            [35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84],
-        ]
-        // Fifth-order weights are a[6]; the error weights are b5 - b4.
-        let e: [Double] = [71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40]
-        let end = process.earliestTime
-        var t = 1.0, h = -0.01 * (1 - end), evaluations = 0
-        velocity(x, at: t, into: 0, score: score)
-        evaluations += 1
-        var error = Matrix(rows: x.rows, columns: x.columns)
-        while t > end {
-            if t + h < end { h = end - t }
-            for stage in 1...6 {
-                combine(x, h, a[stage])
-                velocity(probe, at: t + c[stage] * h, into: stage, score: score)
-                evaluations += 1
-            }
-            // probe holds the fifth-order solution (stage 6 was evaluated at it).
-            for i in error.elements.indices {
-                var err = 0.0
-                for k in 0..<7 { err += e[k] * Double(stages[k].elements[i]) }
-                error.elements[i] = Float(h * err)
-            }
-            var norm = 0.0
-            for i in x.elements.indices {
-                let scale = atol + rtol * max(abs(Double(x.elements[i])), abs(Double(probe.elements[i])))
-                norm += pow(Double(error.elements[i]) / scale, 2)
-            }
-            norm = (norm / Double(max(x.elements.count, 1))).squareRoot()
-            // A non-finite error (a diverging score) ends the solve; the caller sees the non-finite samples.
-            guard norm.isFinite else { break }
-            if norm <= 1 {
-                t += h
-                swap(&x, &probe)
-                stages.swapAt(0, 6)
-                progress?(Int(1000 * (1 - t) / (1 - end)), 1000)
-            }
-            h *= norm == 0 ? 10 : min(10, max(0.2, 0.9 * pow(norm, -0.2)))
-        }
-        return evaluations
+    /// The same field on a flat Double state, for `DormandPrince`: x is copied in and out.
+    mutating func velocity(_ y: [Double], at t: Double, into dy: inout [Double], score: some ScoreFunction) {
+        for i in probe.elements.indices { probe.elements[i] = Float(y[i]) }
+        velocity(probe, at: t, into: 0, score: score)
+        for i in dy.indices { dy[i] = Double(stages[0].elements[i]) }
     }
 }

@@ -1,13 +1,13 @@
-/// Trains a `ScoreMLP` with any `ScoreObjective` on a fixed data set: each step draws a
-/// minibatch (uniformly, with replacement), evaluates the loss and its gradients, checks
-/// them, and takes one Adam step, then updates the EMA of the weights.
+/// Trains a `ScoreMLP` with any `ScoreObjective` and any `Optimiser` (Adam unless given) on a
+/// fixed data set: each step draws a minibatch (uniformly, with replacement), evaluates the loss
+/// and its gradients, checks them, and takes one optimiser step, then updates the EMA of the weights.
 ///
 /// All buffers are allocated at construction; a step allocates nothing. Randomness comes from
 /// one `RandomSource` in a fixed order (minibatch indices, then the objective's draws), so the
 /// same seed and BLAS thread count reproduce a run bit for bit.
 public final class ScoreTrainer {
     public let model: ScoreMLP
-    public let optimiser: Adam
+    public let optimiser: any Optimiser
     public let ema: ExponentialMovingAverage?
     public let objective: any ScoreObjective
     public let data: Matrix
@@ -18,9 +18,10 @@ public final class ScoreTrainer {
     var rng: RandomSource
 
     /// - Parameters:
+    ///   - optimiser: the update rule; nil for Adam with `learningRate` and PyTorch's other defaults.
     ///   - emaDecay: decay of the weight average, or nil to keep none.
     /// Trains with `objective`, one batch of `objective.capacity` rows per step.
-    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective,
+    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, optimiser: (any Optimiser)? = nil,
                 learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
         precondition(data.columns == model.configuration.dimension,
                      "ScoreTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
@@ -30,7 +31,7 @@ public final class ScoreTrainer {
         self.data = data
         self.batchSize = batchSize
         self.rng = rng
-        optimiser = Adam(parameterCount: model.configuration.parameterCount, learningRate: learningRate)
+        self.optimiser = optimiser ?? Adam(parameterCount: model.configuration.parameterCount, learningRate: learningRate)
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
         self.objective = objective
         workspace = objective.makeWorkspace(for: model.configuration)

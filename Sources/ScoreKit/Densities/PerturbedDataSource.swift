@@ -76,3 +76,36 @@ func scoreRows(_ x: Matrix, into out: inout Matrix, _ score: ([Double]) -> [Doub
         for j in 0..<d { out.elements[i * d + j] = Float(s[j]) }
     }
 }
+
+extension GaussianMixture: ScoreJacobian {
+    /// The exact Jacobian's action for the marginal at `level`: with responsibilities r_k and
+    /// a_k = -(x - m_k) / v_k, s = sum_k r_k a_k and
+    ///     (ds/dx) v = sum_k r_k (-v / v_k + a_k (a_k . v)) - s (s . v).
+    public func jacobianProducts(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: inout Matrix, products: inout Matrix) {
+        let d = dimension, count = x.rows, m = directions.rows / max(count, 1)
+        precondition(x.columns == d && directions.columns == d && directions.rows == m * count && scores.rows == count && products.rows == directions.rows,
+                     "GaussianMixture.jacobianProducts: shapes do not fit \(count) rows of dimension \(d)")
+        let q = marginal(at: level)
+        var a = [[Double]](repeating: [Double](repeating: 0, count: d), count: q.componentCount)
+        for i in 0..<count {
+            let point = x.row(i).map(Double.init)
+            let logs = q.componentLogDensities(point), total = logSumExp(logs)
+            let r = logs.map { exp($0 - total) }
+            var s = [Double](repeating: 0, count: d)
+            for k in 0..<q.componentCount {
+                for j in 0..<d { a[k][j] = -(point[j] - q.means[k][j]) / q.variances[k][j]; s[j] += r[k] * a[k][j] }
+            }
+            for j in 0..<d { scores[i, j] = Float(s[j]) }
+            for block in 0..<m {
+                let v = directions.row(block * count + i).map(Double.init)
+                let sv = zip(s, v).reduce(0) { $0 + $1.0 * $1.1 }
+                var product = s.map { -$0 * sv }
+                for k in 0..<q.componentCount where r[k] > 0 {
+                    let av = zip(a[k], v).reduce(0) { $0 + $1.0 * $1.1 }
+                    for j in 0..<d { product[j] += r[k] * (-v[j] / q.variances[k][j] + a[k][j] * av) }
+                }
+                for j in 0..<d { products[block * count + i, j] = Float(product[j]) }
+            }
+        }
+    }
+}

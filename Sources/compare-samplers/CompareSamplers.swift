@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+@main
+struct CompareSamplers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare-samplers",
+        abstract: "Compare every sampler on a variance-exploding and a variance-preserving model, against the number of network evaluations.",
+        discussion: """
+            Trains the same network by DSM on the VE process (sigma 0.01 to 10, log sigma conditioning) and on the \
+            VP SDE (eps-prediction, time embedding), on 8 Gaussians and on two moons. Samples each model with every \
+            sampler the process allows at each --steps, and measures the samples (sliced W2, MMD^2, and for the \
+            mixture the mode weights) beside fresh data of the same size; then each model's test-set negative \
+            log-likelihood through the probability-flow ODE beside the exact one where the density is known. \
+            Writes samplers.md and its figures (images/samplers-*.svg).
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Sampler step counts to compare.")
+    var steps: [Int] = [10, 20, 50, 100, 1000]
+
+    @Option(name: .long, help: "Samples per sampler run.")
+    var samples = 2000
+
+    @Option(name: .long, help: "Training steps per model.")
+    var trainSteps = 15_000
+
+    @Option(name: .long, help: "Test points for the negative log-likelihood.")
+    var testPoints = 1000
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "OpenBLAS threads.")
+    var threads = 1
+
+    @Option(name: .long, help: "Folder for samplers.md; the figures go to its images/ subfolder.")
+    var output = "docs"
+
+    @Flag(name: .long, help: "Seconds-long smoke run: 300 training steps, 300 samples, steps 10 and 50, 100 test points.")
+    var fast = false
+
+    func validate() throws {
+        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 2 && $0 <= 100_000 }) else { throw ValidationError("--steps must lie in 2...100000") }
+        guard samples >= 10 && samples <= 20_000 else { throw ValidationError("--samples must lie in 10...20000, got \(samples)") }
+        guard trainSteps >= 1, testPoints >= 1, threads >= 1 else { throw ValidationError("--train-steps, --test-points and --threads must be at least 1") }
+    }
+
+    /// A trained model and its likelihood.
+    struct Model {
+        let label: String
+        let dataset: ToyDataset
+        let process: any ForwardProcess
+        let network: ScoreMLP
+        let trainingSeconds: Double
+        let negativeLogLikelihood: Double
+        let exactNegativeLogLikelihood: Double?
+        let likelihoodEvaluations: Int
+    }
+
+    /// One sampler run, measured.
+    struct Run {
+        let model: String
+        let dataset: ToyDataset
+        let sampler: String
+        let steps: Int
+        let evaluations: Int
+        let seconds: Double
+        let slicedW2: Double
+        let mmd: Double
+        let modeTV: Double?
+        let samples: Matrix
+    }
+
+    /// The data sets and their fresh-data references at the run's sample size: SW2 against 20,000
+    /// points, MMD^2 against `mmdData`, as many points as the samples (its cost is quadratic).
+    struct Reference {
+        let data: Matrix
+        let mmdData: Matrix
+        let slicedW2: Double
+        let mmd: Double
+        let modeTV: Double?
+        let bandwidth: Double
+    }
+
+    func run() throws {
+        BLAS.threadCount = threads
+        let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
+        let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
+        let images = (output as NSString).appendingPathComponent("images")
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        var root = RandomSource(seed: seed)
+        var models: [Model] = [], runs: [Run] = [], references: [ToyDataset: Reference] = [:]
+        for dataset in [ToyDataset.eightGaussians, .twoMoons] {
+            var dataRng = root.split()
+            let train = dataset.sample(count: 50_000, rng: &dataRng), test = dataset.sample(count: testCount, rng: &dataRng)
+            let data = dataset.sample(count: 20_000, rng: &dataRng), fresh = dataset.sample(count: sampleCount, rng: &dataRng)
+            let mmdData = data.gatherRows(Array(0..<sampleCount))
+            let bandwidth = MaximumMeanDiscrepancy.medianHeuristic(data, data, rng: &dataRng)
+            let reference = Reference(data: data, mmdData: mmdData, slicedW2: SlicedWasserstein.distance(fresh, data, rng: &dataRng),
+                                      mmd: MaximumMeanDiscrepancy(fresh, mmdData, bandwidth: bandwidth, permutations: 0, rng: &dataRng).squared,
+                                      modeTV: dataset.mixture.map { ModeWeights(of: fresh, mixture: $0).totalVariation }, bandwidth: bandwidth)
+            references[dataset] = reference
+            let processes: [(String, any ForwardProcess, MLPConfiguration)] = [
+                ("VE", VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)), MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2)),
+                ("VP", VariancePreservingSDE(),
+                 MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2, conditioning: .time(width: 32), parameterisation: .noise)),
+            ]
+            for (label, process, configuration) in processes {
+                var rng = root.split()
+                let model = try trainModel(label: label, dataset: dataset, process: process, configuration: configuration, data: train,
+                                      steps: training, test: test, rng: &rng)
+                models.append(model)
+                let score = NetworkScore(model: model.network)
+                for sampler in try Self.samplers(for: process, steps: stepCounts) {
+                    var sampleRng = rng.split()
+                    let start = Stopwatch.now()
+                    let result = sampler.sampler.sample(count: sampleCount, score: score, rng: &sampleRng, progress: nil)
+                    let seconds = Stopwatch.now() - start
+                    guard result.samples.isFinite else {
+                        throw RunFailure("\(label) on \(dataset.rawValue): \(sampler.sampler.name) at \(sampler.steps) steps gave non-finite samples")
+                    }
+                    runs.append(Run(model: label, dataset: dataset, sampler: sampler.label, steps: sampler.steps, evaluations: result.evaluations,
+                                    seconds: seconds, slicedW2: SlicedWasserstein.distance(result.samples, data, rng: &sampleRng),
+                                    mmd: MaximumMeanDiscrepancy(result.samples, reference.mmdData, bandwidth: reference.bandwidth, permutations: 0, rng: &sampleRng).squared,
+                                    modeTV: dataset.mixture.map { ModeWeights(of: result.samples, mixture: $0).totalVariation }, samples: result.samples))
+                    printNow(String(format: "%@ %@ %@ %d steps: NFE %d, SW2 %.4f (%.2f s)", label, dataset.rawValue, sampler.label,
+                                    sampler.steps, result.evaluations, runs.last!.slicedW2, seconds))
+                }
+            }
+        }
+        try write(models: models, runs: runs, references: references, stepCounts: stepCounts, sampleCount: sampleCount,
+                  trainingSteps: training, testCount: testCount, images: images)
+    }
+
+    /// Trains by DSM on `process`, then measures the test-set likelihood.
+    func trainModel(label: String, dataset: ToyDataset, process: any ForwardProcess, configuration: MLPConfiguration, data: Matrix,
+               steps: Int, test: Matrix, rng: inout RandomSource) throws -> Model {
+        let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &rng), data: data,
+                                   objective: DenoisingScoreMatching(process: process, dimension: 2, capacity: 512),
+                                   emaDecay: fast ? nil : 0.999, rng: rng.split())
+        let progress = ProgressLine("\(label) on \(dataset.rawValue): step", total: steps)
+        let start = Stopwatch.now()
+        for step in 1...steps {
+            try trainer.trainStep()
+            progress.update(step)
+        }
+        let seconds = Stopwatch.now() - start
+        let network = trainer.samplingModel
+        let likelihood = try ProbabilityFlowLikelihood(process: process, relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
+        let result = likelihood.logDensities(of: test, score: NetworkScore(model: network), rng: &rng)
+        let exact = dataset.mixture.map { mixture -> Double in
+            let q = mixture.marginal(at: process.level(at: process.earliestTime))
+            return -(0..<test.rows).reduce(0.0) { $0 + q.logDensity(test.row($1).map(Double.init)) } / Double(test.rows)
+        }
+        return Model(label: label, dataset: dataset, process: process, network: network, trainingSeconds: seconds,
+                     negativeLogLikelihood: result.meanNegativeLogLikelihood, exactNegativeLogLikelihood: exact,
+                     likelihoodEvaluations: result.evaluations)
+    }
+
+    /// Every sampler the process allows, at each step count: annealed Langevin (VE only) with 10 levels
+    /// of S / 10 steps; DDPM, DDIM and the reverse SDE with S levels; predictor-corrector with S / 2
+    /// levels of one corrector step; Heun with S / 2 steps (2 evaluations each); RK45 with the
+    /// tolerance that step count stands for (1e-1 at 10 down to 1e-6 at 1000).
+    static func samplers(for process: any ForwardProcess, steps: [Int]) throws -> [(label: String, steps: Int, sampler: any Sampler)] {
+        var out: [(String, Int, any Sampler)] = []
+        for s in steps {
+            if let ve = process as? VarianceExploding {
+                out.append(("annealed Langevin", s, AnnealedLangevin(sigmaMax: Float(ve.sigmaMax), sigmaMin: Float(ve.sigmaMin), levels: 10,
+                                                                    stepsPerLevel: max(1, s / 10), denoise: true)))
+            }
+            let tolerance = pow(10, -1 - 5 * log10(Double(s) / 10) / 2)
+            let candidates: [(String, () throws -> any Sampler)] = [
+                ("DDPM", { try DiffusionSampler(process: process, rule: .ancestral(largeVariance: true), steps: s) }),
+                ("DDIM", { try DiffusionSampler(process: process, rule: .ddim(eta: 0), steps: s) }),
+                ("reverse SDE", { try ReverseSDE(process: process, steps: s) }),
+                ("predictor-corrector", { try PredictorCorrector(process: process, steps: max(2, s / 2)) }),
+                ("ODE, Heun", { try ProbabilityFlowODE(process: process, solver: .heun(steps: max(1, s / 2))) }),
+                ("ODE, RK45", { try ProbabilityFlowODE(process: process, solver: .rk45(relativeTolerance: tolerance, absoluteTolerance: tolerance)) }),
+            ]
+            for (label, make) in candidates { out.append((label, s, try make())) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// The folder tree is the architecture: each folder of the library uses only the folders below
+/// it. This reads the sources and fails for a file that names a type or function declared
+/// (at top level) in a folder above its own.
+@Suite struct LayeringTests {
+    /// Bottom-up; folders on one line share a level.
+    static let levels: [[String]] = [
+        ["BLAS", "Tensor", "Random"],   // the numeric core
+        ["Score"],                      // NoiseLevel and the score-function protocols
+        ["Densities"],                  // exact densities: Gaussian mixtures and their marginals
+        ["Network", "Optim"],
+        ["Processes"],                  // forward processes
+        ["Noise"],                      // the noise study's corruptions and their exact densities
+        ["Objectives"],
+        ["Training"],
+        ["Samplers"],
+        ["Data"],
+        ["Metrics"],
+        ["Checks"],                     // Monte Carlo checks of the identity, Tweedie and composition
+        ["Formats"],
+        ["Figures"],
+    ]
+
+    static let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/ScoreKit")
+
+    /// The source lines of a file without comments.
+    static func code(_ url: URL) throws -> [String] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let text = String(line)
+            guard let comment = text.range(of: "//") else { return text }
+            return String(text[..<comment.lowerBound])
+        }
+    }
+
+    @Test func everyFolderUsesOnlyTheFoldersBelowIt() throws {
+        let manager = FileManager.default
+        let folders = try manager.contentsOfDirectory(atPath: Self.library.path).filter { !$0.hasPrefix(".") }.sorted()
+        let rank = Dictionary(uniqueKeysWithValues: Self.levels.enumerated().flatMap { index, names in names.map { ($0, index) } })
+        #expect(Set(folders) == Set(rank.keys), "every folder has a level: \(folders) against \(rank.keys.sorted())")
+        var declared: [String: String] = [:]  // name -> folder
+        var files: [(folder: String, name: String, lines: [String])] = []
+        for folder in folders {
+            for file in try manager.contentsOfDirectory(atPath: Self.library.appendingPathComponent(folder).path) where file.hasSuffix(".swift") {
+                let lines = try Self.code(Self.library.appendingPathComponent(folder).appendingPathComponent(file))
+                files.append((folder, file, lines))
+                for line in lines where !line.hasPrefix(" ") {
+                    let words = line.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init)
+                    if let keyword = words.firstIndex(where: { ["struct", "class", "enum", "protocol", "func", "typealias"].contains($0) }),
+                       keyword + 1 < words.count, words[..<keyword].allSatisfy({ ["public", "internal", "final", "private", "fileprivate"].contains($0) }) {
+                        declared[words[keyword + 1]] = folder
+                    }
+                }
+            }
+        }
+        #expect(declared.count > 50, "the declaration scan found only \(declared.count) names")
+        var violations: [String] = []
+        for file in files {
+            let mine = rank[file.folder] ?? 0
+            let used = Set(file.lines.flatMap { $0.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init) })
+            for name in used.sorted() {
+                if let home = declared[name], let theirs = rank[home], theirs > mine {
+                    violations.append("\(file.folder)/\(file.name) uses \(name) from \(home)")
+                }
+            }
+        }
+        #expect(violations.isEmpty, "upward uses:\n\(violations.joined(separator: "\n"))")
+    }
+}
