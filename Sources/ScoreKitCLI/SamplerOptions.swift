@@ -64,15 +64,22 @@ public struct SamplerOptions: ParsableArguments {
 
     public init() {}
 
+    /// The most steps any sampler option takes: beyond it a run would last days or exhaust memory.
+    public static let maximumSteps = 1_000_000
+
     public func validate() throws {
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
-        guard levels >= 1 else { throw ValidationError("--levels must be at least 1, got \(levels)") }
-        guard stepsPerLevel >= 1 else { throw ValidationError("--steps-per-level must be at least 1, got \(stepsPerLevel)") }
+        guard (1...10_000_000).contains(samples) else { throw ValidationError("--samples must lie in 1...10000000, got \(samples)") }
+        guard (1...100_000).contains(levels) else { throw ValidationError("--levels must lie in 1...100000, got \(levels)") }
+        guard (1...Self.maximumSteps).contains(stepsPerLevel) else {
+            throw ValidationError("--steps-per-level must lie in 1...\(Self.maximumSteps), got \(stepsPerLevel)")
+        }
         guard eps > 0 && eps.isFinite else { throw ValidationError("--eps must be positive, got \(eps)") }
-        if let samplingSteps, samplingSteps < 1 { throw ValidationError("--sampling-steps must be at least 1, got \(samplingSteps)") }
+        if let samplingSteps, !(1...Self.maximumSteps).contains(samplingSteps) {
+            throw ValidationError("--sampling-steps must lie in 1...\(Self.maximumSteps), got \(samplingSteps)")
+        }
         guard (0...1).contains(eta) else { throw ValidationError("--eta must lie in [0, 1], got \(eta)") }
         guard snr > 0 && snr.isFinite else { throw ValidationError("--snr must be positive, got \(snr)") }
-        guard correctorSteps >= 1 else { throw ValidationError("--corrector-steps must be at least 1, got \(correctorSteps)") }
+        guard (1...1000).contains(correctorSteps) else { throw ValidationError("--corrector-steps must lie in 1...1000, got \(correctorSteps)") }
         guard rtol > 0 && rtol.isFinite && atol > 0 && atol.isFinite else {
             throw ValidationError("--rtol and --atol must be positive, got \(rtol) and \(atol)")
         }

@@ -35,7 +35,9 @@ struct Sample: ParsableCommand {
         for (name, value) in [("--sigma-max", sigmaMax), ("--sigma-min", sigmaMin)] {
             if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be positive, got \(value)") }
         }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let steps, !(1...SamplerOptions.maximumSteps).contains(steps) {
+            throw ValidationError("--steps must lie in 1...\(SamplerOptions.maximumSteps), got \(steps)")
+        }
         guard steps == nil || samplerOptions.samplingSteps == nil else { throw ValidationError("give --steps or --sampling-steps, not both") }
         guard !output.hasSuffix("/"), URL(fileURLWithPath: output).pathExtension.lowercased() == "npy" else {
             throw ValidationError("--output must name a .npy file, got \(output)")

@@ -93,8 +93,6 @@ struct TrainDSM: ParsableCommand {
         var sampleRng = root.split(), evalRng = root.split()
         let data = try dataOptions.load(seed: dataRng.next())
         let mixture = dataOptions.builtIn?.mixture
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
         let configuration = processOptions.configuration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
         let sigmas: SigmaDistribution = sigmaLevels == 0
@@ -103,6 +101,8 @@ struct TrainDSM: ParsableCommand {
         let process = processOptions.make(sigmas: sigmas)
         let objective = try objectiveOptions.make(process: process, dimension: data.columns, batch: batch)
         let sampler = try samplerOptions.make(for: process)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
                                    objective: objective, learningRate: lr,
                                    emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
