@@ -20,7 +20,9 @@ extension CompareSamplers {
             ends with Tweedie's denoising step. Each run draws \(sampleCount) samples, measured by sliced Wasserstein-2 (SW2) \
             against 20,000 data points, MMD^2 (RBF, median bandwidth, unbiased) against \(sampleCount) of them and, for the mixture, the total variation \
             of the mode weights; "fresh data" is the same measure for \(sampleCount) fresh data points, what a perfect \
-            sampler reads at this size. NFE is the network evaluations per sample.
+            sampler reads at this size. NFE is the network evaluations per sample. SW2 of a finite sample is noisy (on the \
+            mixture, from the noise of its mode weights): each section gives the range over five fresh draws, and \
+            differences within it mean nothing.
 
             ## Likelihood
 
@@ -42,7 +44,8 @@ extension CompareSamplers {
         for dataset in datasets {
             let reference = references[dataset]!
             md += "\n## \(dataset.rawValue)\n\n"
-            md += String(format: "Fresh data: SW2 %.4f, MMD^2 %.2e", reference.slicedW2, reference.mmd)
+            md += String(format: "Fresh data: SW2 %.4f (%.4f to %.4f over five draws), MMD^2 %.2e", reference.slicedW2,
+                          reference.slicedW2Range.lowerBound, reference.slicedW2Range.upperBound, reference.mmd)
                 + (reference.modeTV.map { String(format: ", mode-weight total variation %.4f", $0) } ?? "") + ".\n"
             for label in labels {
                 let mine = runs.filter { $0.dataset == dataset && $0.model == label }
@@ -76,8 +79,7 @@ extension CompareSamplers {
                     let file = "samplers-\(dataset.rawValue)-\(label.lowercased())-\(Self.slug(sampler)).svg"
                     var figure = Figures.samples(r.samples, over: reference.data, density: dataset.mixture,
                                                  title: "\(label), \(sampler), NFE \(r.evaluations)")
-                    figure.width = 320
-                    figure.height = 300
+                    figure.displayScale = 0.5
                     try FigureFile.write(figure, to: (images as NSString).appendingPathComponent(file))
                     cells.append("![\(label) \(sampler)](images/\(file))")
                 }

@@ -21,7 +21,7 @@ struct CompareSamplers: ParsableCommand {
     var steps: [Int] = [10, 20, 50, 100, 1000]
 
     @Option(name: .long, help: "Samples per sampler run.")
-    var samples = 2000
+    var samples = 5000
 
     @Option(name: .long, help: "Training steps per model.")
     var trainSteps = 15_000
@@ -78,7 +78,9 @@ struct CompareSamplers: ParsableCommand {
     struct Reference {
         let data: Matrix
         let mmdData: Matrix
+        /// The mean over five fresh draws, and their smallest and largest: the measure's own noise.
         let slicedW2: Double
+        let slicedW2Range: ClosedRange<Double>
         let mmd: Double
         let modeTV: Double?
         let bandwidth: Double
@@ -98,7 +100,8 @@ struct CompareSamplers: ParsableCommand {
             let data = dataset.sample(count: 20_000, rng: &dataRng), fresh = dataset.sample(count: sampleCount, rng: &dataRng)
             let mmdData = data.gatherRows(Array(0..<sampleCount))
             let bandwidth = MaximumMeanDiscrepancy.medianHeuristic(data, data, rng: &dataRng)
-            let reference = Reference(data: data, mmdData: mmdData, slicedW2: SlicedWasserstein.distance(fresh, data, rng: &dataRng),
+            let freshSW = (0..<5).map { _ in SlicedWasserstein.distance(dataset.sample(count: sampleCount, rng: &dataRng), data, rng: &dataRng) }
+            let reference = Reference(data: data, mmdData: mmdData, slicedW2: freshSW.reduce(0, +) / 5, slicedW2Range: freshSW.min()!...freshSW.max()!,
                                       mmd: MaximumMeanDiscrepancy(fresh, mmdData, bandwidth: bandwidth, permutations: 0, rng: &dataRng).squared,
                                       modeTV: dataset.mixture.map { ModeWeights(of: fresh, mixture: $0).totalVariation }, bandwidth: bandwidth)
             references[dataset] = reference

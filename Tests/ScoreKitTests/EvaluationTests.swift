@@ -8,6 +8,9 @@ import ScoreKit
     let shifted = GaussianMixture(weights: [1], means: [[0.5, 0]], variances: [[1, 1]])
 
     @Test func mmdDetectsAHalfStandardDeviationShiftAndNotItsAbsence() {
+        // Power: a 0.5 sd shift at 2,000 points per side gives MMD^2 about 0.03, some 30 null
+        // standard deviations (about 1e-3 at this size), so p < 0.01 fails with probability far
+        // below 1e-6; a test that ignores the data (p uniform) passes it 1% of the time.
         var rng = RandomSource(seed: 50)
         let a = gaussian.sample(count: 2000, rng: &rng)
         let moved = MaximumMeanDiscrepancy(a, shifted.sample(count: 2000, rng: &rng), rng: &rng)
@@ -82,6 +85,11 @@ import ScoreKit
     }
 
     @Test func energyDistanceAndPrecisionRecallSeparateTheSameFromTheShifted() {
+        // At 2,000 points: the energy distance of one distribution has standard deviation about
+        // 2e-3 (so |E| < 0.01 is 5 of them) and a 0.5 sd shift has E about 0.11; precision and recall
+        // of fresh data are 0.97-0.98 (binomial standard error 0.004), against near 0 for a 6 sd
+        // shift. Rejected: a sign error in a term, the biased within-sample means, radii of the
+        // wrong set.
         var rng = RandomSource(seed: 52)
         let data = gaussian.sample(count: 2000, rng: &rng), fresh = gaussian.sample(count: 2000, rng: &rng)
         let far = GaussianMixture(weights: [1], means: [[6, 0]], variances: [[1, 1]]).sample(count: 2000, rng: &rng)
@@ -99,6 +107,8 @@ import ScoreKit
     }
 
     @Test func modeWeightsAndCoverageSeeMisweightingAndMissingModes() {
+        // 4,000 points: the binomial standard error of a weight is 0.0063, so the correct TV of
+        // 0 reads below 0.02 (3 errors) and the flipped weights' 0.6 within 0.03 (4.7 errors).
         var rng = RandomSource(seed: 53)
         let pair = ToyDataset.ncsnPair.mixture!
         let right = ModeWeights(of: pair.sample(count: 4000, rng: &rng), mixture: pair)
@@ -111,6 +121,9 @@ import ScoreKit
     }
 
     @Test func sampleQualityReadsPerfectForFreshDataAndWorseForAShift() {
+        // A 1.5 sd shift of both modes moves every metric by many times its fresh-data value at
+        // 1,500 points; "twice the perfect value" rejects it with room, and a metric computed on
+        // the wrong pair of sets would not.
         var rng = RandomSource(seed: 54)
         let pair = ToyDataset.ncsnPair.mixture!
         let data = pair.sample(count: 1500, rng: &rng), holdout = pair.sample(count: 1500, rng: &rng)
@@ -137,7 +150,9 @@ import ScoreKit
             let got = ScoreError.relative(of: q, target: p, sigma: sigma, samples: 20_000, rng: &rng)
             let a = 1 + Double(sigma * sigma), b = 2 + Double(sigma * sigma)
             let want = (1 - a / b) * (1 - a / b)
-            // Monte Carlo over 20,000 draws of a ratio of quadratic forms: a few percent.
+            // Monte Carlo over 20,000 draws of a ratio of quadratic forms: a relative standard error
+            // of about 1.5%, so 5% is 3.3 of them. Rejected: sigma instead of sigma^2 in either
+            // variance.
             #expect(isClose(got, want, rel: 0.05), "sigma \(sigma): \(got) vs \(want)")
         }
     }
@@ -157,6 +172,8 @@ import ScoreKit
                 square[j] += xt * xt / 40_000
             }
         }
+        // Standard errors at 40,000 draws: 0.005 for a mean, below 0.008 for a second moment, so the
+        // tolerances are 4 of them. Rejected: the means not scaled by sqrt(abar) (0.15 off in the second coordinate).
         for j in 0..<2 {
             let wantMean = zip(q.weights, q.means).reduce(0.0) { $0 + $1.0 * $1.1[j] }
             let wantSquare = (0..<2).reduce(0.0) { $0 + q.weights[$1] * (q.variances[$1][j] + q.means[$1][j] * q.means[$1][j]) }
@@ -172,7 +189,8 @@ import ScoreKit
 
     @Test func kernelDensityProxyApproachesTheExactPerturbedScore() {
         // At a noise level well above the spacing of the data, the smoothed empirical density's
-        // score is close to the true perturbed score.
+        // score is close to the true perturbed score (3,000 points leave a relative error near
+        // 1e-3). Rejected: a proxy that is not perturbed by sigma (error near 1).
         var rng = RandomSource(seed: 57)
         let proxy = GaussianMixture.empiricalProxy(of: gaussian.sample(count: 3000, rng: &rng), limit: 3000)
         let error = ScoreError.relative(of: proxy, target: gaussian, sigma: 1, samples: 2000, rng: &rng)

@@ -9,8 +9,10 @@ public struct SVGFigure {
     public var yLabel: String
     public var xRange: ClosedRange<Double>
     public var yRange: ClosedRange<Double>
-    public var width = 640.0
-    public var height = 560.0
+    public let width = 640.0
+    public let height = 560.0
+    /// The size it is shown at, as a fraction of its drawing size (the view box stays 640 x 560).
+    public var displayScale = 1.0
     private var layers: [String] = []
     private var legend: [(label: String, color: String)] = []
     private let margin = (left: 64.0, right: 16.0, top: 40.0, bottom: 52.0)
@@ -143,7 +145,7 @@ public struct SVGFigure {
 
     public var svg: String {
         let left = margin.left, right = width - margin.right, top = margin.top, bottom = height - margin.bottom
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width * displayScale))\" height=\"\(Int(height * displayScale))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         out += "<text x=\"\(fmt(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>\n"
         out += "<g stroke=\"#ddd\">"

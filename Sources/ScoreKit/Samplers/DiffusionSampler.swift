@@ -20,11 +20,7 @@ public struct DiffusionSampler: Sampler, Sendable {
 
     /// Refuses (with a reason) steps < 2, more steps than a chain has, and eta outside [0, 1].
     public init(process: any ForwardProcess, rule: Rule, steps: Int? = nil, denoise: Bool = true) throws {
-        let count = steps ?? process.steps ?? 1000
-        guard count >= 2 else { throw SamplerError("steps must be at least 2, got \(count)") }
-        if let chain = process.steps, count > chain {
-            throw SamplerError("the \(process.name) process has \(chain) steps; \(count) were asked for")
-        }
+        let count = try levelCount(steps, on: process)
         if case let .ddim(eta) = rule, !(0...1).contains(eta) { throw SamplerError("eta must lie in [0, 1], got \(eta)") }
         self.process = process
         self.rule = rule
@@ -63,10 +59,4 @@ public struct DiffusionSampler: Sampler, Sendable {
         }
         return SamplerRun(samples: chains.x, evaluations: total)
     }
-}
-
-/// A sampler's settings that cannot work: the reason, for the command line.
-public struct SamplerError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

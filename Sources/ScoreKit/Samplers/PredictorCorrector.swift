@@ -16,11 +16,7 @@ public struct PredictorCorrector: Sampler, Sendable {
     public let denoise: Bool
 
     public init(process: any ForwardProcess, steps: Int? = nil, correctorSteps: Int = 1, snr: Double = 0.16, denoise: Bool = true) throws {
-        let count = steps ?? process.steps ?? 1000
-        guard count >= 2 else { throw SamplerError("steps must be at least 2, got \(count)") }
-        if let chain = process.steps, count > chain {
-            throw SamplerError("the \(process.name) process has \(chain) steps; \(count) were asked for")
-        }
+        let count = try levelCount(steps, on: process)
         guard correctorSteps >= 1 else { throw SamplerError("corrector steps must be at least 1, got \(correctorSteps)") }
         guard snr > 0 && snr.isFinite else { throw SamplerError("snr must be positive, got \(snr)") }
         self.process = process

@@ -24,12 +24,8 @@ public struct ProbabilityFlowLikelihood: Sendable {
 
     public init(process: any ForwardProcess, divergence: Divergence = .exact,
                 relativeTolerance: Double = 1e-5, absoluteTolerance: Double = 1e-5) throws {
-        guard process.steps == nil else {
-            throw SamplerError("the likelihood needs the probability-flow ODE of a continuous process; \(process.name) is a discrete chain")
-        }
-        guard relativeTolerance > 0 && absoluteTolerance > 0 && relativeTolerance.isFinite && absoluteTolerance.isFinite else {
-            throw SamplerError("tolerances must be positive and finite, got rtol \(relativeTolerance), atol \(absoluteTolerance)")
-        }
+        try requireContinuous(process, for: "the likelihood (through the probability-flow ODE)")
+        try checkTolerances(relative: relativeTolerance, absolute: absoluteTolerance)
         self.process = process
         self.divergence = divergence
         self.relativeTolerance = relativeTolerance

@@ -20,16 +20,12 @@ public struct ProbabilityFlowODE: Sampler, Sendable {
     public let denoise: Bool
 
     public init(process: any ForwardProcess, solver: Solver, denoise: Bool = true) throws {
-        guard process.steps == nil else {
-            throw SamplerError("the probability-flow ODE needs a continuous process; \(process.name) is a discrete chain (use ddim, or --process vp-sde)")
-        }
+        try requireContinuous(process, for: "the probability-flow ODE")
         switch solver {
         case let .heun(steps):
             guard steps >= 1 else { throw SamplerError("steps must be at least 1, got \(steps)") }
         case let .rk45(rtol, atol):
-            guard rtol > 0 && atol > 0 && rtol.isFinite && atol.isFinite else {
-                throw SamplerError("tolerances must be positive and finite, got rtol \(rtol), atol \(atol)")
-            }
+            try checkTolerances(relative: rtol, absolute: atol)
         }
         self.process = process
         self.solver = solver

@@ -11,9 +11,7 @@ public struct ReverseSDE: Sampler, Sendable {
     public let denoise: Bool
 
     public init(process: any ForwardProcess, steps: Int = 1000, denoise: Bool = true) throws {
-        guard process.steps == nil else {
-            throw SamplerError("the reverse SDE needs a continuous process; \(process.name) is a discrete chain (use ddpm or ddim, or --process vp-sde)")
-        }
+        try requireContinuous(process, for: "the reverse SDE")
         guard steps >= 1 else { throw SamplerError("steps must be at least 1, got \(steps)") }
         self.process = process
         self.steps = steps

@@ -13,6 +13,37 @@ public protocol Sampler {
     func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun
 }
 
+/// A sampler's (or the likelihood's) settings that cannot work: the reason, for the command line.
+public struct SamplerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// How many levels a sampler walks when asked for `steps`: a chain's T (else 1000) by default;
+/// refused below 2 (a step needs two levels) and beyond a chain's own steps.
+func levelCount(_ steps: Int?, on process: any ForwardProcess) throws -> Int {
+    let count = steps ?? process.steps ?? 1000
+    guard count >= 2 else { throw SamplerError("steps must be at least 2, got \(count)") }
+    if let chain = process.steps, count > chain {
+        throw SamplerError("the \(process.name) process has \(chain) steps; \(count) were asked for")
+    }
+    return count
+}
+
+/// Refuses a discrete chain where `what` integrates the process's SDE or ODE.
+func requireContinuous(_ process: any ForwardProcess, for what: String) throws {
+    guard process.steps == nil else {
+        throw SamplerError("\(what) needs a continuous process; \(process.name) is a discrete chain (use ddpm or ddim, or --process vp-sde)")
+    }
+}
+
+/// Refuses tolerances of an adaptive solver that are not positive and finite.
+func checkTolerances(relative: Double, absolute: Double) throws {
+    guard relative > 0 && absolute > 0 && relative.isFinite && absolute.isFinite else {
+        throw SamplerError("tolerances must be positive and finite, got rtol \(relative), atol \(absolute)")
+    }
+}
+
 /// The chains of one sampling run and the scratch they step with, allocated once: `x` the current
 /// points, `s` the latest scores, `z` fresh noise.
 struct Chains {
