@@ -95,12 +95,15 @@ struct Bench: ParsableCommand {
             if let ssm = rates["ssm-toy"], let dsm = rates["dsm-toy"] {
                 printNow(String(format: "ssm-toy step = %.2f dsm-toy steps (%d thread(s))", dsm / ssm, count))
             }
-            // The sampler's own work per evaluation (update, noise, schedule) against the network alone.
+            // The sampler's own work per evaluation (update, noise, schedule) against the same network alone.
             if let network = rates["score-toy"] {
-                for name in ["langevin-toy", "ddpm-toy", "ddim-toy", "ode-toy"] {
+                for name in ["ddpm-toy", "ddim-toy", "ode-toy"] {
                     guard let rate = rates[name] else { continue }
                     printNow(String(format: "%@: %.1f%% of a step outside the network (%d thread(s))", name, 100 * (1 - rate / network), count))
                 }
+            }
+            if let ddpm = rates["ddpm-toy"], let langevin = rates["langevin-toy"] {
+                printNow(String(format: "a DDPM step costs %.2f annealed-Langevin steps (%d thread(s))", langevin / ddpm, count))
             }
         }
         if let json {

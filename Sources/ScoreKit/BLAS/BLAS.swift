@@ -12,11 +12,13 @@ public enum BLAS {
     /// - With `beta == 0` the old contents of `c` are ignored (NaN in them does not leak through),
     ///   as the reference BLAS specifies.
     /// - Zero-sized products are allowed; with `k == 0` the result is `beta * C`.
+    /// - `leadingDimensionB` reads `b` as a block of a wider row-major matrix (the row stride
+    ///   in elements); by default its rows are tight.
     public static func gemm(
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
         _ a: UnsafePointer<Float>, transposeA: Bool,
-        _ b: UnsafePointer<Float>, transposeB: Bool,
+        _ b: UnsafePointer<Float>, transposeB: Bool, leadingDimensionB: Int? = nil,
         beta: Float = 0,
         _ c: UnsafeMutablePointer<Float>
     ) {
@@ -25,7 +27,8 @@ public enum BLAS {
                      "gemm: dimension exceeds the 32-bit BLAS interface")
         guard m > 0 && n > 0 else { return }
         let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
+        let ldb = leadingDimensionB ?? (transposeB ? k : n)
+        precondition(ldb >= (transposeB ? k : n), "gemm: leading dimension \(ldb) of B below its row length")
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

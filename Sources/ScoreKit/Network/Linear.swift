@@ -22,6 +22,29 @@ public struct Linear: Sendable, Equatable {
                   beta: 0, output)
     }
 
+    /// output = input W[:, :columns]^T for `batch` rows of `columns` inputs: the product with the
+    /// first `columns` input columns only, the rest of each row's inputs being shared by all rows
+    /// and folded into the bias (`foldSharedInputs`).
+    func multiply(batch: Int, firstColumns columns: Int, input: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+                  output: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(m: batch, n: outputs, k: columns,
+                  input, transposeA: false, parameters + offset, transposeB: true, leadingDimensionB: inputs,
+                  beta: 0, output)
+    }
+
+    /// bias'[o] = b[o] + sum_j W[o, from + j] shared[j]: the contribution of input columns that are
+    /// the same in every row, computed once instead of once per row.
+    func foldSharedInputs(_ shared: UnsafePointer<Float>, from start: Int, parameters: UnsafePointer<Float>,
+                          into bias: UnsafeMutablePointer<Float>) {
+        let count = inputs - start
+        for o in 0..<outputs {
+            let row = parameters + offset + o * inputs + start
+            var sum = parameters[biasOffset + o]
+            for j in 0..<count { sum += row[j] * shared[j] }
+            bias[o] = sum
+        }
+    }
+
     /// Given dL/dy for `batch` rows: dL/dW = dy^T x and dL/db = column sums of dy over the
     /// first `biasRows` rows (the rows that had the bias added), written (or added, with
     /// `accumulate`) at this layer's place in `gradients`; and, if asked, dL/dx = dy W.

@@ -40,6 +40,10 @@ public final class MLPWorkspace {
     public let inputGradient: FloatBuffer
     /// dL/dtheta in the flat parameter layout.
     public let gradients: FloatBuffer
+    /// When every row shares its conditioning: the features once, and the first layer's bias with
+    /// their contribution folded in.
+    let sharedFeatures: FloatBuffer
+    let sharedBias: FloatBuffer
 
     public init(configuration: MLPConfiguration, capacity: Int, tangentCount: Int = 0) {
         precondition(capacity >= 1, "MLPWorkspace: capacity must be at least 1, got \(capacity)")
@@ -63,5 +67,7 @@ public final class MLPWorkspace {
         hiddenGradients = (FloatBuffer(count: rows * h), FloatBuffer(count: rows * h))
         inputGradient = FloatBuffer(count: rows * width)
         gradients = FloatBuffer(count: configuration.parameterCount)
+        sharedFeatures = FloatBuffer(count: configuration.conditioning.width)
+        sharedBias = FloatBuffer(count: h)
     }
 }

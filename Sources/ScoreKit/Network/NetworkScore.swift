@@ -46,7 +46,7 @@ public final class NetworkScore: ScoreJacobian {
                 while start < count {
                     let n = min(workspace.capacity, count - start)
                     model.forward(x: xs.baseAddress! + start * d, sigma: sigmas.pointer, scale: outputScale == nil ? nil : scales.pointer,
-                                  time: times.pointer, batch: n, workspace: workspace, keepForBackward: false)
+                                  time: times.pointer, batch: n, workspace: workspace, keepForBackward: false, sharedConditioning: true)
                     (os.baseAddress! + start * d).update(from: workspace.score.pointer, count: n * d)
                     start += n
                 }

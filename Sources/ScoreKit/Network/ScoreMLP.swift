@@ -50,26 +50,36 @@ public final class ScoreMLP {
     /// `scale` ([batch]) replaces sigma as the output's divisor tau, for corruptions whose score
     /// does not grow like 1 / sigma (see `Corruption.scoreScale`); `backward` uses the same.
     /// `time` ([batch]) is what a time-conditioned network reads (each t in [0, 1]).
-    /// Every sigma and scale must be positive and finite.
+    /// Every sigma and scale must be positive and finite. With `sharedConditioning` (inference
+    /// only, no tangents) every row has the first row's sigma and time: their features enter the
+    /// first layer once, as part of its bias, and its product runs over the d coordinates alone.
     public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
                         time: UnsafePointer<Float>? = nil, batch: Int,
                         workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
-                        keepForBackward: Bool = true) {
+                        keepForBackward: Bool = true, sharedConditioning: Bool = false) {
         precondition(ws.configuration == configuration, "ScoreMLP.forward: workspace is for \(ws.configuration)")
         precondition(batch >= 0 && batch <= ws.capacity, "ScoreMLP.forward: batch \(batch) exceeds capacity \(ws.capacity)")
         precondition((directions != nil) == (ws.tangentCount > 0),
                      "ScoreMLP.forward: pass directions exactly when the workspace carries tangents")
         precondition(time != nil || configuration.conditioning == .logSigma, "ScoreMLP.forward: a time-conditioned network needs the time")
+        precondition(!sharedConditioning || (!keepForBackward && directions == nil),
+                     "ScoreMLP.forward: shared conditioning is for inference without tangents")
         ws.batch = keepForBackward ? batch : 0
         let d = configuration.dimension, h = configuration.hiddenWidth, m = ws.tangentCount
         let width = configuration.inputWidth, conditioning = configuration.conditioning
         let sign: Float = configuration.parameterisation == .score ? 1 : -1
         let rows = batch * (1 + m)
         let input = ws.input.pointer
-        for i in 0..<batch {
-            (input + i * width).update(from: x + i * d, count: d)
-            conditioning.features(sigma: sigma[i], time: time?[i] ?? 0, into: input + i * width + d)
-            ws.inverseScale[i] = sign / (scale?[i] ?? sigma[i])
+        let p = UnsafePointer(parameters.pointer)
+        for i in 0..<batch { ws.inverseScale[i] = sign / (scale?[i] ?? sigma[i]) }
+        if sharedConditioning {
+            conditioning.features(sigma: sigma[0], time: time?[0] ?? 0, into: ws.sharedFeatures.pointer)
+            layers[0].foldSharedInputs(ws.sharedFeatures.pointer, from: d, parameters: p, into: ws.sharedBias.pointer)
+        } else {
+            for i in 0..<batch {
+                (input + i * width).update(from: x + i * d, count: d)
+                conditioning.features(sigma: sigma[i], time: time?[i] ?? 0, into: input + i * width + d)
+            }
         }
         if let directions {
             for i in 0..<(m * batch) {
@@ -78,12 +88,17 @@ public final class ScoreMLP {
                 (row + d).update(repeating: 0, count: width - d)
             }
         }
-        let p = UnsafePointer(parameters.pointer)
         var previous = UnsafePointer(input)
         for l in 0..<(layers.count - 1) {
             let pre = ws.preActivations[l].pointer, out = ws.activations[l].pointer
-            let bias = p + layers[l].biasOffset, slope = ws.slopes[l].pointer
-            layers[l].multiply(batch: rows, input: previous, parameters: p, output: pre)
+            var bias = p + layers[l].biasOffset
+            let slope = ws.slopes[l].pointer
+            if l == 0 && sharedConditioning {
+                layers[0].multiply(batch: rows, firstColumns: d, input: x, parameters: p, output: pre)
+                bias = UnsafePointer(ws.sharedBias.pointer)
+            } else {
+                layers[l].multiply(batch: rows, input: previous, parameters: p, output: pre)
+            }
             switch (m > 0, keepForBackward) {
             case (false, false):
                 Kernels.biasSiLU(rows: batch, columns: h, pre: pre, bias: bias, out: out)
