@@ -108,13 +108,8 @@ public struct GaussianMixture: Sendable, Equatable {
         return s
     }
 
-    /// Scores of every row of `points`, as Float.
-    public func scores(_ points: Matrix) -> Matrix {
-        precondition(points.columns == dimension, "GaussianMixture.scores: points have \(points.columns) columns, mixture has \(dimension)")
-        var out = Matrix(rows: points.rows, columns: dimension)
-        scoreRows(points, into: &out, score)
-        return out
-    }
+    /// Scores of every row of `points`, as Float: the batch path at the noiseless level.
+    public func scores(_ points: Matrix) -> Matrix { scores(points, at: NoiseLevel(sigma: 0)) }
 
     /// The component each row is most likely to come from.
     public func nearestComponent(_ x: [Double]) -> Int {

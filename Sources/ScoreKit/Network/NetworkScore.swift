@@ -37,9 +37,7 @@ public final class NetworkScore: ScoreJacobian {
         precondition(level.time.isFinite || model.configuration.conditioning == .logSigma,
                      "NetworkScore: a time-conditioned network needs the level's time")
         let d = dimension, count = x.rows
-        sigmas.fill(Float(level.sigma))
-        times.fill(Float(level.time.isFinite ? level.time : 0))
-        if let outputScale { scales.fill(Float(outputScale(level.sigma))) }
+        fillLevel(level)
         x.elements.withUnsafeBufferPointer { xs in
             out.elements.withUnsafeMutableBufferPointer { os in
                 var start = 0
@@ -65,9 +63,7 @@ public final class NetworkScore: ScoreJacobian {
             chunkDirections = FloatBuffer(count: m * workspace.capacity * d)
         }
         let ws = tangentWorkspace!, v = chunkDirections!
-        sigmas.fill(Float(level.sigma))
-        times.fill(Float(level.time.isFinite ? level.time : 0))
-        if let outputScale { scales.fill(Float(outputScale(level.sigma))) }
+        fillLevel(level)
         x.elements.withUnsafeBufferPointer { xs in
             directions.elements.withUnsafeBufferPointer { vs in
                 scores.elements.withUnsafeMutableBufferPointer { ss in
@@ -90,5 +86,12 @@ public final class NetworkScore: ScoreJacobian {
                 }
             }
         }
+    }
+
+    /// Every row of a query shares its level: the per-row sigma, time and output scale the network reads.
+    private func fillLevel(_ level: NoiseLevel) {
+        sigmas.fill(Float(level.sigma))
+        times.fill(Float(level.time.isFinite ? level.time : 0))
+        if let outputScale { scales.fill(Float(outputScale(level.sigma))) }
     }
 }

@@ -24,8 +24,8 @@ public struct DegradedMixture: PerturbedDataSource {
 
     /// The level's sigma is the degradation's level; alpha plays no part.
     public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
-        let q = mixture(at: level.sigma)
-        scoreRows(x, into: &out, q.score)
+        // The degraded density is itself a Gaussian mixture: its own batch score, noiseless.
+        mixture(at: level.sigma).score(x, at: NoiseLevel(sigma: 0), into: &out)
     }
 
     public func samplePerturbed(count: Int, at level: NoiseLevel, rng: inout RandomSource) -> Matrix {
