@@ -146,10 +146,10 @@ struct Bench: ParsableCommand {
             let data = d == 2 ? ToyDataset.eightGaussians.sample(count: 50_000, rng: &rng)
                               : Matrix(rows: 10_000, columns: d, elements: rng.normals(count: 10_000 * d))
             let objective: any ScoreObjective = workload.kind == .dsm
-                ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d, capacity: workload.batch)
+                ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d)
                 : HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                         perturbation: .clean(sigma: 0.1), dimension: d, capacity: workload.batch)
-            let trainer = ScoreTrainer(model: model, data: data, objective: objective, rng: rng.split())
+                                         perturbation: .clean(sigma: 0.1), dimension: d)
+            let trainer = ScoreTrainer(model: model, data: data, objective: objective, batchSize: workload.batch, rng: rng.split())
             for _ in 0..<3 { try trainer.trainStep() }
             return try Stopwatch.rate(minimumSeconds: minimumSeconds) { try trainer.trainStep() }
         case .langevin:

@@ -28,18 +28,18 @@ public struct ObjectiveOptions: ParsableArguments {
         guard projections >= 1 else { throw ValidationError("--projections must be at least 1, got \(projections)") }
     }
 
-    /// The objective for batches of `batch` rows in `dimension` dimensions over `sigmas`.
-    public func make(sigmas: SigmaDistribution, dimension: Int, batch: Int) -> any ScoreObjective {
-        objective.make(sigmas: sigmas, dimension: dimension, batch: batch, projections: projections, projection: projection)
+    /// The objective for rows of `dimension` coordinates over `sigmas`.
+    public func make(sigmas: SigmaDistribution, dimension: Int) -> any ScoreObjective {
+        objective.make(sigmas: sigmas, dimension: dimension, projections: projections, projection: projection)
     }
 
     /// The objective on `process`: DSM on any process; the Hyvarinen objectives perturb with
     /// variance-exploding noise only, and refuse another process.
-    public func make(process: any ForwardProcess, dimension: Int, batch: Int) throws -> any ScoreObjective {
-        if objective == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension, capacity: batch) }
+    public func make(process: any ForwardProcess, dimension: Int) throws -> any ScoreObjective {
+        if objective == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension) }
         guard let ve = process as? VarianceExploding else {
             throw ValidationError("--objective \(objective.rawValue) trains on variance-exploding noise only; use --objective dsm with --process \(process.name)")
         }
-        return make(sigmas: ve.sigmas, dimension: dimension, batch: batch)
+        return make(sigmas: ve.sigmas, dimension: dimension)
     }
 }

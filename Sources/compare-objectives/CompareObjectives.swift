@@ -82,10 +82,10 @@ struct CompareObjectives: ParsableCommand {
             let configuration = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: 2)
             var trained: ScoreMLP?
             for kind in ObjectiveKind.allCases {
-                let objective = kind.make(sigmas: .logUniform(min: 0.05, max: 5), dimension: d, batch: batch)
+                let objective = kind.make(sigmas: .logUniform(min: 0.05, max: 5), dimension: d)
                 var modelRng = RandomSource(seed: seed &+ UInt64(d))
                 let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
-                                           objective: objective, emaDecay: nil, rng: rng.split())
+                                           objective: objective, batchSize: batch, emaDecay: nil, rng: rng.split())
                 let start = Stopwatch.now()
                 while Stopwatch.now() - start < budget { try trainer.trainStep() }
                 let elapsed = Stopwatch.now() - start
@@ -119,26 +119,25 @@ struct CompareObjectives: ParsableCommand {
         var points = mixture.sample(count: n, rng: &rng)
         let noise = rng.normals(count: n * d)
         for i in points.elements.indices { points.elements[i] += sigma * noise[i] }
-        let sigmas = [Float](repeating: sigma, count: n)
-        func jacobianVectorProducts(_ directions: FloatBuffer, count m: Int) -> MLPWorkspace {
-            let ws = MLPWorkspace(configuration: model.configuration, capacity: n, tangentCount: m)
-            model.forward(x: points.elements, sigma: sigmas, batch: n, workspace: ws,
-                          directions: directions.pointer, keepForBackward: false)
-            return ws
+        let network = NetworkScore(model: model), level = NoiseLevel(sigma: Double(sigma))
+        var scores = Matrix(rows: n, columns: d)
+        func jacobianVectorProducts(_ directions: Matrix) -> Matrix {
+            var products = Matrix(rows: directions.rows, columns: d)
+            network.jacobianProducts(points, at: level, directions: directions, scores: &scores, products: &products)
+            return products
         }
-        let units = FloatBuffer(count: d * n * d)
-        for j in 0..<d { for i in 0..<n { units[(j * n + i) * d + j] = 1 } }
-        let exact = jacobianVectorProducts(units, count: d)
-        let traces = (0..<n).map { i in (0..<d).reduce(0.0) { $0 + Double(exact.tangentScore[($1 * n + i) * d + $1]) } }
+        var units = Matrix(rows: d * n, columns: d)
+        for j in 0..<d { for i in 0..<n { units[j * n + i, j] = 1 } }
+        let exact = jacobianVectorProducts(units)
+        let traces = (0..<n).map { i in (0..<d).reduce(0.0) { $0 + Double(exact[$1 * n + i, $1]) } }
         let errors = Self.projectionCounts.map { m -> Double in
-            let v = FloatBuffer(count: m * n * d)
             var total = 0.0
             for _ in 0..<repetitions {
-                projection.fill(v.pointer, count: m * n, dimension: d, rng: &rng)
-                let jv = jacobianVectorProducts(v, count: m).tangentScore
+                let v = projection.directions(count: m * n, dimension: d, rng: &rng)
+                let jv = jacobianVectorProducts(v)
                 for i in 0..<n {
                     var estimate = 0.0
-                    for k in 0..<m { for j in 0..<d { estimate += Double(v[(k * n + i) * d + j]) * Double(jv[(k * n + i) * d + j]) } }
+                    for k in 0..<m { for j in 0..<d { estimate += Double(v[k * n + i, j]) * Double(jv[k * n + i, j]) } }
                     let diff = estimate / Double(m) - traces[i]
                     total += diff * diff
                 }

@@ -141,7 +141,7 @@ struct CompareSamplers: ParsableCommand {
     func trainModel(label: String, dataset: ToyDataset, process: any ForwardProcess, configuration: MLPConfiguration, data: Matrix,
                steps: Int, test: Matrix, rng: inout RandomSource) throws -> Model {
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &rng), data: data,
-                                   objective: DenoisingScoreMatching(process: process, dimension: 2, capacity: 512),
+                                   objective: DenoisingScoreMatching(process: process, dimension: 2), batchSize: 512,
                                    emaDecay: fast ? nil : 0.999, rng: rng.split())
         let progress = ProgressLine("\(label) on \(dataset.rawValue): step", total: steps)
         let start = Stopwatch.now()

@@ -184,16 +184,16 @@ struct NoiseStudy: ParsableCommand {
         let sigmas = SigmaDistribution.logUniform(min: range.min, max: range.max)
         // DSM needs the kernel's conditional score; SSM-VR on the same corrupted data needs none.
         let objectives = scalings.flatMap { scaling -> [any ScoreObjective] in
-            (kernel.hasConditionalScore ? [KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, scaling: scaling, dimension: 2, capacity: 256)] : [])
+            (kernel.hasConditionalScore ? [KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, scaling: scaling, dimension: 2)] : [])
                 + [HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                          perturbation: .kernel(kernel, sigmas), scaling: scaling, dimension: 2, capacity: 256)]
+                                          perturbation: .kernel(kernel, sigmas), scaling: scaling, dimension: 2)]
         }
         var results: [KernelResult] = []
         for objective in objectives {
             let scaling = (objective as? KernelDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
             var modelRng = RandomSource(seed: seed &+ 1)
             let trainer = ScoreTrainer(model: ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), rng: &modelRng),
-                                       data: setup.trainingData, objective: objective,
+                                       data: setup.trainingData, objective: objective, batchSize: 256,
                                        // A 0.999 average needs thousands of steps to forget the initial weights.
                                        emaDecay: fast ? nil : 0.999, rng: rng.split())
             let label = objective is HyvarinenScoreMatching ? "ssm-vr" : "dsm"

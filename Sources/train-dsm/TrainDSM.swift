@@ -99,12 +99,12 @@ struct TrainDSM: ParsableCommand {
             ? .logUniform(min: sigmaMin, max: sigmaMax)
             : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
         let process = processOptions.make(sigmas: sigmas)
-        let objective = try objectiveOptions.make(process: process, dimension: data.columns, batch: batch)
+        let objective = try objectiveOptions.make(process: process, dimension: data.columns)
         let sampler = try samplerOptions.make(for: process)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
-                                   objective: objective, learningRate: lr,
+                                   objective: objective, batchSize: batch, learningRate: lr,
                                    emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
         printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary); \(threads) thread(s)")
 

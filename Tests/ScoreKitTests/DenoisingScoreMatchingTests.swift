@@ -9,17 +9,17 @@ import ScoreKit
     func loss(_ model: ScoreMLP, _ objective: DenoisingScoreMatching, x: [Float], seed: UInt64) -> Double {
         var rng = RandomSource(seed: seed)
         let ws = MLPWorkspace(configuration: config, capacity: batch)
-        return objective.lossAndGradients(model: model, x: x, batch: batch, workspace: ws, rng: &rng)
+        return objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &rng)
     }
 
     @Test func lossGradientMatchesFiniteDifferences() {
         var rng = RandomSource(seed: 11)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        let objective = DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: 2, capacity: batch)
+        let objective = DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: 2)
         let x = rng.normals(count: batch * 2)
         let ws = MLPWorkspace(configuration: config, capacity: batch)
         var noiseRng = RandomSource(seed: 99)
-        _ = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: ws, rng: &noiseRng)
+        _ = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &noiseRng)
         let analytic = ws.gradients.array
         let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: model, analytic: analytic, rel: 2e-2, abs: 2e-3) {
             loss(model, objective, x: x, seed: 99)
@@ -32,7 +32,7 @@ import ScoreKit
         var rng = RandomSource(seed: 5)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let sigma: Float = 0.7
-        let objective = DenoisingScoreMatching(sigmas: .ladder([sigma]), dimension: 2, capacity: batch)
+        let objective = DenoisingScoreMatching(sigmas: .ladder([sigma]), dimension: 2)
         let x = rng.normals(count: batch * 2)
         let got = loss(model, objective, x: x, seed: 42)
         var replay = RandomSource(seed: 42)
@@ -64,9 +64,9 @@ import ScoreKit
         var rng = RandomSource(seed: 12)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: batch * 2)
-        let objective = DenoisingScoreMatching(process: process, dimension: 2, capacity: batch)
+        let objective = DenoisingScoreMatching(process: process, dimension: 2)
         var noise = RandomSource(seed: 13)
-        let got = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: objective.makeWorkspace(for: config), rng: &noise)
+        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: objective.makeWorkspace(for: config, rows: batch), rng: &noise)
         var replay = RandomSource(seed: 13)
         let levels = (0..<batch).map { _ in process.trainingLevel(uniform: replay.uniform()) }
         let z = replay.normals(count: batch * 2)
@@ -104,7 +104,7 @@ import ScoreKit
         let process: any ForwardProcess = processName == "vp" ? VariancePreserving(steps: 100) : SubVariancePreservingSDE()
         var rng = RandomSource(seed: 14)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        let objective = DenoisingScoreMatching(process: process, dimension: 2, capacity: batch)
+        let objective = DenoisingScoreMatching(process: process, dimension: 2)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: batch * 2), batch: batch,
                                                                         seed: 15, rel: 2e-2, abs: 2e-3, label: processName)
         #expect(nonTrivial > config.parameterCount / 4)
@@ -131,7 +131,7 @@ import ScoreKit
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2)
         let kernel: any PerturbationKernel = [LaplaceKernel(sigma: 1), UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
             .first { $0.name == kernelName }!
-        let objective = KernelDenoisingScoreMatching(kernel: kernel, sigmas: .logUniform(min: 0.05, max: 5), dimension: 2, capacity: 8)
+        let objective = KernelDenoisingScoreMatching(kernel: kernel, sigmas: .logUniform(min: 0.05, max: 5), dimension: 2)
         var rng = RandomSource(seed: 70)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: 16), batch: 8, seed: 71,
@@ -142,13 +142,13 @@ import ScoreKit
     @Test func uniformTargetTeachesTheZeroScore() {
         // Its conditional score is 0 inside the box: the loss is 0.5 sigma^2 ||s||^2, minimised by s = 0,
         // whatever the data. The noise study sees its score error pinned at exactly 1.
-        let objective = KernelDenoisingScoreMatching(kernel: UniformKernel(sigma: 1), sigmas: .ladder([0.5]), dimension: 2, capacity: 4)
+        let objective = KernelDenoisingScoreMatching(kernel: UniformKernel(sigma: 1), sigmas: .ladder([0.5]), dimension: 2)
         var rng = RandomSource(seed: 72)
         let model = ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 8, hiddenLayers: 1), rng: &rng)
         let x: [Float] = [1, 2, -1, 0.5, 3, -2, 0, 0]
-        let ws = objective.makeWorkspace(for: model.configuration)
+        let ws = objective.makeWorkspace(for: model.configuration, rows: 4)
         var r = RandomSource(seed: 1)
-        let got = objective.lossAndGradients(model: model, x: x, batch: 4, workspace: ws, rng: &r)
+        let got = objective.lossAndGradients(model: model, batch: rows(x, 4), workspace: ws, rng: &r)
         let norm = (0..<8).reduce(0.0) { $0 + Double(ws.score[$1]) * Double(ws.score[$1]) }
         #expect(isClose(got, 0.5 * 0.25 * norm / 4, rel: 1e-5))
     }

@@ -49,7 +49,7 @@ import Testing
                 for line in lines where !line.hasPrefix(" ") {
                     let words = line.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init)
                     if let keyword = words.firstIndex(where: { ["struct", "class", "enum", "protocol", "func", "typealias"].contains($0) }),
-                       keyword + 1 < words.count, words[..<keyword].allSatisfy({ ["public", "internal", "final", "private", "fileprivate"].contains($0) }) {
+                       keyword + 1 < words.count, words[..<keyword].allSatisfy({ ["public", "package", "internal", "final", "private", "fileprivate"].contains($0) }) {
                         declared[words[keyword + 1]] = folder
                     }
                 }
@@ -67,5 +67,32 @@ import Testing
             }
         }
         #expect(violations.isEmpty, "upward uses:\n\(violations.joined(separator: "\n"))")
+    }
+
+    /// Pointers stay inside the package: no public declaration (its signature read up to the
+    /// opening brace, across lines while its parentheses are open) names an unsafe pointer type. `package` declarations may.
+    @Test func publicDeclarationsTakeNoPointers() throws {
+        let manager = FileManager.default
+        var found: [String] = [], publicCount = 0
+        for folder in try manager.contentsOfDirectory(atPath: Self.library.path) where !folder.hasPrefix(".") {
+            let directory = Self.library.appendingPathComponent(folder)
+            for file in try manager.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
+                let lines = try Self.code(directory.appendingPathComponent(file))
+                for (i, line) in lines.enumerated() where line.contains("public ") {
+                    publicCount += 1
+                    // A signature continues on the next line while its parameter list is open.
+                    var signature = line, next = i + 1
+                    func open(_ text: String) -> Int { text.filter { $0 == "(" }.count - text.filter { $0 == ")" }.count }
+                    while open(signature) > 0 && next < lines.count {
+                        signature += lines[next]
+                        next += 1
+                    }
+                    if let brace = signature.firstIndex(of: "{") { signature = String(signature[..<brace]) }
+                    if signature.contains("Unsafe") { found.append("\(folder)/\(file):\(i + 1)") }
+                }
+            }
+        }
+        #expect(publicCount > 200, "the scan found only \(publicCount) public declarations")
+        #expect(found.isEmpty, "public declarations with pointers:\n\(found.joined(separator: "\n"))")
     }
 }

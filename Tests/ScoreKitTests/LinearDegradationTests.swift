@@ -10,15 +10,9 @@ import ScoreKit
     /// `count` corrupted draws at level sigma with their clean points and DSM targets.
     static func corrupt(_ degradation: LinearDegradation, sigma: Float, count: Int, rng: inout RandomSource) -> (x: Matrix, y: Matrix, target: [Float]) {
         let x = mixture.sample(count: count, rng: &rng)
-        var y = Matrix(rows: count, columns: 2), target = [Float](repeating: 0, count: 2 * count)
-        for i in 0..<count {
-            let row = x.row(i)
-            var out = [Float](repeating: 0, count: 2), t = [Float](repeating: 0, count: 2)
-            degradation.corrupt(row, dimension: 2, sigma: sigma, into: &out, target: &t, rng: &rng)
-            y[i, 0] = out[0]; y[i, 1] = out[1]
-            target[2 * i] = t[0]; target[2 * i + 1] = t[1]
-        }
-        return (x, y, target)
+        var y = Matrix(rows: count, columns: 2), target = Matrix(rows: count, columns: 2)
+        for i in 0..<count { degradation.corrupt(row: i, of: x, sigma: sigma, into: &y, target: &target, rng: &rng) }
+        return (x, y, target.elements)
     }
 
     @Test func levelsMatchTheKernelsNoisePower() {
@@ -123,9 +117,9 @@ import ScoreKit
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2)
         let objective: any ScoreObjective = objectiveName == "dsm"
             ? KernelDenoisingScoreMatching(kernel: LinearDegradation(around: Self.mixture, noiseFraction: 0.8), sigmas: .logUniform(min: 0.3, max: 1.4),
-                                           scaling: .corruption, dimension: 2, capacity: 8)
+                                           scaling: .corruption, dimension: 2)
             : HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 2, .rademacher),
-                                     perturbation: .kernel(Self.pure, .logUniform(min: 0.05, max: 0.9)), scaling: .corruption, dimension: 2, capacity: 8)
+                                     perturbation: .kernel(Self.pure, .logUniform(min: 0.05, max: 0.9)), scaling: .corruption, dimension: 2)
         var rng = RandomSource(seed: 205)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: 16), batch: 8, seed: 206,
@@ -153,21 +147,19 @@ import ScoreKit
         // dividing by sigma (0.36 here) instead of tau (0.27 at c = 0.6).
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 1)
         let sigma = Float(Self.noisy.sigma(forContraction: 0.6)), batch = 6
-        let objective = KernelDenoisingScoreMatching(kernel: Self.noisy, sigmas: .ladder([sigma]), scaling: .corruption, dimension: 2, capacity: batch)
+        let objective = KernelDenoisingScoreMatching(kernel: Self.noisy, sigmas: .ladder([sigma]), scaling: .corruption, dimension: 2)
         var rng = RandomSource(seed: 210)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: 2 * batch)
         var noise = RandomSource(seed: 211)
-        let got = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: objective.makeWorkspace(for: config), rng: &noise)
+        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: objective.makeWorkspace(for: config, rows: batch), rng: &noise)
         var replay = RandomSource(seed: 211)
         for _ in 0..<batch { _ = replay.uniform() }
-        var corrupted: [Float] = [], target: [Float] = []
+        var corruptedRows = Matrix(rows: batch, columns: 2), targetRows = Matrix(rows: batch, columns: 2)
         for i in 0..<batch {
-            var out: [Float] = [0, 0], t: [Float] = [0, 0]
-            Self.noisy.corrupt(Array(x[(2 * i)..<(2 * i + 2)]), dimension: 2, sigma: sigma, into: &out, target: &t, rng: &replay)
-            corrupted += out
-            target += t
+            Self.noisy.corrupt(row: i, of: rows(x, batch), sigma: sigma, into: &corruptedRows, target: &targetRows, rng: &replay)
         }
+        let corrupted = corruptedRows.elements, target = targetRows.elements
         let tau = Float(Self.noisy.scoreScale(at: Double(sigma)))
         let ws = MLPWorkspace(configuration: config, capacity: batch)
         model.forward(x: corrupted, sigma: [Float](repeating: sigma, count: batch), scale: [Float](repeating: tau, count: batch), batch: batch, workspace: ws)
@@ -240,9 +232,9 @@ private struct AdditiveReading: Corruption {
     let degradation: LinearDegradation
     var name: String { "additive reading of \(degradation.name)" }
     var hasConditionalScore: Bool { true }
-    func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float, into corrupted: UnsafeMutablePointer<Float>,
-                 target: UnsafeMutablePointer<Float>, rng: inout RandomSource) {
-        degradation.corrupt(x, dimension: dimension, sigma: sigma, into: corrupted, target: target, rng: &rng)
+    func corrupt(row: Int, of clean: Matrix, sigma: Float, into corrupted: inout Matrix, target: inout Matrix,
+                 rng: inout RandomSource) {
+        degradation.corrupt(row: row, of: clean, sigma: sigma, into: &corrupted, target: &target, rng: &rng)
     }
     func corrupted(_ mixture: GaussianMixture) -> any PerturbedDataSource { degradation.corrupted(mixture) }
     func scoreScale(at sigma: Double) -> Double { sigma }

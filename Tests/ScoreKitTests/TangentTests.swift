@@ -91,7 +91,7 @@ import ScoreKit
         var rng = RandomSource(seed: 33)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let objective = HyvarinenScoreMatching(estimator: estimator, perturbation: .gaussian(.logUniform(min: 0.3, max: 3)),
-                                               dimension: config.dimension, capacity: batch)
+                                               dimension: config.dimension)
         let x = rng.normals(count: batch * config.dimension)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: x, batch: batch, seed: 5,
                                                                         rel: 3e-2, abs: 3e-3, label: objective.name)
@@ -111,10 +111,10 @@ import ScoreKit
         let sigma: Float = noise > 0 ? noise : 0.5
         let perturbation: Perturbation = noise > 0 ? .gaussian(.ladder([noise])) : .clean(sigma: sigma)
         let objective = HyvarinenScoreMatching(estimator: .exact, perturbation: perturbation,
-                                               dimension: config.dimension, capacity: batch)
-        let ws = objective.makeWorkspace(for: config)
+                                               dimension: config.dimension)
+        let ws = objective.makeWorkspace(for: config, rows: batch)
         var r = RandomSource(seed: 1)
-        let got = objective.lossAndGradients(model: model, x: x, batch: batch, workspace: ws, rng: &r)
+        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &r)
         var xt = x
         if noise > 0 {
             var replay = RandomSource(seed: 1)

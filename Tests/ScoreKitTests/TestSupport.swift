@@ -34,6 +34,9 @@ func expectParameterGradientsMatchFiniteDifferences(of model: ScoreMLP, analytic
     return nonTrivial
 }
 
+/// `x` read as `batch` rows.
+func rows(_ x: [Float], _ batch: Int) -> Matrix { Matrix(rows: batch, columns: x.count / batch, elements: x) }
+
 /// The same check for a training objective: the gradients of one `lossAndGradients` call on `x`
 /// against finite differences of its loss, with the objective's noise replayed from `seed` on
 /// every evaluation. Returns the non-trivial count as above.
@@ -42,9 +45,9 @@ func expectObjectiveGradientsMatchFiniteDifferences(_ objective: any ScoreObject
                                                     rel: Double, abs: Double, label: String = "") -> Int {
     func loss(_ workspace: MLPWorkspace) -> Double {
         var rng = RandomSource(seed: seed)
-        return objective.lossAndGradients(model: model, x: x, batch: batch, workspace: workspace, rng: &rng)
+        return objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: workspace, rng: &rng)
     }
-    let ws = objective.makeWorkspace(for: model.configuration), scratch = objective.makeWorkspace(for: model.configuration)
+    let ws = objective.makeWorkspace(for: model.configuration, rows: batch), scratch = objective.makeWorkspace(for: model.configuration, rows: batch)
     _ = loss(ws)
     return expectParameterGradientsMatchFiniteDifferences(of: model, analytic: ws.gradients.array, rel: rel, abs: abs, label: label) {
         loss(scratch)

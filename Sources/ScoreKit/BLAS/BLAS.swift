@@ -14,7 +14,7 @@ public enum BLAS {
     /// - Zero-sized products are allowed; with `k == 0` the result is `beta * C`.
     /// - `leadingDimensionB` reads `b` as a block of a wider row-major matrix (the row stride
     ///   in elements); by default its rows are tight.
-    public static func gemm(
+    package static func gemm(
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
         _ a: UnsafePointer<Float>, transposeA: Bool,

@@ -11,15 +11,8 @@ struct CorruptedPairs {
         let d = mixture.dimension
         clean = mixture.sample(count: count, rng: &rng)
         var corrupted = Matrix(rows: count, columns: d), target = Matrix(rows: count, columns: d)
-        clean.elements.withUnsafeBufferPointer { x in
-            corrupted.elements.withUnsafeMutableBufferPointer { y in
-                target.elements.withUnsafeMutableBufferPointer { t in
-                    for i in 0..<count {
-                        kernel.corrupt(x.baseAddress! + i * d, dimension: d, sigma: Float(sigma),
-                                       into: y.baseAddress! + i * d, target: t.baseAddress! + i * d, rng: &rng)
-                    }
-                }
-            }
+        for i in 0..<count {
+            kernel.corrupt(row: i, of: clean, sigma: Float(sigma), into: &corrupted, target: &target, rng: &rng)
         }
         exactScore = kernel.corrupted(mixture).scores(corrupted, sigma: Float(sigma))
         self.corrupted = corrupted

@@ -23,7 +23,7 @@ public struct PairwiseDistances {
     /// Calls `body(rowStart, columnStart, rows, columns, block)` for every block, where
     /// block[r * columns + c] = ||a_{rowStart + r} - b_{columnStart + c}||^2. The body may
     /// overwrite the block (to transform it in place).
-    public func forEachBlock(_ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+    package func forEachBlock(_ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         let size = Self.blockSize, d = a.columns
         let block = FloatBuffer(count: size * size)
         a.elements.withUnsafeBufferPointer { pa in

@@ -30,14 +30,14 @@ public final class MLPWorkspace {
     /// [rows, d]: the last layer's output f (then its tangents), where s = f / tau.
     let output: FloatBuffer
     /// [capacity, d]: the score s(x, sigma).
-    public let score: FloatBuffer
+    package let score: FloatBuffer
     /// [M * capacity, d]: block m holds (ds/dx) v_m for the batch's rows.
-    public let tangentScore: FloatBuffer
+    package let tangentScore: FloatBuffer
     /// Backward scratch: dL/df [rows, d] and two [rows, H] blocks used in turn.
     let outputGradient: FloatBuffer
     let hiddenGradients: (FloatBuffer, FloatBuffer)
     /// [rows, d + c]: the first `batch` rows are dL/d[x, features]; their first d columns are dL/dx.
-    public let inputGradient: FloatBuffer
+    package let inputGradient: FloatBuffer
     /// dL/dtheta in the flat parameter layout.
     public let gradients: FloatBuffer
     /// When every row shares its conditioning: the features once, and the first layer's bias with

@@ -53,7 +53,7 @@ public final class ScoreMLP {
     /// Every sigma and scale must be positive and finite. With `sharedConditioning` (inference
     /// only, no tangents) every row has the first row's sigma and time: their features enter the
     /// first layer once, as part of its bias, and its product runs over the d coordinates alone.
-    public func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
+    package func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
                         time: UnsafePointer<Float>? = nil, batch: Int,
                         workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
                         keepForBackward: Bool = true, sharedConditioning: Bool = false) {
@@ -127,7 +127,7 @@ public final class ScoreMLP {
     /// dL/d(J v_m) (`tangentScoreGradient`, [M * batch, d] laid out like `directions`) into
     /// `workspace.gradients` (overwritten, or added to with `accumulate`), and into
     /// `workspace.inputGradient` when `inputGradient` is true.
-    public func backward(scoreGradient: UnsafePointer<Float>, tangentScoreGradient: UnsafePointer<Float>? = nil,
+    package func backward(scoreGradient: UnsafePointer<Float>, tangentScoreGradient: UnsafePointer<Float>? = nil,
                          workspace ws: MLPWorkspace, inputGradient: Bool = false, accumulate: Bool = false) {
         precondition(ws.configuration == configuration, "ScoreMLP.backward: workspace is for \(ws.configuration)")
         precondition(ws.batch > 0, "ScoreMLP.backward: no forward pass kept for backward in this workspace")

@@ -10,10 +10,10 @@ public protocol Corruption: Sendable {
     var name: String { get }
     /// Whether k_sigma(. | x) has a density, so that DSM has a target.
     var hasConditionalScore: Bool { get }
-    /// One draw x~ ~ k_sigma(. | x) for a row of `dimension` values, and grad_x~ log k_sigma(x~ | x)
-    /// into `target` (0 where it is undefined, and everywhere when there is no density).
-    func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float,
-                 into corrupted: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,
+    /// One draw x~ ~ k_sigma(. | x) for row `row` of `clean` into the same row of `corrupted`, and
+    /// grad_x~ log k_sigma(x~ | x) into that row of `target` (0 where it is undefined, and
+    /// everywhere when there is no density). All three matrices have the same shape.
+    func corrupt(row: Int, of clean: Matrix, sigma: Float, into corrupted: inout Matrix, target: inout Matrix,
                  rng: inout RandomSource)
     /// The corrupted density q_sigma(x~) = integral p(x) k_sigma(x~ | x) dx of a Gaussian mixture,
     /// exactly, at every level: its score is the ground truth a learned score is measured against.
@@ -31,14 +31,13 @@ extension PerturbationKernel {
     public var hasConditionalScore: Bool { true }
 
     /// x~ = x + u, u_j drawn from the kernel at level sigma, coordinate by coordinate.
-    public func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float,
-                        into corrupted: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,
+    public func corrupt(row: Int, of clean: Matrix, sigma: Float, into corrupted: inout Matrix, target: inout Matrix,
                         rng: inout RandomSource) {
         let k = scaled(to: Double(sigma))
-        for j in 0..<dimension {
+        for j in 0..<clean.columns {
             let u = k.sample(rng: &rng)
-            corrupted[j] = x[j] + Float(u)
-            target[j] = Float(k.conditionalScore(u) ?? 0)
+            corrupted[row, j] = clean[row, j] + Float(u)
+            target[row, j] = Float(k.conditionalScore(u) ?? 0)
         }
     }
 

@@ -85,16 +85,15 @@ public struct LinearDegradation: Corruption {
         return (c * c * finestVariance + eta * eta).squareRoot()
     }
 
-    public func corrupt(_ x: UnsafePointer<Float>, dimension: Int, sigma: Float,
-                        into corrupted: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>,
+    public func corrupt(row: Int, of clean: Matrix, sigma: Float, into corrupted: inout Matrix, target: inout Matrix,
                         rng: inout RandomSource) {
-        precondition(dimension == center.count, "LinearDegradation: rows have \(dimension) coordinates, the center \(center.count)")
+        precondition(clean.columns == center.count, "LinearDegradation: rows have \(clean.columns) coordinates, the center \(center.count)")
         let c = contraction(at: Double(sigma)), eta = noise(at: Double(sigma))
-        for j in 0..<dimension {
+        for j in 0..<clean.columns {
             let z = eta > 0 ? rng.normalDouble() : 0
-            corrupted[j] = Float(center[j] + c * (Double(x[j]) - center[j]) + eta * z)
+            corrupted[row, j] = Float(center[j] + c * (Double(clean[row, j]) - center[j]) + eta * z)
             // -(x~ - mean) / eta^2 = -z / eta.
-            target[j] = eta > 0 ? Float(-z / eta) : 0
+            target[row, j] = eta > 0 ? Float(-z / eta) : 0
         }
     }
 

@@ -10,46 +10,49 @@
 ///
 /// Per step it draws, in this order, one uniform per row for its level
 /// (`ForwardProcess.trainingLevel`) and then the batch's Gaussian noise row by row, so a seed fixes
-/// the whole run. It owns its per-batch scratch, allocated once for `capacity` rows.
+/// the whole run. It owns its per-batch scratch, sized by `reserve(rows:)`.
 public final class DenoisingScoreMatching: ScoreObjective {
     public let process: any ForwardProcess
     public let dimension: Int
-    public let capacity: Int
-    let sigma: FloatBuffer
-    let alpha: FloatBuffer
-    let time: FloatBuffer
-    let noise: FloatBuffer
-    let perturbed: FloatBuffer
-    let scoreGradient: FloatBuffer
+    /// Rows the scratch holds.
+    public private(set) var capacity = 0
+    var sigma = FloatBuffer(count: 0)
+    var alpha = FloatBuffer(count: 0)
+    var time = FloatBuffer(count: 0)
+    var noise = FloatBuffer(count: 0)
+    var perturbed = FloatBuffer(count: 0)
+    var scoreGradient = FloatBuffer(count: 0)
 
     public var name: String { "dsm" }
     public var tangentCount: Int { 0 }
 
-    public init(process: any ForwardProcess, dimension: Int, capacity: Int) {
+    public init(process: any ForwardProcess, dimension: Int) {
         self.process = process
         self.dimension = dimension
-        self.capacity = capacity
-        sigma = FloatBuffer(count: capacity)
-        alpha = FloatBuffer(count: capacity)
-        time = FloatBuffer(count: capacity)
-        noise = FloatBuffer(count: capacity * dimension)
-        perturbed = FloatBuffer(count: capacity * dimension)
-        scoreGradient = FloatBuffer(count: capacity * dimension)
     }
 
     /// NCSN's objective: variance-exploding noise with sigma drawn from `sigmas`.
-    public convenience init(sigmas: SigmaDistribution, dimension: Int, capacity: Int) {
-        self.init(process: VarianceExploding(sigmas: sigmas), dimension: dimension, capacity: capacity)
+    public convenience init(sigmas: SigmaDistribution, dimension: Int) {
+        self.init(process: VarianceExploding(sigmas: sigmas), dimension: dimension)
     }
 
-    /// The loss on `batch` clean rows `x` ([batch, d]) with fresh noise from `rng`, and its
-    /// gradient with respect to every parameter, written to `workspace.gradients`.
-    /// Returns the loss in Double (NaN or infinite if the network blew up; the caller checks).
-    public func lossAndGradients(model: ScoreMLP, x: UnsafePointer<Float>, batch: Int,
-                                 workspace: MLPWorkspace, rng: inout RandomSource) -> Double {
-        precondition(batch >= 1 && batch <= capacity, "DenoisingScoreMatching: batch \(batch) outside 1...\(capacity)")
+    public func reserve(rows: Int) {
+        guard rows > capacity else { return }
+        capacity = rows
+        sigma = FloatBuffer(count: rows)
+        alpha = FloatBuffer(count: rows)
+        time = FloatBuffer(count: rows)
+        noise = FloatBuffer(count: rows * dimension)
+        perturbed = FloatBuffer(count: rows * dimension)
+        scoreGradient = FloatBuffer(count: rows * dimension)
+    }
+
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+                                 rng: inout RandomSource) -> Double {
+        let batch = clean.rows, d = dimension
+        precondition(batch >= 1 && clean.columns == d, "DenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
         precondition(model.configuration.dimension == dimension, "DenoisingScoreMatching: model dimension mismatch")
-        let d = dimension
+        reserve(rows: batch)
         for i in 0..<batch {
             let level = process.trainingLevel(uniform: rng.uniform())
             sigma[i] = Float(level.sigma)
@@ -58,8 +61,10 @@ public final class DenoisingScoreMatching: ScoreObjective {
         }
         rng.fillNormal(noise.pointer, count: batch * d)
         let s = sigma.pointer, a = alpha.pointer, z = noise.pointer, xt = perturbed.pointer
-        for i in 0..<batch {
-            for j in 0..<d { xt[i * d + j] = a[i] * x[i * d + j] + s[i] * z[i * d + j] }
+        clean.elements.withUnsafeBufferPointer { x in
+            for i in 0..<batch {
+                for j in 0..<d { xt[i * d + j] = a[i] * x[i * d + j] + s[i] * z[i * d + j] }
+            }
         }
         model.forward(x: xt, sigma: s, time: time.pointer, batch: batch, workspace: workspace)
         // residual r = sigma s + z; loss = 0.5 mean ||r||^2; dL/ds = sigma r / batch.

@@ -26,18 +26,22 @@ public final class HyvarinenScoreMatching: ScoreObjective {
     public let perturbation: Perturbation
     public let scaling: ScoreScaling
     public let dimension: Int
-    public let capacity: Int
+    /// Rows the scratch holds.
+    public private(set) var capacity = 0
     public let tangentCount: Int
-    let sigma: FloatBuffer
-    let scale: FloatBuffer
-    let perturbed: FloatBuffer
-    let directions: FloatBuffer
-    let scoreGradient: FloatBuffer
-    let tangentGradient: FloatBuffer
+    var sigma = FloatBuffer(count: 0)
+    var scale = FloatBuffer(count: 0)
+    var perturbed = FloatBuffer(count: 0)
+    var directions = FloatBuffer(count: 0)
+    var scoreGradient = FloatBuffer(count: 0)
+    var tangentGradient = FloatBuffer(count: 0)
+    /// A kernel's corrupted rows and conditional scores (the latter unused: Hyvarinen needs none).
+    var corrupted = Matrix(rows: 0, columns: 0)
+    var conditionalScores = Matrix(rows: 0, columns: 0)
     /// The batch size the unit directions of `exact` are laid out for (0: not yet).
     private var unitDirectionsBatch = 0
 
-    public init(estimator: Estimator, perturbation: Perturbation, scaling: ScoreScaling = .noiseLevel, dimension: Int, capacity: Int) {
+    public init(estimator: Estimator, perturbation: Perturbation, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
         switch estimator {
         case .exact: tangentCount = dimension
         case let .sliced(m, _), let .slicedVarianceReduced(m, _):
@@ -54,13 +58,18 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         self.perturbation = perturbation
         self.scaling = scaling
         self.dimension = dimension
-        self.capacity = capacity
-        sigma = FloatBuffer(count: capacity)
-        scale = FloatBuffer(count: capacity)
-        perturbed = FloatBuffer(count: capacity * dimension)
-        directions = FloatBuffer(count: tangentCount * capacity * dimension)
-        scoreGradient = FloatBuffer(count: capacity * dimension)
-        tangentGradient = FloatBuffer(count: tangentCount * capacity * dimension)
+    }
+
+    public func reserve(rows: Int) {
+        guard rows > capacity else { return }
+        capacity = rows
+        sigma = FloatBuffer(count: rows)
+        scale = FloatBuffer(count: rows)
+        perturbed = FloatBuffer(count: rows * dimension)
+        directions = FloatBuffer(count: tangentCount * rows * dimension)
+        scoreGradient = FloatBuffer(count: rows * dimension)
+        tangentGradient = FloatBuffer(count: tangentCount * rows * dimension)
+        unitDirectionsBatch = 0
     }
 
     public var name: String {
@@ -71,34 +80,41 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
     }
 
-    public func lossAndGradients(model: ScoreMLP, x: UnsafePointer<Float>, batch: Int,
-                                 workspace: MLPWorkspace, rng: inout RandomSource) -> Double {
-        precondition(batch >= 1 && batch <= capacity, "HyvarinenScoreMatching: batch \(batch) outside 1...\(capacity)")
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+                                 rng: inout RandomSource) -> Double {
+        let batch = clean.rows, d = dimension, m = tangentCount
+        precondition(batch >= 1 && clean.columns == d, "HyvarinenScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
         precondition(workspace.tangentCount == tangentCount, "HyvarinenScoreMatching: workspace needs \(tangentCount) tangents")
-        let d = dimension, m = tangentCount
+        reserve(rows: batch)
         let s = sigma.pointer, tau = scale.pointer, xt = perturbed.pointer
         let weighted: Bool
         switch perturbation {
         case let .clean(level):
             sigma.fill(level)
             scale.fill(level)
-            xt.update(from: x, count: batch * d)
+            clean.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress!, count: batch * d) }
             weighted = false
         case let .gaussian(sigmas):
             sigmas.fill(s, count: batch, rng: &rng)
             rng.fillNormal(xt, count: batch * d)
-            for i in 0..<batch {
-                for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
+            clean.elements.withUnsafeBufferPointer { x in
+                for i in 0..<batch {
+                    for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
+                }
             }
             tau.update(from: s, count: batch)
             weighted = true
         case let .kernel(kernel, sigmas):
             sigmas.fill(s, count: batch, rng: &rng)
-            // The conditional score is not needed; the tangent-gradient buffer takes it as scratch.
+            if corrupted.rows != batch {
+                corrupted = Matrix(rows: batch, columns: d)
+                conditionalScores = Matrix(rows: batch, columns: d)
+            }
             for i in 0..<batch {
-                kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: tangentGradient.pointer + i * d, rng: &rng)
+                kernel.corrupt(row: i, of: clean, sigma: s[i], into: &corrupted, target: &conditionalScores, rng: &rng)
                 tau[i] = scaling.scale(of: kernel, at: s[i])
             }
+            corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress!, count: batch * d) }
             weighted = true
         }
         let v = directions.pointer

@@ -17,49 +17,62 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
     public let sigmas: SigmaDistribution
     public let scaling: ScoreScaling
     public let dimension: Int
-    public let capacity: Int
-    let sigma: FloatBuffer
-    let scale: FloatBuffer
-    let perturbed: FloatBuffer
-    let target: FloatBuffer
-    let scoreGradient: FloatBuffer
+    /// Rows the scratch holds.
+    public private(set) var capacity = 0
+    var sigma = FloatBuffer(count: 0)
+    var scale = FloatBuffer(count: 0)
+    var perturbed = Matrix(rows: 0, columns: 0)
+    var target = Matrix(rows: 0, columns: 0)
+    var scoreGradient = FloatBuffer(count: 0)
 
-    public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: ScoreScaling = .noiseLevel, dimension: Int, capacity: Int) {
+    public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
         precondition(sigmas.problem == nil, "KernelDenoisingScoreMatching: \(sigmas.problem!)")
         precondition(kernel.hasConditionalScore, "KernelDenoisingScoreMatching: \(kernel.name) has no conditional score to regress onto")
         self.kernel = kernel
         self.sigmas = sigmas
         self.scaling = scaling
         self.dimension = dimension
-        self.capacity = capacity
-        sigma = FloatBuffer(count: capacity)
-        scale = FloatBuffer(count: capacity)
-        perturbed = FloatBuffer(count: capacity * dimension)
-        target = FloatBuffer(count: capacity * dimension)
-        scoreGradient = FloatBuffer(count: capacity * dimension)
     }
 
     public var name: String { "dsm-\(kernel.name)" }
     public var tangentCount: Int { 0 }
 
-    public func lossAndGradients(model: ScoreMLP, x: UnsafePointer<Float>, batch: Int,
-                                 workspace: MLPWorkspace, rng: inout RandomSource) -> Double {
-        precondition(batch >= 1 && batch <= capacity, "KernelDenoisingScoreMatching: batch \(batch) outside 1...\(capacity)")
-        let d = dimension, s = sigma.pointer, tau = scale.pointer, xt = perturbed.pointer, t = target.pointer
+    public func reserve(rows: Int) {
+        guard rows > capacity else { return }
+        capacity = rows
+        sigma = FloatBuffer(count: rows)
+        scale = FloatBuffer(count: rows)
+        scoreGradient = FloatBuffer(count: rows * dimension)
+    }
+
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+                                 rng: inout RandomSource) -> Double {
+        let batch = clean.rows, d = dimension
+        precondition(batch >= 1 && clean.columns == d, "KernelDenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
+        reserve(rows: batch)
+        if perturbed.rows != batch {
+            perturbed = Matrix(rows: batch, columns: d)
+            target = Matrix(rows: batch, columns: d)
+        }
+        let s = sigma.pointer, tau = scale.pointer
         sigmas.fill(s, count: batch, rng: &rng)
         for i in 0..<batch {
-            kernel.corrupt(x + i * d, dimension: d, sigma: s[i], into: xt + i * d, target: t + i * d, rng: &rng)
+            kernel.corrupt(row: i, of: clean, sigma: s[i], into: &perturbed, target: &target, rng: &rng)
             tau[i] = scaling.scale(of: kernel, at: s[i])
         }
-        model.forward(x: xt, sigma: s, scale: tau, batch: batch, workspace: workspace)
+        perturbed.elements.withUnsafeBufferPointer { xt in
+            model.forward(x: xt.baseAddress!, sigma: s, scale: tau, batch: batch, workspace: workspace)
+        }
         let score = workspace.score.pointer, grad = scoreGradient.pointer
         var total = 0.0
-        for i in 0..<batch {
-            let w = s[i] * s[i] / Float(batch)
-            for j in 0..<d {
-                let r = score[i * d + j] - t[i * d + j]
-                total += 0.5 * Double(w) * Double(r) * Double(r)
-                grad[i * d + j] = w * r
+        target.elements.withUnsafeBufferPointer { t in
+            for i in 0..<batch {
+                let w = s[i] * s[i] / Float(batch)
+                for j in 0..<d {
+                    let r = score[i * d + j] - t[i * d + j]
+                    total += 0.5 * Double(w) * Double(r) * Double(r)
+                    grad[i * d + j] = w * r
+                }
             }
         }
         model.backward(scoreGradient: grad, workspace: workspace)

@@ -9,8 +9,15 @@ public enum Projection: String, Sendable, CaseIterable {
     /// Uniform on the sphere of radius sqrt(d).
     case sphere
 
+    /// `count` directions of dimension `d`, one per row.
+    public func directions(count: Int, dimension d: Int, rng: inout RandomSource) -> Matrix {
+        var out = Matrix(rows: count, columns: d)
+        out.elements.withUnsafeMutableBufferPointer { fill($0.baseAddress!, count: count, dimension: d, rng: &rng) }
+        return out
+    }
+
     /// Fills `count` directions of dimension `d` (row-major [count, d]).
-    public func fill(_ out: UnsafeMutablePointer<Float>, count: Int, dimension d: Int, rng: inout RandomSource) {
+    package func fill(_ out: UnsafeMutablePointer<Float>, count: Int, dimension d: Int, rng: inout RandomSource) {
         switch self {
         case .rademacher:
             var bits: UInt64 = 0

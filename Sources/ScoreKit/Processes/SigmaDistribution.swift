@@ -26,7 +26,7 @@ public enum SigmaDistribution: Sendable, Equatable {
     }
 
     /// Fills `count` noise levels. Draws exactly one uniform per row from `rng`.
-    public func fill(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomSource) {
+    package func fill(_ out: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomSource) {
         for i in 0..<count { out[i] = sigma(uniform: rng.uniform()) }
     }
 

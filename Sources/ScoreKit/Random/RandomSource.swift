@@ -55,13 +55,13 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Fills `count` floats with independent uniforms on [low, high).
-    public mutating func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, low: Float = 0, high: Float = 1) {
+    package mutating func fillUniform(_ out: UnsafeMutablePointer<Float>, count: Int, low: Float = 0, high: Float = 1) {
         let width = high - low
         for i in 0..<count { out[i] = low + width * uniform() }
     }
 
     /// Fills `count` floats with independent standard normals (Box-Muller on pairs, both values used).
-    public mutating func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int) {
+    package mutating func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i < count {
             let u1 = (Float(nextWord() >> 40) + 1) * 0x1p-24  // (0, 1]

@@ -2,7 +2,7 @@
 ///
 /// libm's `expf` is a call per element and dominated the activation cost of the network;
 /// these are straight-line code over `Float`/`Int32` with wrapping integer operations.
-public enum FastMath {
+package enum FastMath {
     // Inputs are clamped so the result stays a normal float and 2^n fits the exponent bits:
     // exp(-87.33654) ~ 1.1755e-38 (FLT_MIN); above 88, n would round to 128 and overflow.
     @usableFromInline static let expLow: Float = -87.33654
@@ -15,7 +15,7 @@ public enum FastMath {
     /// bits. Edge cases: x below -87.33654 returns ~1.1755e-38 instead of a subnormal or 0; x above
     /// 88 returns e^88 ~ 1.65e38 instead of a larger value or +inf; NaN gives NaN.
     @inlinable @inline(__always)
-    public static func exp(_ x: Float) -> Float {
+    package static func exp(_ x: Float) -> Float {
         var x = x < expLow ? expLow : x
         x = x > expHigh ? expHigh : x
         // Round x/ln2 to the nearest integer with the 1.5 * 2^23 trick: the sum's low mantissa bits hold n.
@@ -38,13 +38,13 @@ public enum FastMath {
     /// 1 / (1 + e^-u), relative error below 4e-7 where the result is a normal float (u > -87.3);
     /// below that it returns at most ~1.2e-38 instead of a subnormal. NaN gives NaN.
     @inlinable @inline(__always)
-    public static func sigmoid(_ u: Float) -> Float {
+    package static func sigmoid(_ u: Float) -> Float {
         1 / (1 + exp(-u))
     }
 
     /// SiLU(u) = u * sigmoid(u), with `sigmoid`'s accuracy.
     @inlinable @inline(__always)
-    public static func silu(_ u: Float) -> Float {
+    package static func silu(_ u: Float) -> Float {
         u * sigmoid(u)
     }
 }

@@ -5,7 +5,7 @@
 /// without allocating. It is a reference type: sharing one means sharing the memory.
 public final class FloatBuffer {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    package let pointer: UnsafeMutablePointer<Float>
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer: negative count \(count)")

@@ -3,13 +3,13 @@
 /// Every function takes raw pointers and sizes so the network can run them on its
 /// preallocated buffers. Inner loops index a row pointer with the loop counter alone:
 /// a checked `base + c` inside the loop is a possible trap, which stops LLVM vectorising it.
-public enum Kernels {
+package enum Kernels {
     /// For a `rows x columns` block: pre += bias (broadcast over rows), then
     /// out = SiLU(pre) and slope = SiLU'(pre) = s (1 + pre (1 - s)) with s = sigmoid(pre).
     ///
     /// `slope` is what backpropagation multiplies the incoming gradient by, so the
     /// backward pass never recomputes an exponential.
-    public static func biasSiLU(
+    package static func biasSiLU(
         rows: Int, columns: Int,
         pre: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
         out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>
@@ -28,7 +28,7 @@ public enum Kernels {
 
     /// `biasSiLU` that also writes curvature = SiLU''(pre) = s (1 - s) (2 + pre (1 - 2 s)),
     /// which backpropagation through a forward-mode tangent needs (d(slope)/d(pre)).
-    public static func biasSiLU(
+    package static func biasSiLU(
         rows: Int, columns: Int,
         pre: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
         out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>,
@@ -50,7 +50,7 @@ public enum Kernels {
 
     /// Tangents through an activation: for each of `blocks` consecutive `count`-element blocks
     /// of `tangents`, out_m = tangents_m * slope (the same `slope` block for every m).
-    public static func multiplyBlocks(count: Int, blocks: Int, _ tangents: UnsafePointer<Float>,
+    package static func multiplyBlocks(count: Int, blocks: Int, _ tangents: UnsafePointer<Float>,
                                       by slope: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         for m in 0..<blocks {
             let t = tangents + m * count, o = out + m * count
@@ -64,7 +64,7 @@ public enum Kernels {
     ///     dL/dpre    = dL/dh * slope + curvature * sum_m dL/dt_m * tpre_m
     ///     dL/dtpre_m = dL/dt_m * slope.
     /// `tangentPre` holds [tpre_1; ...; tpre_M].
-    public static func siluTangentBackward(count: Int, blocks: Int, gradient: UnsafeMutablePointer<Float>,
+    package static func siluTangentBackward(count: Int, blocks: Int, gradient: UnsafeMutablePointer<Float>,
                                            tangentPre: UnsafePointer<Float>, slope: UnsafePointer<Float>,
                                            curvature: UnsafePointer<Float>) {
         for i in 0..<count { gradient[i] *= slope[i] }
@@ -79,7 +79,7 @@ public enum Kernels {
 
     /// out = SiLU(pre + bias) for a `rows x columns` block, writing nothing else: the
     /// inference form of `biasSiLU`, for passes that will not be backpropagated.
-    public static func biasSiLU(
+    package static func biasSiLU(
         rows: Int, columns: Int,
         pre: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
     ) {
@@ -90,7 +90,7 @@ public enum Kernels {
     }
 
     /// block += bias, broadcast over the rows of a `rows x columns` block.
-    public static func addBias(rows: Int, columns: Int,
+    package static func addBias(rows: Int, columns: Int,
                                _ block: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>) {
         for r in 0..<rows {
             let row = block + r * columns
@@ -99,13 +99,13 @@ public enum Kernels {
     }
 
     /// a *= b elementwise over `count` elements.
-    public static func multiply(count: Int, _ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>) {
+    package static func multiply(count: Int, _ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>) {
         for i in 0..<count { a[i] *= b[i] }
     }
 
     /// y = a y + (b x + c z) over `count` elements: every sampler's update (the Langevin step is
     /// a = 1). With c = 0, z is not read.
-    public static func combine(count: Int, _ y: UnsafeMutablePointer<Float>, _ a: Float,
+    package static func combine(count: Int, _ y: UnsafeMutablePointer<Float>, _ a: Float,
                                _ x: UnsafePointer<Float>, _ b: Float, _ z: UnsafePointer<Float>, _ c: Float) {
         if c == 0 {
             for i in 0..<count { y[i] = a * y[i] + b * x[i] }
@@ -115,7 +115,7 @@ public enum Kernels {
     }
 
     /// Each row of a `rows x columns` block scaled by its own factor: block[r, :] *= factors[r].
-    public static func scaleRows(rows: Int, columns: Int,
+    package static func scaleRows(rows: Int, columns: Int,
                                  _ block: UnsafeMutablePointer<Float>, by factors: UnsafePointer<Float>) {
         for r in 0..<rows {
             let f = factors[r], row = block + r * columns
@@ -126,7 +126,7 @@ public enum Kernels {
     /// The sum of `count` elements in eight interleaved partial sums (then added in Double).
     /// A single running sum is a serial chain LLVM may not reorder; eight independent ones
     /// vectorise. The order is fixed, so the result is reproducible.
-    public static func sum(count: Int, _ x: UnsafePointer<Float>) -> Double {
+    package static func sum(count: Int, _ x: UnsafePointer<Float>) -> Double {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
         let whole = count / 8
@@ -141,7 +141,7 @@ public enum Kernels {
     }
 
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
-    public static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
+    package static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         if !accumulate { sums.update(repeating: 0, count: columns) }
         for r in 0..<rows {

@@ -14,19 +14,21 @@ public final class ScoreTrainer {
     public let batchSize: Int
     public private(set) var step = 0
     let workspace: MLPWorkspace
-    let batch: FloatBuffer
+    /// The minibatch, refilled in place each step.
+    var batch: Matrix
     var rng: RandomSource
 
+    /// Trains with `objective`, `batchSize` rows per step.
     /// - Parameters:
     ///   - optimiser: the update rule; nil for Adam with `learningRate` and PyTorch's other defaults.
     ///   - emaDecay: decay of the weight average, or nil to keep none.
-    /// Trains with `objective`, one batch of `objective.capacity` rows per step.
-    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, optimiser: (any Optimiser)? = nil,
-                learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
+    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, batchSize: Int,
+                optimiser: (any Optimiser)? = nil, learningRate: Float = 1e-3, emaDecay: Float? = 0.999,
+                rng: RandomSource) {
         precondition(data.columns == model.configuration.dimension,
                      "ScoreTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
         precondition(data.rows >= 1, "ScoreTrainer: no data")
-        let batchSize = objective.capacity
+        precondition(batchSize >= 1, "ScoreTrainer: batch size must be at least 1, got \(batchSize)")
         self.model = model
         self.data = data
         self.batchSize = batchSize
@@ -34,16 +36,16 @@ public final class ScoreTrainer {
         self.optimiser = optimiser ?? Adam(parameterCount: model.configuration.parameterCount, learningRate: learningRate)
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
         self.objective = objective
-        workspace = objective.makeWorkspace(for: model.configuration)
-        batch = FloatBuffer(count: batchSize * data.columns)
+        objective.reserve(rows: batchSize)
+        workspace = objective.makeWorkspace(for: model.configuration, rows: batchSize)
+        batch = Matrix(rows: batchSize, columns: data.columns)
     }
 
     /// Trains by denoising score matching with `sigmas`, `batchSize` rows per step.
     public convenience init(model: ScoreMLP, data: Matrix, sigmas: SigmaDistribution, batchSize: Int,
                             learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
-        self.init(model: model, data: data,
-                  objective: DenoisingScoreMatching(sigmas: sigmas, dimension: data.columns, capacity: batchSize),
-                  learningRate: learningRate, emaDecay: emaDecay, rng: rng)
+        self.init(model: model, data: data, objective: DenoisingScoreMatching(sigmas: sigmas, dimension: data.columns),
+                  batchSize: batchSize, learningRate: learningRate, emaDecay: emaDecay, rng: rng)
     }
 
     /// One training step; returns its loss. Throws `TrainingDiverged`, leaving the parameters
@@ -52,13 +54,14 @@ public final class ScoreTrainer {
     public func trainStep() throws -> Double {
         let d = data.columns, rows = UInt64(data.rows)
         data.elements.withUnsafeBufferPointer { source in
-            for i in 0..<batchSize {
-                let r = Int(rng.next(upperBound: rows))
-                (batch.pointer + i * d).update(from: source.baseAddress! + r * d, count: d)
+            batch.elements.withUnsafeMutableBufferPointer { target in
+                for i in 0..<batchSize {
+                    let r = Int(rng.next(upperBound: rows))
+                    (target.baseAddress! + i * d).update(from: source.baseAddress! + r * d, count: d)
+                }
             }
         }
-        let loss = objective.lossAndGradients(model: model, x: batch.pointer, batch: batchSize,
-                                              workspace: workspace, rng: &rng)
+        let loss = objective.lossAndGradients(model: model, batch: batch, workspace: workspace, rng: &rng)
         guard loss.isFinite, workspace.gradients.isFinite else {
             throw TrainingDiverged(step: step + 1, loss: loss)
         }
