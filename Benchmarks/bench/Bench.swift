@@ -107,7 +107,7 @@ struct Bench: ParsableCommand {
             }
         }
         if let json {
-            try AtomicFile.write(JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys]), to: json)
+            try JSONReport.write(["results": results], to: json)
             printNow("wrote \(json)")
         }
     }

@@ -26,7 +26,7 @@ public struct CheckpointOptions: ParsableArguments {
     /// The checkpoint and the network with the chosen weights (EMA falls back to the last
     /// weights when the checkpoint has none). Also applies `--threads`.
     public func load() throws -> (Checkpoint, ScoreMLP) {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         let file = try Checkpoint.read(checkpoint)
         return (file, file.model(preferringEMA: weights == .ema))
     }

@@ -13,7 +13,7 @@ public struct DataOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard dataPoints >= 1 else { throw ValidationError("--data-points must be at least 1, got \(dataPoints)") }
+        try Limits.check(dataPoints, "--data-points", in: 1...Limits.dataPoints)
     }
 
     /// The built-in data set, if `--data` names one.
@@ -28,6 +28,9 @@ public struct DataOptions: ParsableArguments {
         guard data.contains(".") || data.contains("/") else {
             throw ValidationError("unknown data set '\(data)': use one of \(ToyDataset.names), or a .npy / .csv file")
         }
-        return try DataFile.load(data)
+        let points = try DataFile.load(data)
+        // One point to compare samples with and another to stand in for a perfect model.
+        guard points.rows >= 2 else { throw ValidationError("\(data): holds \(points.rows) point; at least 2 are needed") }
+        return points
     }
 }

@@ -25,7 +25,16 @@ public struct ObjectiveOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard projections >= 1 else { throw ValidationError("--projections must be at least 1, got \(projections)") }
+        try Limits.check(projections, "--projections", in: 1...Limits.projections)
+    }
+
+    /// Tangent directions per row the objective will carry, for a memory estimate.
+    public func tangents(dimension: Int) -> Int {
+        switch objective {
+        case .dsm: return 0
+        case .exact: return dimension
+        case .ssm, .ssmVR: return projections
+        }
     }
 
     /// The objective for rows of `dimension` coordinates over `sigmas`.

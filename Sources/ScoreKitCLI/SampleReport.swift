@@ -48,9 +48,10 @@ public struct SampleReport {
         }
         out.append("sample metric                    value     fresh data (perfect)")
         for e in quality.entries {
-            out.append("  " + e.metric.padding(toLength: 31, withPad: " ", startingAt: 0)
+            out.append("  " + e.metric.rawValue.padding(toLength: 31, withPad: " ", startingAt: 0)
                        + String(format: "%-10.4g%.4g  (%@ is better)", e.value, e.perfect, e.better as NSString))
         }
+        out += quality.skipped.map { "  skipped: " + $0 }
         return out
     }
 
@@ -64,13 +65,15 @@ public struct SampleReport {
             md += "| error | " + scoreErrors.map { String(format: "%.4f", $0.relativeError) }.joined(separator: " | ") + " |\n\n"
         }
         md += "| sample metric | value | fresh data of the same size | better |\n|---|---|---|---|\n"
-        for e in quality.entries { md += String(format: "| %@ | %.4g | %.4g | %@ |\n", e.metric as NSString, e.value, e.perfect, e.better as NSString) }
+        for e in quality.entries { md += String(format: "| %@ | %.4g | %.4g | %@ |\n", e.metric.rawValue as NSString, e.value, e.perfect, e.better as NSString) }
+        if !quality.skipped.isEmpty { md += "\nSkipped: " + quality.skipped.joined(separator: "; ") + ".\n" }
         return md
     }
 
     public var json: [String: Any] {
         var out: [String: Any] = [
-            "sample_metrics": quality.entries.map { ["metric": $0.metric, "value": $0.value, "fresh_data": $0.perfect] },
+            "sample_metrics": quality.entries.map { ["metric": $0.metric.rawValue, "value": $0.value, "fresh_data": $0.perfect] },
+            "skipped_metrics": quality.skipped,
             "score_reference": scoreReference,
         ]
         if !scoreErrors.isEmpty {

@@ -43,9 +43,16 @@ struct CompareObjectives: ParsableCommand {
     static let projectionCounts = [1, 2, 4, 8, 16, 32, 64]
 
     func validate() throws {
-        guard dims.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--dims must be positive") }
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-        guard hidden >= 1, batch >= 1, threads >= 1 else { throw ValidationError("--hidden, --batch and --threads must be at least 1") }
+        guard !dims.isEmpty else { throw ValidationError("--dims needs at least one dimension") }
+        for d in dims { try Limits.check(d, "--dims", in: 1...4096) }
+        guard seconds > 0 && seconds <= 86_400 else { throw ValidationError("--seconds must lie in (0, 86400], got \(seconds)") }
+        try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth)
+        try Limits.check(batch, "--batch", in: 1...Limits.batch)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        // The exact objective carries d tangents per row: the largest dimension sets the memory.
+        let largest = MLPConfiguration(dimension: dims.max()!, hiddenWidth: hidden, hiddenLayers: 2)
+        try Limits.checkMemory(bytes: Limits.trainingBytes(largest, batch: batch, tangents: largest.dimension),
+                               for: "--hidden \(hidden) with --batch \(batch) at d = \(largest.dimension)")
     }
 
     struct TrainingRun {
@@ -71,7 +78,7 @@ struct CompareObjectives: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         let dimensions = quick ? [2, 8] : dims, budget = quick ? 1 : seconds
         var root = RandomSource(seed: seed)
         var training: [TrainingRun] = [], traces: [TraceRun] = []

@@ -44,7 +44,9 @@ struct CompareSamplers: ParsableCommand {
     func validate() throws {
         guard !steps.isEmpty, steps.allSatisfy({ $0 >= 2 && $0 <= 100_000 }) else { throw ValidationError("--steps must lie in 2...100000") }
         guard samples >= 10 && samples <= 20_000 else { throw ValidationError("--samples must lie in 10...20000, got \(samples)") }
-        guard trainSteps >= 1, testPoints >= 1, threads >= 1 else { throw ValidationError("--train-steps, --test-points and --threads must be at least 1") }
+        try Limits.check(trainSteps, "--train-steps", in: 1...Limits.trainingSteps)
+        try Limits.check(testPoints, "--test-points", in: 1...1_000_000)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     /// A trained model and its likelihood.
@@ -87,7 +89,7 @@ struct CompareSamplers: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
         let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
         let images = (output as NSString).appendingPathComponent("images")

@@ -40,7 +40,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
         let data = try dataOptions.load(seed: dataRng.next())
@@ -72,8 +72,7 @@ struct Evaluate: ParsableCommand {
         var summary = report.json
         summary["samples"] = points.rows
         summary["data"] = dataOptions.data
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                             to: path("evaluation.json"))
+        try JSONReport.write(summary, to: path("evaluation.json"))
         let source = checkpoint.map { "\($0) (\(points.rows) \(samplerName) samples)" } ?? samplesFile!
         try AtomicFile.write("# Evaluation of \(source) against \(dataOptions.data)\n\n" + report.markdown, to: path("evaluation.md"))
         if data.columns == 2 {

@@ -4,7 +4,7 @@ import ScoreKitCLI
 
 /// The Markdown report and its figures, every number taken from the run.
 extension NoiseStudy {
-    static let shownMetrics = ["sliced Wasserstein-2", "MMD^2 (RBF, unbiased)", "mode weights, total variation", "precision (3-NN)", "recall (3-NN)"]
+    static let shownMetrics: [SampleQuality.Metric] = [.slicedWasserstein, .mmd, .modeWeights, .precision, .recall]
 
     func write(_ results: [KernelResult], degraded all: [KernelResult], samplerChecks: [SamplerCheck],
                composition: [CompositionCheck], setup: Setup, checkLevels: [Double], errorLevels: [Float], sigmaRange: (Float, Float)) throws {
@@ -108,7 +108,7 @@ extension NoiseStudy {
                 : "the identity " + (identities.allSatisfy { $0 } ? "holds" : identities.allSatisfy { !$0 } ? "fails" : "holds at some levels only")
             let tweedie = runs[0].checks.allSatisfy(\.tweedie.holds) ? "its Tweedie step is valid" : "its Tweedie step is not"
             let parts = runs.map { r -> String in
-                String(format: "%@: score error at sigma 0.5 %.3f, SW2 %.3f", r.objective as NSString, r.scoreErrors[1], Self.metric(r, "sliced Wasserstein-2"))
+                String(format: "%@: score error at sigma 0.5 %.3f, SW2 %.3f", r.objective as NSString, r.scoreErrors[1], Self.metric(r, .slicedWasserstein))
             }
             var line = "- **\(name)**: \(verdict); \(parts.joined(separator: "; ")); \(tweedie)"
             if let closed = composition.first(where: { $0.kernel == name }) {
@@ -238,15 +238,15 @@ extension NoiseStudy {
         return identity + String(format: " | %.1f | %@", tweedie, (check.tweedie.holds ? "valid" : "invalid") as NSString)
     }
 
-    static func metric(_ result: KernelResult, _ name: String) -> Double {
-        result.quality.entries.first { $0.metric == name }!.value
+    static func metric(_ result: KernelResult, _ metric: SampleQuality.Metric) -> Double {
+        result.quality[metric]!.value
     }
 
     /// Cost, score error and sample quality per run, with fresh data as the last row.
     static func modelTable(_ results: [KernelResult], levels: [String]) -> String {
         let metrics = results[0].quality.entries.filter { shownMetrics.contains($0.metric) }
         var md = "| kernel | objective | ms / step | score error, sigma = \(levels.joined(separator: " / ")) | "
-            + metrics.map(\.metric).joined(separator: " | ") + " |\n|---|---|---|---|" + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
+            + metrics.map(\.metric.rawValue).joined(separator: " | ") + " |\n|---|---|---|---|" + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
         for r in results {
             let errors = r.scoreErrors.map { String(format: "%.3f", $0) }.joined(separator: " / ")
             let values = metrics.map { String(format: "%.4g", metric(r, $0.metric)) }
@@ -262,7 +262,7 @@ extension NoiseStudy {
 
     static func samplerTable(_ rows: [SamplerCheck]) -> String {
         let metrics = rows[0].quality.entries.filter { shownMetrics.contains($0.metric) }
-        var md = "| process | sampler | " + metrics.map(\.metric).joined(separator: " | ") + " |\n|---|---|"
+        var md = "| process | sampler | " + metrics.map(\.metric.rawValue).joined(separator: " | ") + " |\n|---|---|"
             + metrics.map { _ in "---" }.joined(separator: "|") + "|\n"
         for row in rows {
             let values = row.quality.entries.filter { shownMetrics.contains($0.metric) }.map { String(format: "%.4g", $0.value) }
@@ -326,7 +326,7 @@ extension NoiseStudy {
         guard let pure = Self.firstRuns(degraded).first(where: { !$0.kernel.hasConditionalScore }),
               let noisy = Self.firstRuns(degraded).first(where: { $0.kernel.hasConditionalScore }) else { return text }
         func samples(_ r: KernelResult) -> String {
-            String(format: "SW2 %.3f, mode-weight TV %.3f", Self.metric(r, "sliced Wasserstein-2"), Self.metric(r, "mode weights, total variation"))
+            String(format: "SW2 %.3f, mode-weight TV %.3f", Self.metric(r, .slicedWasserstein), Self.metric(r, .modeWeights))
         }
         func error(_ r: KernelResult) -> String { String(format: "%.3f (%.1fx Gaussian DSM's)", r.scoreErrors[1], r.scoreErrors[1] / gaussianError) }
         let noisyHolds = identityHolds(noisy.kernel.name), noisyTweedie = noisy.checks.allSatisfy(\.tweedie.holds)
@@ -352,7 +352,7 @@ extension NoiseStudy {
                            1 / (rho * rho), dsm(noisy.kernel.name).scoreErrors[1] / ssm(noisy.kernel.name).scoreErrors[1])
         }
         let noisyDSM = dsm(noisy.kernel.name), finest = noisyDSM.fisherCurve.last!, gaussianFinest = dsm("gaussian").fisherCurve.last!
-        if Self.metric(noisyDSM, "sliced Wasserstein-2") > 2 * Self.metric(ssm(noisy.kernel.name), "sliced Wasserstein-2") {
+        if Self.metric(noisyDSM, .slicedWasserstein) > 2 * Self.metric(ssm(noisy.kernel.name), .slicedWasserstein) {
             let tau = (noisy.kernel as! LinearDegradation).scoreScale(at: Double(finest.sigma))
             text += String(format: "\nIts samples are worse than its score errors at sigma 0.1 to the top level suggest: at the smallest level, "
                            + "sigma = %g, its error is %.2f (Gaussian DSM's %.2f), and while the Gaussian ladder's Langevin steps there "
@@ -369,7 +369,7 @@ extension NoiseStudy {
         let exact = Dictionary(samplerChecks.filter { $0.sampler == "exact score" }.map { ($0.process, $0.quality) },
                                uniquingKeysWith: { first, _ in first })
         if let gaussian = exact["gaussian"], let contracted = exact[pure.kernel.name], let blurred = exact[noisy.kernel.name] {
-            func sw(_ q: SampleQuality) -> String { String(format: "%.3f", q.entries.first { $0.metric == "sliced Wasserstein-2" }!.value) }
+            func sw(_ q: SampleQuality) -> String { String(format: "%.3f", q[.slicedWasserstein]!.value) }
             text += "\nWith the exact score, the samplers reach SW2 \(sw(gaussian)) (Gaussian ladder), \(sw(contracted)) "
                 + "(contraction) and \(sw(blurred)) (contraction+noise): the remaining gap between the learned rows is in "
                 + "learning the score, not in sampling along the process.\n"

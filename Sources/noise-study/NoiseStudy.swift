@@ -45,7 +45,9 @@ struct NoiseStudy: ParsableCommand {
         guard let dataset = ToyDataset(rawValue: data), dataset.mixture != nil else {
             throw ValidationError("--data must be a built-in mixture (ncsn-pair or 8gaussians), got '\(data)'")
         }
-        guard steps >= 1, pairs >= 2, threads >= 1 else { throw ValidationError("--steps, --pairs and --threads must be positive") }
+        try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps)
+        try Limits.check(pairs, "--pairs", in: 2...100_000_000)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard degradationNoise > 0 && degradationNoise < 1 else {
             throw ValidationError("--degradation-noise must lie strictly between 0 and 1, got \(degradationNoise)")
         }
@@ -110,7 +112,7 @@ struct NoiseStudy: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         let dataset = ToyDataset(rawValue: data)!, mixture = dataset.mixture!
         let sampleCount = fast ? 1_000 : 5_000
         var root = RandomSource(seed: seed)

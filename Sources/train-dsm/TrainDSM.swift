@@ -58,6 +58,9 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Folder for the outputs (created if missing).")
     var output = "runs/train-dsm"
 
+    @Option(name: .long, help: "Stop as diverged when a step's |loss| exceeds this many times the first step's (0: stop only on NaN or infinity).")
+    var divergenceFactor = 1e4
+
     @Option(name: .long, help: "Save the checkpoint every this many steps (0: only at the end).")
     var checkpointEvery = 1_000
 
@@ -70,10 +73,10 @@ struct TrainDSM: ParsableCommand {
     @OptionGroup var samplerOptions: SamplerOptions
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1, got \(hidden)") }
-        guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
+        try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps)
+        try Limits.check(batch, "--batch", in: 1...Limits.batch)
+        try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth)
+        try Limits.check(layers, "--layers", in: 1...Limits.hiddenLayers)
         guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be positive, got \(lr)") }
         if let problem = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax).problem {
             throw ValidationError(problem)
@@ -81,13 +84,16 @@ struct TrainDSM: ParsableCommand {
         guard sigmaLevels >= 0 && sigmaLevels != 1 else { throw ValidationError("--sigma-levels must be 0 or at least 2, got \(sigmaLevels)") }
         guard emaDecay >= 0 && emaDecay < 1 else { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard divergenceFactor >= 0 && divergenceFactor.isFinite else {
+            throw ValidationError("--divergence-factor must be 0 or positive and finite, got \(divergenceFactor)")
+        }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative") }
         guard evalEvery >= 0 else { throw ValidationError("--eval-every must not be negative") }
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
     }
 
     func run() throws {
-        BLAS.threadCount = threads
+        Limits.useThreads(threads)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
         var sampleRng = root.split(), evalRng = root.split()
@@ -95,6 +101,8 @@ struct TrainDSM: ParsableCommand {
         let mixture = dataOptions.builtIn?.mixture
 
         let configuration = processOptions.configuration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
+        try Limits.checkMemory(bytes: Limits.trainingBytes(configuration, batch: batch, tangents: objectiveOptions.tangents(dimension: data.columns)),
+                               for: "training \(configuration) with --batch \(batch)")
         let sigmas: SigmaDistribution = sigmaLevels == 0
             ? .logUniform(min: sigmaMin, max: sigmaMax)
             : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
@@ -122,22 +130,26 @@ struct TrainDSM: ParsableCommand {
             try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
                                  to: path("loss.csv"))
         }
+        trainer.divergenceFactor = divergenceFactor > 0 ? divergenceFactor : nil
         let progress = ProgressLine("training: step", total: steps)
         let started = Date()
-        var recent = 0.0
+        var recent = 0.0, savedStep: Int?
         do {
             for step in 1...steps {
                 let loss = try trainer.trainStep()
                 losses.append(Float(loss))
                 recent = step == 1 ? loss : 0.98 * recent + 0.02 * loss
                 progress.update(step, detail: String(format: "loss %.4f", recent))
-                if checkpointEvery > 0 && step % checkpointEvery == 0 { try checkpoint().write(to: path("checkpoint.safetensors")) }
+                if checkpointEvery > 0 && step % checkpointEvery == 0 {
+                    try checkpoint().write(to: path("checkpoint.safetensors"))
+                    savedStep = step
+                }
                 if evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
             }
         } catch let diverged as TrainingDiverged {
             try saveLosses()
-            let kept = FileManager.default.fileExists(atPath: path("checkpoint.safetensors"))
-                ? "the last good checkpoint is \(path("checkpoint.safetensors"))" : "no checkpoint had been saved yet"
+            let kept = savedStep.map { "the last good checkpoint (step \($0)) is \(path("checkpoint.safetensors"))" }
+                ?? "no checkpoint of this run had been saved yet"
             throw RunFailure("\(diverged); \(kept)")
         }
         let trainingSeconds = Date().timeIntervalSince(started)
@@ -190,8 +202,7 @@ struct TrainDSM: ParsableCommand {
         summary["samples"] = samples.rows
         summary["dataset"] = dataOptions.data
         summary["seed"] = seed
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                             to: path("summary.json"))
+        try JSONReport.write(summary, to: path("summary.json"))
         printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
                      steps, trainingSeconds, Double(steps) / trainingSeconds, finalLoss))
         printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))

@@ -7,6 +7,22 @@ import ScoreKit
     let gaussian = GaussianMixture(weights: [1], means: [[0, 0]], variances: [[1, 1]])
     let shifted = GaussianMixture(weights: [1], means: [[0.5, 0]], variances: [[1, 1]])
 
+    /// Two samples, or one: the metrics that need more points are skipped and named, the rest
+    /// computed. Rejected: a report that traps after all the training work (MMD and the energy
+    /// distance need two points per set, 3-NN precision four).
+    @Test func tooFewSamplesSkipMetricsInsteadOfTrapping() {
+        var rng = RandomSource(seed: 130)
+        let mixture = ToyDataset.eightGaussians.mixture!
+        let data = mixture.sample(count: 100, rng: &rng)
+        let two = SampleQuality(samples: mixture.sample(count: 2, rng: &rng), data: data, holdout: mixture.sample(count: 2, rng: &rng),
+                                mixture: mixture, rng: &rng)
+        #expect(two[.mmd] != nil && two[.energyDistance] != nil && two[.precision] == nil && two[.recall] == nil)
+        #expect(two.skipped.count == 2 && two.skipped[0].contains("at least 4 points"))
+        let one = SampleQuality(samples: mixture.sample(count: 1, rng: &rng), data: data, holdout: mixture.sample(count: 1, rng: &rng),
+                                mixture: mixture, rng: &rng)
+        #expect(one[.slicedWasserstein] != nil && one[.modeWeights] != nil && one[.mmd] == nil && one.skipped.count == 5)
+    }
+
     @Test func mmdDetectsAHalfStandardDeviationShiftAndNotItsAbsence() {
         // Power: a 0.5 sd shift at 2,000 points per side gives MMD^2 about 0.03, some 30 null
         // standard deviations (about 1e-3 at this size), so p < 0.01 fails with probability far
@@ -131,13 +147,12 @@ import ScoreKit
         // about 0.35 apart in SW2: weight fluctuations move mass across 14 units.)
         let biased = GaussianMixture(weights: [0.8, 0.2], means: [[6.5, 6.5], [-3.5, -3.5]], variances: pair.variances)
         let quality = SampleQuality(samples: biased.sample(count: 1500, rng: &rng), data: data, holdout: holdout, mixture: pair, rng: &rng)
-        let byName = Dictionary(uniqueKeysWithValues: quality.entries.map { ($0.metric, $0) })
-        for metric in ["sliced Wasserstein-2", "MMD^2 (RBF, unbiased)", "energy distance"] {
-            let e = byName[metric]!
+        for metric in [SampleQuality.Metric.slicedWasserstein, .mmd, .energyDistance] {
+            let e = quality[metric]!
             #expect(e.value > 2 * max(e.perfect, 1e-4), "\(metric): \(e.value) vs perfect \(e.perfect)")
         }
-        #expect(byName["MMD permutation p-value"]!.value < 0.01)
-        #expect(byName["mean true log-density"]!.value < byName["mean true log-density"]!.perfect)
+        #expect(quality[.mmdPValue]!.value < 0.01)
+        #expect(quality[.meanLogDensity]!.value < quality[.meanLogDensity]!.perfect)
     }
 
     @Test func relativeFisherDivergenceBetweenGaussiansHasItsClosedForm() {

@@ -33,6 +33,15 @@ import ScoreKit
         #expect(!svg.contains(">3</text>") && !svg.contains(">1200</text>"), "no tick outside the range")
     }
 
+    /// Diverged values reach figures as infinities and NaN. Rejected: tick generation over an
+    /// infinite span (it never ends) and a range built from NaN (it traps).
+    @Test func nonFiniteValuesNeitherHangNorTrap() {
+        #expect(SVGFigure(title: "", xLabel: "", yLabel: "", xRange: 0...Double.infinity, yRange: -1...1).xRange == 0...1)
+        #expect(SVGFigure.range(of: [.nan, 2, .infinity, -1], padding: 0.5) == -1.5...2.5)
+        let figure = Figures.fisherDivergence([("learned", [(0.1, .infinity), (1, .nan), (10, 0.5)])], title: "t")
+        #expect(figure.yRange.upperBound.isFinite && figure.svg.contains("<polyline"))
+    }
+
     @Test func contoursOfAQuadraticFieldAreEllipses() {
         // f(x, y) = x^2 + 4 y^2 on a 41 x 21 grid over [-2, 2] x [-1, 1]: the level 1 contour is the
         // ellipse f = 1, to within the linear interpolation's error on a 0.1 grid (below 0.03 in f).

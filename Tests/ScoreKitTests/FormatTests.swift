@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ScoreKit
+import ScoreKitCLI
 
 @Suite struct FormatTests {
     func temporaryPath(_ name: String) -> String {
@@ -51,6 +52,35 @@ import ScoreKit
             #expect { try NumpyArray.decode(data) } throws: { error in
                 "\(error)".contains(reason)
             }
+        }
+    }
+
+    /// Sizes in a header are multiplied with overflow checks before anything is allocated.
+    /// Rejected: a reader that multiplies the shape plainly (it traps on 2^62 x 4).
+    @Test func shapesThatOverflowAreRefused() throws {
+        let npy = replacing(NumpyArray(shape: [2, 2], values: [1, 2, 3, 4]).encoded, "(2, 2)", with: "(4611686018427387904, 4)")
+        #expect { try NumpyArray.decode(npy) } throws: { "\($0)".contains("more elements than can be addressed") }
+        let huge = safetensors(header: #"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#, dataBytes: 16)
+        #expect { try SafeTensors.decode(huge) } throws: { "\($0)".contains("more elements than can be addressed") }
+    }
+
+    /// A .safetensors file with this header text and `dataBytes` zero bytes of data.
+    func safetensors(header: String, dataBytes: Int) -> Data {
+        let length = UInt64(header.utf8.count)
+        return Data((0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) } + Array(header.utf8) + [UInt8](repeating: 0, count: dataBytes))
+    }
+
+    /// The tensors must tile the data buffer. Rejected: a reader that checks each tensor's range
+    /// alone, which accepts two tensors reading the same bytes (the wrong weights, silently).
+    @Test func safetensorsWhoseTensorsOverlapOrLeaveBytesAreRefused() throws {
+        func two(_ a: String, _ b: String, data: Int) -> Data {
+            safetensors(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":"# + a + #"},"b":{"dtype":"F32","shape":[2],"data_offsets":"# + b + "}}",
+                        dataBytes: data)
+        }
+        #expect(try SafeTensors.decode(two("[0,8]", "[8,16]", data: 16)).tensors.count == 2)
+        let overlap = two("[0,8]", "[4,12]", data: 16), trailing = two("[0,8]", "[8,16]", data: 20), hole = two("[0,8]", "[12,20]", data: 20)
+        for (bad, reason) in [(overlap, "overlaps"), (trailing, "trailing bytes"), (hole, "belong to no tensor")] {
+            #expect { try SafeTensors.decode(bad) } throws: { "\($0)".contains(reason) }
         }
     }
 
@@ -167,5 +197,19 @@ import ScoreKit
             #expect { try DataFile.load(path) } throws: { "\($0)".contains(reason) }
         }
         #expect { try DataFile.load(temporaryPath("absent.csv")) } throws: { "\($0)".contains("no such file") }
+    }
+}
+
+@Suite struct JSONReportTests {
+    /// JSON has no infinity: a diverged number becomes null and is listed with where it was.
+    /// Rejected: passing it to JSONSerialization (which throws "Invalid number value").
+    @Test func nonFiniteNumbersAreWrittenAsNullWithTheirPlace() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-json-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try JSONReport.write(["errors": [["value": Double.infinity], ["value": 0.5]], "loss": Double.nan, "steps": 3], to: path)
+        let read = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        #expect(read["loss"] is NSNull && read["steps"] as? Int == 3)
+        #expect((read["errors"] as! [[String: Any]])[1]["value"] as? Double == 0.5)
+        #expect(Set(read["non_finite"] as! [String]) == ["errors[0].value is inf", "loss is nan"])
     }
 }

@@ -76,6 +76,27 @@ import ScoreKit
         #expect(blown.step == 0)
     }
 
+    @Test func aFiniteExplosionStopsTrainingToo() throws {
+        // Learning rate 1000: the loss leaps from about 1 to 1e20 and more, finite all along.
+        // Rejected: a trainer that watches only for NaN and infinity (it trains on to exit 0).
+        var rng = RandomSource(seed: 12)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let t = ScoreTrainer(model: model, data: ToyDataset.eightGaussians.sample(count: 512, rng: &rng), sigmas: .logUniform(min: 0.01, max: 10),
+                             batchSize: 128, learningRate: 1000, rng: rng.split())
+        var before: [Float] = []
+        let error = #expect(throws: TrainingDiverged.self) {
+            for _ in 0..<50 { before = model.parameters.array; try t.trainStep() }
+        }
+        #expect(error?.explosion != nil && error!.loss.isFinite, "\(String(describing: error))")
+        #expect(model.parameters.array == before, "the exploding step must not be taken")
+        // Off, the same run goes on.
+        var again = RandomSource(seed: 12)
+        let quiet = ScoreTrainer(model: ScoreMLP(configuration: config, rng: &again), data: ToyDataset.eightGaussians.sample(count: 512, rng: &again),
+                                 sigmas: .logUniform(min: 0.01, max: 10), batchSize: 128, learningRate: 1000, rng: again.split())
+        quiet.divergenceFactor = nil
+        #expect(throws: Never.self) { for _ in 0..<5 { try quiet.trainStep() } }
+    }
+
     @Test(arguments: ["exact", "ssm-vr"])
     func hyvarinenScoreMatchingRecoversAGaussianScore(estimatorName: String) throws {
         // N(mu, Sigma) with correlation: the score -Sigma^-1 (x - mu) is linear in x.

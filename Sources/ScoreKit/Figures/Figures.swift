@@ -49,13 +49,13 @@ public enum Figures {
         let xs = series.flatMap { $0.levels.map { log10(Double($0.sigma)) } }
         let ys = series.flatMap { $0.levels.map { log10(max($0.relativeError, 1e-8)) } }
         var figure = SVGFigure(title: title, xLabel: "log10 sigma", yLabel: "log10 relative score error",
-                               xRange: (xs.min()! - 0.1)...(xs.max()! + 0.1), yRange: (min(ys.min()!, 0) - 0.2)...(max(ys.max()!, 0) + 0.2))
+                               xRange: SVGFigure.range(of: xs, padding: 0.1), yRange: SVGFigure.range(of: ys, including: 0, padding: 0.2))
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
         for (index, entry) in series.enumerated() {
             figure.line(xs: entry.levels.map { log10(Double($0.sigma)) }, ys: entry.levels.map { log10(max($0.relativeError, 1e-8)) },
                         color: palette[index % palette.count], width: 2, label: entry.label)
         }
-        figure.line(xs: [xs.min()!, xs.max()!], ys: [0, 0], color: "#999999", width: 1, label: "zero score (error 1)")
+        figure.line(xs: [figure.xRange.lowerBound + 0.1, figure.xRange.upperBound - 0.1], ys: [0, 0], color: "#999999", width: 1, label: "zero score (error 1)")
         return figure
     }
 
@@ -100,7 +100,7 @@ public enum Figures {
         let logs = errors.flatMap { $0.map { log10(max($0, 1e-8)) } }
         var figure = SVGFigure(title: title, xLabel: "step", yLabel: "log10 relative score error",
                                xRange: 0...Double(max(steps.last ?? 1, 1)),
-                               yRange: ((logs.min() ?? -2) - 0.2)...((logs.max() ?? 0) + 0.2))
+                               yRange: SVGFigure.range(of: logs, padding: 0.2, fallback: -2.2...0.2))
         let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
         for (index, sigma) in sigmas.enumerated() {
             figure.line(xs: steps.map(Double.init), ys: errors.map { log10(max($0[index], 1e-8)) },

@@ -22,8 +22,24 @@ public struct SVGFigure {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
-        self.xRange = xRange.upperBound > xRange.lowerBound ? xRange : (xRange.lowerBound - 1)...(xRange.lowerBound + 1)
-        self.yRange = yRange.upperBound > yRange.lowerBound ? yRange : (yRange.lowerBound - 1)...(yRange.lowerBound + 1)
+        self.xRange = Self.drawable(xRange)
+        self.yRange = Self.drawable(yRange)
+    }
+
+    /// The span of the finite `values` (and of `including`, if given), widened by `padding` on
+    /// each side; `fallback` when no value is finite. NaN and infinities never reach an axis.
+    public static func range(of values: [Double], including: Double? = nil, padding: Double,
+                             fallback: ClosedRange<Double> = 0...1) -> ClosedRange<Double> {
+        let finite = values.filter(\.isFinite) + (including.map { [$0] } ?? [])
+        guard let low = finite.min(), let high = finite.max() else { return fallback }
+        return (low - padding)...(high + padding)
+    }
+
+    /// A range an axis can span: a point widens to +-1 around it, and a range with an infinite
+    /// or NaN end (from diverged values) becomes 0...1, where the finite values still show.
+    static func drawable(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
+        guard range.lowerBound.isFinite, range.upperBound.isFinite, (range.upperBound - range.lowerBound).isFinite else { return 0...1 }
+        return range.upperBound > range.lowerBound ? range : (range.lowerBound - 1)...(range.lowerBound + 1)
     }
 
     private func px(_ x: Double) -> Double {
@@ -132,6 +148,7 @@ public struct SVGFigure {
     /// About five round tick values across `range`.
     static func ticks(_ range: ClosedRange<Double>) -> [Double] {
         let span = range.upperBound - range.lowerBound
+        guard span.isFinite, span > 0 else { return [] }
         let raw = span / 5, magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
         let first = ceil(range.lowerBound / step) * step

@@ -78,10 +78,12 @@ public struct NumpyArray: Equatable, Sendable {
             guard let n = Int(part), n >= 0 else { throw fail("bad shape \(shapeText)") }
             return n
         }
-        let count = shape.reduce(1, *)
         let start = headerStart + headerLength
-        guard bytes.count - start == count * width else {
-            throw fail("shape \(shape) needs \(count * width) data bytes, the file has \(bytes.count - start)")
+        guard let (count, size) = LittleEndianFloats.size(of: shape, width: width) else {
+            throw fail("shape \(shape) holds more elements than can be addressed")
+        }
+        guard bytes.count - start == size else {
+            throw fail("shape \(shape) needs \(size) data bytes, the file has \(bytes.count - start)")
         }
         let values = bytes.withUnsafeBytes { LittleEndianFloats.read($0, offset: start, count: count, width: width) }
         return NumpyArray(shape: shape, values: values)

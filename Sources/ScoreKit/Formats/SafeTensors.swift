@@ -95,6 +95,7 @@ public struct SafeTensors: Equatable, Sendable {
             result.metadata = strings
         }
         let dataSize = bytes.count - dataStart
+        var ranges: [(start: Int, end: Int, key: String)] = []
         for (key, value) in header where key != "__metadata__" {
             guard let entry = value as? [String: Any],
                   let dtype = entry["dtype"] as? String,
@@ -109,16 +110,29 @@ public struct SafeTensors: Equatable, Sendable {
             default: throw fail("tensor '\(key)' has dtype \(dtype); only F32 and F64 are supported")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(key)' has a negative dimension") }
-            let count = shape.reduce(1, *)
+            guard let (count, size) = LittleEndianFloats.size(of: shape, width: width) else {
+                throw fail("tensor '\(key)' has shape \(shape), more elements than can be addressed")
+            }
             guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
-                  offsets[1] - offsets[0] == count * width else {
+                  offsets[1] - offsets[0] == size else {
                 throw fail("tensor '\(key)' offsets \(offsets) do not match shape \(shape) within \(dataSize) data bytes")
             }
             let values = bytes.withUnsafeBytes {
                 LittleEndianFloats.read($0, offset: dataStart + offsets[0], count: count, width: width)
             }
             result.tensors[key] = Tensor(shape: shape, values: values)
+            ranges.append((offsets[0], offsets[1], key))
         }
+        // The format's rule: the tensors tile the data buffer, in order, without holes or overlaps.
+        var covered = 0
+        for range in ranges.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
+            guard range.start == covered else {
+                throw fail(range.start < covered ? "tensor '\(range.key)' overlaps another at byte \(range.start)"
+                                                 : "bytes \(covered)..<\(range.start) of the data belong to no tensor")
+            }
+            covered = range.end
+        }
+        guard covered == dataSize else { throw fail("\(dataSize - covered) trailing bytes after the last tensor") }
         return result
     }
 }

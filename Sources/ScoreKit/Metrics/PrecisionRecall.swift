@@ -10,8 +10,10 @@ public struct PrecisionRecall: Sendable {
     public let precision: Double
     public let recall: Double
     public let k: Int
+    /// The default k.
+    public static let neighbours = 3
 
-    public init(real: Matrix, generated: Matrix, k: Int = 3) {
+    public init(real: Matrix, generated: Matrix, k: Int = neighbours) {
         precondition(real.rows > k && generated.rows > k, "PrecisionRecall: need more than k = \(k) points per set")
         self.k = k
         let realRadii = Self.squaredRadii(real, k: k), generatedRadii = Self.squaredRadii(generated, k: k)

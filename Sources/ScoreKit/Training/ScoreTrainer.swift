@@ -13,6 +13,12 @@ public final class ScoreTrainer {
     public let data: Matrix
     public let batchSize: Int
     public private(set) var step = 0
+    /// A step whose |loss| exceeds this many times the first step's stops training as diverged
+    /// (nil: only NaN and infinity do). Losses fall from the untrained model's as it trains, so
+    /// 10^4 times that is an explosion, not noise; a bad learning rate explodes within steps.
+    public var divergenceFactor: Double? = 1e4
+    /// |loss| of the first step: the untrained model's loss scale.
+    public private(set) var lossScale = 0.0
     let workspace: MLPWorkspace
     /// The minibatch, refilled in place each step.
     var batch: Matrix
@@ -49,7 +55,7 @@ public final class ScoreTrainer {
     }
 
     /// One training step; returns its loss. Throws `TrainingDiverged`, leaving the parameters
-    /// untouched, when the loss or a gradient is not finite.
+    /// untouched, when the loss or a gradient is not finite or the loss exploded (`divergenceFactor`).
     @discardableResult
     public func trainStep() throws -> Double {
         let d = data.columns, rows = UInt64(data.rows)
@@ -64,6 +70,11 @@ public final class ScoreTrainer {
         let loss = objective.lossAndGradients(model: model, batch: batch, workspace: workspace, rng: &rng)
         guard loss.isFinite, workspace.gradients.isFinite else {
             throw TrainingDiverged(step: step + 1, loss: loss)
+        }
+        if step == 0 {
+            lossScale = abs(loss)
+        } else if let factor = divergenceFactor, lossScale > 0, abs(loss) > factor * lossScale {
+            throw TrainingDiverged(step: step + 1, loss: loss, explosion: (lossScale, factor))
         }
         optimiser.update(parameters: model.parameters, gradients: workspace.gradients)
         ema?.update(from: model.parameters)

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import ScoreKit
+
+/// One home for the bounds on what a user may ask for: each size option's range, a memory
+/// estimate that refuses work that cannot fit before any of it starts, and the thread count.
+public enum Limits {
+    /// Training steps: the loss history keeps one number per step.
+    public static let trainingSteps = 10_000_000
+    /// Rows per minibatch.
+    public static let batch = 1 << 20
+    /// Hidden width and layers: what a checkpoint may record.
+    public static let hiddenWidth = 1 << 16
+    public static let hiddenLayers = 1024
+    /// Points drawn from a built-in data set.
+    public static let dataPoints = 100_000_000
+    /// Hutchinson projections per row.
+    public static let projections = 1024
+
+    /// Throws "--option must lie in lo...hi, got v" unless `value` lies in `range`.
+    public static func check(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(option) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+    }
+
+    /// Refuses `what` when it needs more than half of the machine's memory, saying how much.
+    public static func checkMemory(bytes: Double, for what: String) throws {
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes <= available / 2 else {
+            throw ValidationError(String(format: "%@ needs %.3g GB of memory; this machine has %.3g GB", what, bytes / 1e9, available / 1e9))
+        }
+    }
+
+    /// Bytes to train `configuration` with `batch` rows and `tangents` directions per row:
+    /// the parameters, their gradients, Adam's two moments and the weight average, and the
+    /// activations of one step (Double, so that no size overflows).
+    public static func trainingBytes(_ configuration: MLPConfiguration, batch: Int, tangents: Int = 0) -> Double {
+        let d = Double(configuration.dimension), h = Double(configuration.hiddenWidth), l = Double(configuration.hiddenLayers)
+        let width = Double(configuration.inputWidth)
+        let parameters = d * h + h * h * (l - 1) + h * width + h * l + d
+        let rows = Double(batch) * Double(1 + tangents)
+        let activations = rows * (2 * width + 3 * l * h + 3 * d) + Double(batch) * (2 * l * h + 2 * d)
+        return 4 * (5 * parameters + activations)
+    }
+
+    /// Sets the BLAS threads to `requested`, clamped to the cores this process may use (more
+    /// only slow OpenBLAS down); says so when it clamps.
+    public static func useThreads(_ requested: Int, option: String = "--threads") {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if requested > cores { printNow("note: \(option) \(requested) is more than the \(cores) cores here; using \(cores)") }
+        BLAS.threadCount = min(requested, cores)
+    }
+}
