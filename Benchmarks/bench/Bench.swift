@@ -56,6 +56,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if let json { try OutputPath.prepareFile(json, extension: "json", option: "--json") }
         let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
         printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each")
         if products { return reportProducts(minimumSeconds: minimum) }

@@ -79,6 +79,8 @@ struct CompareObjectives: ParsableCommand {
 
     func run() throws {
         Limits.useThreads(threads)
+        try OutputPath.prepareFolder(output)
+        try OutputPath.prepareFolder((output as NSString).appendingPathComponent("images"))
         let dimensions = quick ? [2, 8] : dims, budget = quick ? 1 : seconds
         var root = RandomSource(seed: seed)
         var training: [TrainingRun] = [], traces: [TraceRun] = []
@@ -156,7 +158,6 @@ struct CompareObjectives: ParsableCommand {
 
     func write(training: [TrainingRun], traces: [TraceRun], budget: Double) throws {
         let images = (output as NSString).appendingPathComponent("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
         let colors = ["dsm": "#1f77b4", "ssm": "#ff7f0e", "ssm-vr": "#2ca02c", "exact": "#d62728"]
         let dims = Array(Set(training.map(\.dimension))).sorted()
         let logD = dims.map { log2(Double($0)) }

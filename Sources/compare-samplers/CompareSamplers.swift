@@ -93,7 +93,8 @@ struct CompareSamplers: ParsableCommand {
         let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
         let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
         let images = (output as NSString).appendingPathComponent("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        try OutputPath.prepareFolder(output)
+        try OutputPath.prepareFolder(images)
         var root = RandomSource(seed: seed)
         var models: [Model] = [], runs: [Run] = [], references: [ToyDataset: Reference] = [:]
         for dataset in [ToyDataset.eightGaussians, .twoMoons] {

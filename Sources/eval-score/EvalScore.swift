@@ -25,6 +25,7 @@ struct EvalScore: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         let x = try DataFile.load(points)
         guard x.columns == checkpoint.configuration.dimension else {

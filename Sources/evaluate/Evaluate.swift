@@ -41,6 +41,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         Limits.useThreads(threads)
+        try OutputPath.prepareFolder(output)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
         let data = try dataOptions.load(seed: dataRng.next())
@@ -64,7 +65,6 @@ struct Evaluate: ParsableCommand {
             }
         }
         guard data.rows >= 8 && points.rows >= 8 else { throw RunFailure("need at least 8 samples and 8 data points") }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
         let report = SampleReport(model: model.map { NetworkScore(model: $0) }, samples: points, data: data,

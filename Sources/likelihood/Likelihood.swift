@@ -51,12 +51,10 @@ struct Likelihood: ParsableCommand {
     func validate() throws {
         guard count >= 1 && count <= 10_000_000 else { throw ValidationError("--count must lie in 1...10000000, got \(count)") }
         guard rtol > 0 && rtol.isFinite && atol > 0 && atol.isFinite else { throw ValidationError("--rtol and --atol must be positive, got \(rtol) and \(atol)") }
-        guard URL(fileURLWithPath: output).pathExtension.lowercased() == "npy", !output.hasSuffix("/") else {
-            throw ValidationError("--output must name a .npy file, got \(output)")
-        }
     }
 
     func run() throws {
+        try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
         let likelihood: ProbabilityFlowLikelihood
@@ -72,8 +70,6 @@ struct Likelihood: ParsableCommand {
             throw RunFailure("the points are \(all.columns)-D, the model \(checkpoint.configuration.dimension)-D")
         }
         let chosen = all.gatherRows(Array(0..<min(count, all.rows)))
-        let folder = (output as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let progress = ProgressLine("likelihood: ODE progress (per mille)", total: 1000)
         let result = likelihood.logDensities(of: chosen, score: NetworkScore(model: network), rng: &probeRng) { progress.update(Int(1000 * $0)) }
         guard result.logDensities.allSatisfy(\.isFinite) else {

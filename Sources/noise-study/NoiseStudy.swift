@@ -118,7 +118,8 @@ struct NoiseStudy: ParsableCommand {
         var root = RandomSource(seed: seed)
         var dataRng = root.split()
         let images = (output as NSString).appendingPathComponent("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        try OutputPath.prepareFolder(output)
+        try OutputPath.prepareFolder(images)
         let setup = Setup(mixture: mixture, trainingData: mixture.sample(count: 50_000, rng: &dataRng),
                           comparison: mixture.sample(count: sampleCount, rng: &dataRng), holdout: mixture.sample(count: sampleCount, rng: &dataRng),
                           trainSteps: fast ? 300 : steps, checkPairs: fast ? 5_000 : pairs, sampleCount: sampleCount, images: images)

@@ -39,12 +39,10 @@ struct Sample: ParsableCommand {
             throw ValidationError("--steps must lie in 1...\(SamplerOptions.maximumSteps), got \(steps)")
         }
         guard steps == nil || samplerOptions.samplingSteps == nil else { throw ValidationError("give --steps or --sampling-steps, not both") }
-        guard !output.hasSuffix("/"), URL(fileURLWithPath: output).pathExtension.lowercased() == "npy" else {
-            throw ValidationError("--output must name a .npy file, got \(output)")
-        }
     }
 
     func run() throws {
+        try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
         var process = checkpoint.process

@@ -109,7 +109,7 @@ struct TrainDSM: ParsableCommand {
         let process = processOptions.make(sigmas: sigmas)
         let objective = try objectiveOptions.make(process: process, dimension: data.columns)
         let sampler = try samplerOptions.make(for: process)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try OutputPath.prepareFolder(output)
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
                                    objective: objective, batchSize: batch, learningRate: lr,

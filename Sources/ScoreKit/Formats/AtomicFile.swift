@@ -6,9 +6,7 @@ public enum AtomicFile {
     /// it over `path` (rename(2) is atomic within a file system), so a reader or an interrupted
     /// run never sees a half-written file.
     public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let url = URL(fileURLWithPath: path), temporary = temporaryURL(of: path)
         do {
             try data.write(to: temporary)
             if let handle = FileHandle(forUpdatingAtPath: temporary.path) {
@@ -24,6 +22,19 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(at: temporary)
             throw InputError("cannot move the new \(url.lastPathComponent) into place: \(reason)")
         }
+    }
+
+    /// The one temporary name a target is written under: a write killed half-way leaves at most
+    /// this file behind, and the next write of the target replaces it instead of adding another.
+    /// (Two processes writing one target at once would share it; the tools never do.)
+    static func temporaryURL(of path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+    }
+
+    /// Removes what an interrupted write of `path` left behind, if anything.
+    public static func removeStaleTemporary(of path: String) {
+        try? FileManager.default.removeItem(at: temporaryURL(of: path))
     }
 
     /// Writes UTF-8 text atomically.
