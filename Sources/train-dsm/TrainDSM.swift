@@ -14,6 +14,10 @@ struct TrainDSM: ParsableCommand {
             and the figures loss.svg, score-error.svg (score error during training), fisher-divergence.svg \
             (score error against sigma) and for 2-D data samples.svg and score-field.svg; each figure also \
             as PNG where rsvg-convert is installed.
+
+            The checkpoint also holds what continuing needs (optimiser moments, random state, the run's \
+            settings) and losses.npy is saved with it, so that --resume FOLDER continues a stopped run and \
+            ends with the same bytes as a run that never stopped (same --threads).
             """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -55,6 +59,16 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads (default: all cores; 1 is faster when other work shares the machine).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Continue the run saved in this folder (or checkpoint file), exactly as if it had not stopped.",
+        discussion: """
+            The run keeps its data, network, objective, process, learning rate, batch, noise levels, EMA \
+            decay and seed (giving another is refused); --steps, --checkpoint-every, --eval-every and \
+            --divergence-factor keep the run's values unless given; --threads, --output (default: the \
+            resumed folder) and the sampling options may change.
+            """, valueName: "folder-or-checkpoint"))
+    var resume: String?
+
     @Option(name: .long, help: "Folder for the outputs (created if missing).")
     var output = "runs/train-dsm"
 
@@ -92,13 +106,69 @@ struct TrainDSM: ParsableCommand {
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
     }
 
+    /// The settings that define the run, as (option, value) pairs (nil: the option's default):
+    /// what --resume keeps and refuses to change.
+    var definingSettings: [(option: String, value: String?)] {
+        [("--data", dataOptions.data), ("--data-points", String(dataOptions.dataPoints)),
+         ("--objective", objectiveOptions.objective.rawValue), ("--projections", String(objectiveOptions.projections)),
+         ("--projection", objectiveOptions.projection.rawValue), ("--process", processOptions.process.rawValue),
+         ("--schedule", processOptions.schedule.rawValue), ("--timesteps", String(processOptions.timesteps)),
+         ("--parameterisation", processOptions.parameterisation?.rawValue), ("--time-embedding", String(processOptions.timeEmbedding)),
+         ("--batch", String(batch)), ("--hidden", String(hidden)), ("--layers", String(layers)), ("--lr", String(lr)),
+         ("--sigma-min", String(sigmaMin)), ("--sigma-max", String(sigmaMax)), ("--sigma-levels", String(sigmaLevels)),
+         ("--ema-decay", String(emaDecay)), ("--seed", String(seed))]
+    }
+
+    /// The run as arguments, recorded in its checkpoints: the defining settings, then those a
+    /// resumed run keeps unless told otherwise.
+    var recordedArguments: [String] {
+        (definingSettings + [("--steps", String(steps)), ("--checkpoint-every", String(checkpointEvery)),
+                             ("--eval-every", String(evalEvery)), ("--divergence-factor", String(divergenceFactor))])
+            .flatMap { setting in setting.value.map { [setting.option, $0] } ?? [] }
+    }
+
     func run() throws {
+        guard let resume else { return try train(resuming: nil) }
+        let file = resume.hasSuffix(".safetensors") ? resume : (resume as NSString).appendingPathComponent("checkpoint.safetensors")
+        let saved = try Checkpoint.read(file)
+        guard saved.training != nil, let text = saved.run["arguments"],
+              let arguments = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw RunFailure("\(file): holds no state to resume from (written by another tool, or before --resume existed)")
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        let original = try TrainDSM.parse(arguments)
+        var continued = try TrainDSM.parse(arguments + ["--output", folder.isEmpty ? "." : folder] + Self.argumentsGivenBesidesResume())
+        continued.resume = nil
+        for (was, now) in zip(original.definingSettings, continued.definingSettings) where was.value != now.value {
+            throw RunFailure("--resume keeps the run's \(was.option) \(was.value ?? "(default)"); this command gives \(now.value ?? "(default)")")
+        }
+        try continued.train(resuming: (saved, folder.isEmpty ? "." : folder))
+    }
+
+    /// This command's arguments without `--resume` and its value.
+    static func argumentsGivenBesidesResume() -> [String] {
+        var out: [String] = [], skipNext = false
+        for argument in CommandLine.arguments.dropFirst() {
+            if skipNext { skipNext = false; continue }
+            if argument == "--resume" { skipNext = true; continue }
+            if argument.hasPrefix("--resume=") { continue }
+            out.append(argument)
+        }
+        return out
+    }
+
+    /// Trains from scratch, or from `resuming`'s checkpoint and the losses saved beside it.
+    func train(resuming: (checkpoint: Checkpoint, folder: String)?) throws {
         Limits.useThreads(threads)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
         var sampleRng = root.split(), evalRng = root.split()
         let data = try dataOptions.load(seed: dataRng.next())
         let mixture = dataOptions.builtIn?.mixture
+        let checksum = String(data.checksum, radix: 16)
+        if let resuming, resuming.checkpoint.run["data_checksum"] != checksum {
+            throw RunFailure("--resume: \(dataOptions.data) is not the data the run was trained on (its checksum differs)")
+        }
 
         let configuration = processOptions.configuration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
         try Limits.checkMemory(bytes: Limits.trainingBytes(configuration, batch: batch, tangents: objectiveOptions.tangents(dimension: data.columns)),
@@ -111,20 +181,41 @@ struct TrainDSM: ParsableCommand {
         let sampler = try samplerOptions.make(for: process)
         try OutputPath.prepareFolder(output)
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
-        let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
-                                   objective: objective, batchSize: batch, learningRate: lr,
+        let initial = ScoreMLP(configuration: configuration, rng: &modelRng)
+        let trainer = ScoreTrainer(model: resuming.map { ScoreMLP(configuration: configuration, parameters: $0.checkpoint.parameters) } ?? initial,
+                                   data: data, objective: objective, batchSize: batch, learningRate: lr,
                                    emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
         printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary); \(threads) thread(s)")
 
-        func checkpoint() -> Checkpoint {
-            Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
-                       emaParameters: trainer.ema?.shadow.array, process: process,
-                       dataset: dataOptions.data, seed: seed, step: trainer.step)
-        }
         var losses: [Float] = []
         losses.reserveCapacity(steps)
         var curve = ScoreErrorCurve(data: data, mixture: mixture, levels: process.levels(count: 3),
                                     seed: evalRng.next())
+        let arguments = String(decoding: try JSONEncoder().encode(recordedArguments), as: UTF8.self)
+        func checkpoint() -> Checkpoint {
+            var out = Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
+                                 emaParameters: trainer.ema?.shadow.array, process: process,
+                                 dataset: dataOptions.data, seed: seed, step: trainer.step)
+            out.training = trainer.state
+            out.run = ["arguments": arguments, "data_checksum": checksum, "score_error_curve": curve.record]
+            return out
+        }
+        if let (saved, folder) = resuming {
+            guard saved.configuration == configuration else { throw RunFailure("--resume: the checkpoint's network is \(saved.configuration), this run's \(configuration)") }
+            guard saved.step <= steps else { throw RunFailure("--resume: the run is at step \(saved.step), past --steps \(steps)") }
+            let savedLosses = try NumpyArray.read((folder as NSString).appendingPathComponent("losses.npy")).values
+            guard savedLosses.count >= saved.step else {
+                throw RunFailure("--resume: \(folder)/losses.npy holds \(savedLosses.count) losses, the checkpoint is at step \(saved.step)")
+            }
+            losses = Array(savedLosses.prefix(saved.step))
+            guard curve.restore(from: saved.run["score_error_curve"] ?? "") else { throw RunFailure("--resume: the checkpoint's score-error record does not parse") }
+            do {
+                try trainer.restore(saved.training!, ema: saved.emaParameters)
+            } catch {
+                throw RunFailure("--resume: \(error)")
+            }
+            printNow("resuming at step \(saved.step) of \(steps)")
+        }
         func saveLosses() throws {
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
             try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
@@ -132,19 +223,21 @@ struct TrainDSM: ParsableCommand {
         }
         trainer.divergenceFactor = divergenceFactor > 0 ? divergenceFactor : nil
         let progress = ProgressLine("training: step", total: steps)
-        let started = Date()
-        var recent = 0.0, savedStep: Int?
+        let started = Date(), firstStep = trainer.step
+        var recent = Double(losses.last ?? 0), savedStep = resuming.map(\.checkpoint.step)
         do {
-            for step in 1...steps {
+            for step in (trainer.step + 1)..<(steps + 1) {
                 let loss = try trainer.trainStep()
                 losses.append(Float(loss))
-                recent = step == 1 ? loss : 0.98 * recent + 0.02 * loss
+                recent = losses.count == 1 ? loss : 0.98 * recent + 0.02 * loss
                 progress.update(step, detail: String(format: "loss %.4f", recent))
+                if evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
                 if checkpointEvery > 0 && step % checkpointEvery == 0 {
+                    // Losses first: a checkpoint never runs ahead of the losses saved beside it.
+                    try saveLosses()
                     try checkpoint().write(to: path("checkpoint.safetensors"))
                     savedStep = step
                 }
-                if evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
             }
         } catch let diverged as TrainingDiverged {
             try saveLosses()
@@ -152,9 +245,9 @@ struct TrainDSM: ParsableCommand {
                 ?? "no checkpoint of this run had been saved yet"
             throw RunFailure("\(diverged); \(kept)")
         }
-        let trainingSeconds = Date().timeIntervalSince(started)
-        try checkpoint().write(to: path("checkpoint.safetensors"))
+        let trainingSeconds = Date().timeIntervalSince(started), stepsTrained = steps - firstStep
         try saveLosses()
+        try checkpoint().write(to: path("checkpoint.safetensors"))
 
         let score = NetworkScore(model: trainer.samplingModel)
         let sampleStart = Date()
@@ -192,7 +285,7 @@ struct TrainDSM: ParsableCommand {
         summary["sampler"] = sampler.name
         summary["sampler_evaluations"] = run.evaluations
         summary["training_seconds"] = trainingSeconds
-        summary["training_steps_per_second"] = Double(steps) / trainingSeconds
+        summary["training_steps_per_second"] = Double(stepsTrained) / trainingSeconds
         summary["sampling_seconds"] = samplingSeconds
         summary["evaluation_seconds"] = evaluationSeconds
         if !curve.steps.isEmpty {
@@ -204,7 +297,7 @@ struct TrainDSM: ParsableCommand {
         summary["seed"] = seed
         try JSONReport.write(summary, to: path("summary.json"))
         printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
-                     steps, trainingSeconds, Double(steps) / trainingSeconds, finalLoss))
+                     stepsTrained, trainingSeconds, Double(stepsTrained) / trainingSeconds, finalLoss))
         printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))
         report.lines.forEach(printNow)
         printNow("outputs in \(output)/")

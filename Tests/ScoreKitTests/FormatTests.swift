@@ -172,7 +172,7 @@ import ScoreKitCLI
         try AtomicFile.write("second", to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "second")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["atomic.txt"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".tmp-") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.hasSuffix(".tmp") })
         #expect { try AtomicFile.write("x", to: "/nonexistent-folder/file.txt") } throws: { "\($0)".contains("cannot write") }
     }
 
@@ -200,7 +200,24 @@ import ScoreKitCLI
     }
 }
 
-@Suite struct JSONReportTests {
+@Suite struct ToolFileTests {
+    /// Outputs are checked before any work. Rejected: a folder made by FileManager (its error is a
+    /// Foundation dump), a file output whose extension is not what is written, and temporaries
+    /// left by a killed write piling up.
+    @Test func outputPathsAreCheckedAndStaleTemporariesCleared() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-outputs-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try OutputPath.prepareFolder(root + "/a/b")
+        #expect(FileManager.default.fileExists(atPath: root + "/a/b"))
+        try AtomicFile.write("x", to: root + "/a/file")
+        #expect { try OutputPath.prepareFolder(root + "/a/file") } throws: { "\($0)".contains("is a file, not a folder") }
+        #expect { try OutputPath.prepareFolder(root + "/a/file/below") } throws: { "\($0)".contains("Not a directory") }
+        #expect { try OutputPath.prepareFile(root + "/a/out.svg", extension: "npy") } throws: { "\($0)".contains("must name a .npy file") }
+        try AtomicFile.write("stale", to: root + "/a/.samples.npy.tmp")
+        try OutputPath.prepareFile(root + "/a/samples.npy", extension: "npy")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/a").sorted() == ["b", "file"])
+    }
+
     /// JSON has no infinity: a diverged number becomes null and is listed with where it was.
     /// Rejected: passing it to JSONSerialization (which throws "Invalid number value").
     @Test func nonFiniteNumbersAreWrittenAsNullWithTheirPlace() throws {

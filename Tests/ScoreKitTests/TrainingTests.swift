@@ -76,6 +76,45 @@ import ScoreKit
         #expect(blown.step == 0)
     }
 
+    /// 40 steps straight against 15 steps, a round trip through the checkpoint's bytes, and 25
+    /// more from a trainer built with another random seed. Rejected: a checkpoint without the
+    /// Adam moments or step (the update restarts its bias correction), without the random state
+    /// (other minibatches and noise), or without the weight average.
+    @Test func aRunContinuedFromItsCheckpointEndsBitForBitLikeOneLeftAlone() throws {
+        var rng = RandomSource(seed: 21)
+        let data = ToyDataset.eightGaussians.sample(count: 1000, rng: &rng)
+        let initial = ScoreMLP(configuration: config, rng: &rng).parameters.array
+        func trainer(_ parameters: [Float], seed: UInt64) -> ScoreTrainer {
+            ScoreTrainer(model: ScoreMLP(configuration: config, parameters: parameters), data: data, sigmas: .logUniform(min: 0.01, max: 10),
+                         batchSize: 64, emaDecay: 0.9, rng: RandomSource(seed: seed))
+        }
+        let whole = trainer(initial, seed: 22)
+        let wholeLosses = try (0..<40).map { _ in try whole.trainStep() }
+        let first = trainer(initial, seed: 22)
+        var losses = try (0..<15).map { _ in try first.trainStep() }
+        var saved = Checkpoint(configuration: config, parameters: first.model.parameters.array, emaParameters: first.ema!.shadow.array,
+                               process: VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)), dataset: "8gaussians", seed: 22, step: first.step)
+        saved.training = first.state
+        let reread = try Checkpoint(SafeTensors.decode(saved.safeTensors.encoded))
+        #expect(reread.training == first.state)
+        let second = trainer(reread.parameters, seed: 999)
+        try second.restore(reread.training!, ema: reread.emaParameters)
+        losses += try (0..<25).map { _ in try second.trainStep() }
+        #expect(losses == wholeLosses)
+        #expect(second.model.parameters.array == whole.model.parameters.array)
+        #expect(second.ema!.shadow.array == whole.ema!.shadow.array)
+        #expect(second.state == whole.state)
+        // A state that does not fit is refused and changes nothing.
+        let before = second.state
+        var wrong = before
+        wrong.optimiser.buffers["adam.first_moment"]!.removeLast()
+        #expect(throws: OptimiserState.Mismatch.self) { try second.restore(wrong, ema: second.ema!.shadow.array) }
+        wrong = before
+        wrong.random = [0, 0, 0, 0]
+        #expect(throws: TrainingState.Mismatch.self) { try second.restore(wrong, ema: second.ema!.shadow.array) }
+        #expect(second.state == before)
+    }
+
     @Test func aFiniteExplosionStopsTrainingToo() throws {
         // Learning rate 1000: the loss leaps from about 1 to 1e20 and more, finite all along.
         // Rejected: a trainer that watches only for NaN and infinity (it trains on to exit 0).

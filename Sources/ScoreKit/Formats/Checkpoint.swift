@@ -4,6 +4,11 @@
 /// network's shape, conditioning and output parameterisation, and the forward process it was
 /// trained on (`process` and that process's parameters). A file written before processes were
 /// recorded reads as variance exploding over its sigma range, and says so in `note`.
+///
+/// A checkpoint written during training also carries what continuing the run exactly needs
+/// (`training`: the optimiser's buffers as `optimiser.{name}` tensors, its step, the random
+/// generator's state and the first step's loss scale, bit for bit) and the tool's own record of
+/// the run (`run`, metadata keys `run.{key}`).
 public struct Checkpoint: Equatable, Sendable {
     public static let format = "scorekit-score-mlp-v1"
 
@@ -14,6 +19,10 @@ public struct Checkpoint: Equatable, Sendable {
     public var dataset: String
     public var seed: UInt64
     public var step: Int
+    /// The state to continue training from, when saved.
+    public var training: TrainingState?
+    /// A tool's record of the run (its arguments, measurements so far), as text.
+    public var run: [String: String] = [:]
     /// Set when the file predates something it is now read with (a default it took).
     public private(set) var note: String?
 
@@ -84,7 +93,16 @@ public struct Checkpoint: Equatable, Sendable {
         }
         if configuration.parameterisation == .noise { meta["conditioning"]! += "; s = -f / sigma_t" }
         meta.merge(Self.metadata(of: process)) { _, new in new }
+        for (key, value) in run { meta["run.\(key)"] = value }
+        if let training {
+            meta["random_state"] = training.random.map { String($0, radix: 16) }.joined(separator: ",")
+            meta["loss_scale"] = String(training.lossScale.bitPattern, radix: 16)
+            meta["optimiser_step"] = String(training.optimiser.step)
+        }
         var file = SafeTensors(metadata: meta)
+        for (name, values) in training?.optimiser.buffers ?? [:] {
+            file.tensors["optimiser.\(name)"] = .init(shape: [values.count], values: values)
+        }
         for (prefix, values) in [("", parameters), ("ema.", emaParameters)] {
             guard let values else { continue }
             for (i, layer) in configuration.layers.enumerated() {
@@ -132,6 +150,11 @@ public struct Checkpoint: Equatable, Sendable {
         let config = MLPConfiguration(dimension: try integer("dimension", atMost: 1 << 20), hiddenWidth: try integer("hidden_width", atMost: 1 << 16),
                                       hiddenLayers: try integer("hidden_layers", atMost: 1024), conditioning: conditioning,
                                       parameterisation: parameterisation)
+        // The metadata's sizes must agree with the tensors present before anything is sized by them.
+        let present = file.tensors.values.reduce(0) { $0 + $1.values.count }
+        guard config.parameterCount <= present else {
+            throw fail("the metadata describes \(config), \(config.parameterCount) parameters, but the file holds \(present) values")
+        }
         func flat(_ prefix: String) throws -> [Float] {
             var values: [Float] = []
             values.reserveCapacity(config.parameterCount)
@@ -183,5 +206,23 @@ public struct Checkpoint: Equatable, Sendable {
         seed = seedValue
         guard let stepText = meta["step"], let stepValue = Int(stepText), stepValue >= 0 else { throw fail("metadata 'step' is missing or negative") }
         step = stepValue
+        run = Dictionary(uniqueKeysWithValues: meta.filter { $0.key.hasPrefix("run.") }.map { (String($0.key.dropFirst(4)), $0.value) })
+        if let randomText = meta["random_state"] {
+            let words = randomText.split(separator: ",").compactMap { UInt64($0, radix: 16) }
+            guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("metadata 'random_state' is not four hexadecimal words") }
+            guard let scaleText = meta["loss_scale"], let scaleBits = UInt64(scaleText, radix: 16), Double(bitPattern: scaleBits).isFinite,
+                  let optimiserText = meta["optimiser_step"], let optimiserStep = Int(optimiserText), optimiserStep >= 0 else {
+                throw fail("metadata 'loss_scale' or 'optimiser_step' is missing or malformed")
+            }
+            var buffers: [String: [Float]] = [:]
+            for (name, tensor) in file.tensors where name.hasPrefix("optimiser.") {
+                guard tensor.shape == [config.parameterCount], tensor.values.allSatisfy(\.isFinite) else {
+                    throw fail("\(name) has shape \(tensor.shape) or non-finite values; the network has \(config.parameterCount) parameters")
+                }
+                buffers[String(name.dropFirst("optimiser.".count))] = tensor.values
+            }
+            training = TrainingState(step: stepValue, random: words, lossScale: Double(bitPattern: scaleBits),
+                                     optimiser: OptimiserState(step: optimiserStep, buffers: buffers))
+        }
     }
 }

@@ -30,6 +30,21 @@ public final class Adam: Optimiser {
         secondMoment = FloatBuffer(count: parameterCount)
     }
 
+    public var state: OptimiserState {
+        OptimiserState(step: step, buffers: ["adam.first_moment": firstMoment.array, "adam.second_moment": secondMoment.array])
+    }
+
+    public func restore(_ state: OptimiserState) throws {
+        guard let m = state.buffers["adam.first_moment"], let v = state.buffers["adam.second_moment"], state.buffers.count == 2 else {
+            throw OptimiserState.Mismatch(description: "not an Adam state: buffers \(state.buffers.keys.sorted())")
+        }
+        guard m.count == firstMoment.count, v.count == secondMoment.count, state.step >= 0 else {
+            throw OptimiserState.Mismatch(description: "the Adam state holds \(m.count) moments at step \(state.step); this optimiser has \(firstMoment.count)")
+        }
+        step = state.step
+        for i in 0..<m.count { firstMoment[i] = m[i]; secondMoment[i] = v[i] }
+    }
+
     /// One update of `parameters` from `gradients` (same count as the optimiser was made for).
     public func update(parameters: FloatBuffer, gradients: FloatBuffer) {
         precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,

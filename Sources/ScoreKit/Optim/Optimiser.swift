@@ -5,4 +5,8 @@ public protocol Optimiser: AnyObject {
     var step: Int { get }
     /// One update of `parameters` from `gradients` (both of the count the optimiser was made for).
     func update(parameters: FloatBuffer, gradients: FloatBuffer)
+    /// Its state now, and a way back to it: `restore` throws `OptimiserState.Mismatch` for a
+    /// state of another optimiser or size, leaving this one unchanged.
+    var state: OptimiserState { get }
+    func restore(_ state: OptimiserState) throws
 }

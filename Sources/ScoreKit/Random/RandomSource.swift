@@ -20,6 +20,16 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The generator's four state words, to save a run and continue it exactly (`init(state:)`).
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator at a saved `state`; nil unless it is four words, not all zero (xoshiro's one
+    /// dead state).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     @inlinable
     public mutating func next() -> UInt64 { nextWord() }
 

@@ -35,6 +35,19 @@ public struct Matrix: Equatable, Sendable {
         Array(elements[(r * columns)..<((r + 1) * columns)])
     }
 
+    /// FNV-1a (64-bit) over the shape and every element's bits: a fingerprint that tells whether
+    /// a data set is the one a run was trained on.
+    public var checksum: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) {
+            for byte in 0..<8 { hash = (hash ^ (word >> (8 * UInt64(byte)) & 0xff)) &* 0x100_0000_01b3 }
+        }
+        mix(UInt64(rows))
+        mix(UInt64(columns))
+        for value in elements { mix(UInt64(value.bitPattern)) }
+        return hash
+    }
+
     /// True when no element is NaN or infinite.
     public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
 

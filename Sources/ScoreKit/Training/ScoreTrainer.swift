@@ -82,6 +82,31 @@ public final class ScoreTrainer {
         return loss
     }
 
+    /// What continuing this run needs beyond the weights and their average.
+    public var state: TrainingState {
+        TrainingState(step: step, random: rng.state, lossScale: lossScale, optimiser: optimiser.state)
+    }
+
+    /// Continues a saved run: the trainer's model must hold the run's weights; `ema` are the
+    /// run's averaged weights (required when this trainer keeps an average). Throws
+    /// `TrainingState.Mismatch` or `OptimiserState.Mismatch`, changing nothing, when the state
+    /// does not fit this trainer.
+    public func restore(_ saved: TrainingState, ema averaged: [Float]?) throws {
+        guard let random = RandomSource(state: saved.random) else { throw TrainingState.Mismatch(description: "the random state is not four words, not all zero") }
+        if let ema {
+            guard let averaged, averaged.count == ema.shadow.count else {
+                throw TrainingState.Mismatch(description: "the run kept a weight average and the saved state has none of the right size")
+            }
+            try optimiser.restore(saved.optimiser)
+            for i in averaged.indices { ema.shadow[i] = averaged[i] }
+        } else {
+            try optimiser.restore(saved.optimiser)
+        }
+        rng = random
+        step = saved.step
+        lossScale = saved.lossScale
+    }
+
     /// The weights to sample with: the EMA when kept, else the current ones (a copy either way).
     public var samplingModel: ScoreMLP {
         guard let ema else { return model.copy() }
