@@ -79,7 +79,10 @@ import ScoreKitCLI
         }
         #expect(try SafeTensors.decode(two("[0,8]", "[8,16]", data: 16)).tensors.count == 2)
         let overlap = two("[0,8]", "[4,12]", data: 16), trailing = two("[0,8]", "[8,16]", data: 20), hole = two("[0,8]", "[12,20]", data: 20)
-        for (bad, reason) in [(overlap, "overlaps"), (trailing, "trailing bytes"), (hole, "belong to no tensor")] {
+        // The same key twice: JSON parsers keep the last, so the first tensor would vanish unseen.
+        let twice = safetensors(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+                                dataBytes: 8)
+        for (bad, reason) in [(overlap, "overlaps"), (trailing, "trailing bytes"), (hole, "belong to no tensor"), (twice, "names a key twice")] {
             #expect { try SafeTensors.decode(bad) } throws: { "\($0)".contains(reason) }
         }
     }

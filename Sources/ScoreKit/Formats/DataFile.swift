@@ -6,22 +6,27 @@ public enum DataFile {
     /// The points as an [N, d] matrix. Refuses, with the reason: unknown extensions, empty
     /// files, ragged or non-numeric CSV rows, and NaN or infinite values.
     public static func load(_ path: String) throws -> Matrix {
+        try decode(AtomicFile.read(path), format: URL(fileURLWithPath: path).pathExtension, name: path)
+    }
+
+    /// The points in `data`, read as `format` ("npy", or "csv" / "txt"); `name` is what errors call it.
+    public static func decode(_ data: Data, format: String, name: String) throws -> Matrix {
         let points: Matrix
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "npy": points = try NumpyArray.read(path).matrix()
-        case "csv", "txt": points = try readCSV(path)
-        default: throw InputError("\(path): unknown data format (use .npy or .csv)")
+        switch format.lowercased() {
+        case "npy": points = try NumpyArray.decode(data, name: name).matrix()
+        case "csv", "txt": points = try decodeCSV(data, name: name)
+        default: throw InputError("\(name): unknown data format (use .npy or .csv)")
         }
-        guard points.rows > 0, points.columns > 0 else { throw InputError("\(path): holds no points") }
+        guard points.rows > 0, points.columns > 0 else { throw InputError("\(name): holds no points") }
         if let bad = points.elements.firstIndex(where: { !$0.isFinite }) {
-            throw InputError("\(path): value at row \(bad / points.columns + 1), column \(bad % points.columns + 1) is \(points.elements[bad]); data must be finite")
+            throw InputError("\(name): value at row \(bad / points.columns + 1), column \(bad % points.columns + 1) is \(points.elements[bad]); data must be finite")
         }
         return points
     }
 
-    static func readCSV(_ path: String) throws -> Matrix {
-        guard let text = String(data: try AtomicFile.read(path), encoding: .utf8) else {
-            throw InputError("\(path): not UTF-8 text")
+    static func decodeCSV(_ data: Data, name: String) throws -> Matrix {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError("\(name): not UTF-8 text")
         }
         var values: [Float] = []
         var columns = 0, rows = 0
@@ -31,11 +36,11 @@ public enum DataFile {
             let parsed = fields.map { Float($0.trimmingCharacters(in: .whitespaces)) }
             if parsed.contains(where: { $0 == nil }) {
                 if rows == 0 && number == 0 { continue }  // a header line
-                throw InputError("\(path): line \(number + 1) is not a row of numbers: \(line.prefix(60))")
+                throw InputError("\(name): line \(number + 1) is not a row of numbers: \(line.prefix(60))")
             }
             if columns == 0 { columns = parsed.count }
             guard parsed.count == columns else {
-                throw InputError("\(path): line \(number + 1) has \(parsed.count) values, earlier lines \(columns)")
+                throw InputError("\(name): line \(number + 1) has \(parsed.count) values, earlier lines \(columns)")
             }
             values += parsed.map { $0! }
             rows += 1

@@ -74,6 +74,30 @@ public struct SafeTensors: Equatable, Sendable {
 
     public func write(to path: String) throws { try AtomicFile.write(encoded, to: path) }
 
+    /// How many keys the outermost object of a JSON text has, repeats included: the strings
+    /// at depth 1 followed by a colon.
+    static func topLevelKeyCount(_ text: ArraySlice<UInt8>) -> Int {
+        var depth = 0, count = 0, inString = false, escaped = false, stringAtTopLevel = false, afterString = false
+        for byte in text {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    afterString = stringAtTopLevel
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; stringAtTopLevel = depth == 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; afterString = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1; afterString = false
+            case UInt8(ascii: ":"): if afterString { count += 1 }; afterString = false
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): break
+            default: afterString = false
+            }
+        }
+        return count
+    }
+
     public static func read(_ path: String) throws -> SafeTensors {
         try decode(AtomicFile.read(path), name: path)
     }
@@ -89,6 +113,9 @@ public struct SafeTensors: Equatable, Sendable {
         let dataStart = 8 + Int(headerLength)
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])),
               let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+        // JSON parsers keep the last of two equal keys; the format allows one.
+        let keys = Self.topLevelKeyCount(bytes[8..<dataStart])
+        guard keys == header.count else { throw fail("the header names a key twice (\(keys) keys, \(header.count) distinct)") }
         var result = SafeTensors()
         if let meta = header["__metadata__"] {
             guard let strings = meta as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
