@@ -6,8 +6,9 @@ import ScoreKitCLI
 extension NoiseStudy {
     static let shownMetrics: [SampleQuality.Metric] = [.slicedWasserstein, .mmd, .modeWeights, .precision, .recall]
 
-    func write(_ results: [KernelResult], degraded all: [KernelResult], samplerChecks: [SamplerCheck],
-               composition: [CompositionCheck], setup: Setup, checkLevels: [Double], errorLevels: [Float], sigmaRange: (Float, Float)) throws {
+    func write(_ results: [KernelResult], degraded all: [KernelResult], samplerChecks: [SamplerCheck], schedules: [ScheduleRun],
+               tails: [ScoreTail], composition: [CompositionCheck], setup: Setup, checkLevels: [Double], errorLevels: [Float],
+               sigmaRange: (Float, Float)) throws {
         let images = setup.images
         func path(_ file: String) -> String { (images as NSString).appendingPathComponent(file) }
         // The degradations' runs with NCSN's tau = sigma are the ablation; the others are theirs.
@@ -54,11 +55,12 @@ extension NoiseStudy {
             fresh data; the last row is fresh data itself (what perfect reads).
 
             \(Self.modelTable(results, levels: errorLevels.map { String(format: "%g", $0) }))
-            The Gaussian ladder's sampler on its own: with the exact perturbed score, and the Gaussian DSM run's \
-            samples above moved by Tweedie's last step x + sigma_L^2 s(x, sigma_L) at sigma_L = \(sigmaRange.0) \
-            (a move of sigma_L^2 |s|: it matters only for a ladder that stops at a larger sigma_L):
+            The sampler on its own: each kernel's ladder with its exact perturbed score (no learning error; the rest \
+            of each learned row's gap is learning's), and the Gaussian DSM run's samples above moved by Tweedie's last \
+            step x + sigma_L^2 s(x, sigma_L) at sigma_L = \(sigmaRange.0) (a move of sigma_L^2 |s|: it matters only for \
+            a ladder that stops at a larger sigma_L):
 
-            \(Self.samplerTable(samplerChecks.filter { $0.process == "gaussian" }))
+            \(Self.samplerTable(samplerChecks.filter { check in Self.kernels.contains { $0.name == check.process } }))
             | kernel | DSM samples | SSM-VR samples |
             |---|---|---|
 
@@ -81,6 +83,10 @@ extension NoiseStudy {
             | ![](images/noise-field-gaussian.svg) | ![](images/noise-field-laplace.svg) |
             | **uniform** | **student-t3** |
             | ![](images/noise-field-uniform.svg) | ![](images/noise-field-student-t3.svg) |
+
+            """
+        md += try scheduleSection(schedules, tails: tails, setup: setup, sigmaRange: sigmaRange)
+        md += """
 
             ## 3. Why only Gaussian noise composes
 
@@ -116,7 +122,8 @@ extension NoiseStudy {
             }
             md += line + ".\n"
         }
-        md += answer(results, degraded: degraded, ablation: ablation, samplerChecks: samplerChecks, composition: composition)
+        md += answer(results, degraded: degraded, ablation: ablation, samplerChecks: samplerChecks, schedules: schedules,
+                     composition: composition)
         let report = (output as NSString).appendingPathComponent("noise-study.md")
         try AtomicFile.write(md, to: report)
         printNow("wrote \(report)")
@@ -280,7 +287,7 @@ extension NoiseStudy {
     /// The three questions, answered from this run's numbers: which properties each kernel has,
     /// where DSM's derivation holds, and what the change of noise costs the model.
     func answer(_ results: [KernelResult], degraded: [KernelResult], ablation: [KernelResult],
-                samplerChecks: [SamplerCheck], composition: [CompositionCheck]) -> String {
+                samplerChecks: [SamplerCheck], schedules: [ScheduleRun], composition: [CompositionCheck]) -> String {
         func names(_ kernels: [String]) -> String { kernels.isEmpty ? "none" : kernels.joined(separator: ", ") }
         let kernels = Self.kernels.map(\.name)
         func run(_ name: String, _ objective: String) -> KernelResult? {
@@ -315,6 +322,7 @@ extension NoiseStudy {
             text += String(format: "- %@: DSM %.1fx, SSM-VR %.1fx\n", name as NSString,
                            dsm(name).scoreErrors[1] / gaussianError, ssm(name).scoreErrors[1] / gaussianError)
         }
+        text += samplingAnswer(schedules, results: results, samplerChecks: samplerChecks)
         let failing = kernels.filter { !holding.contains($0) }
         if !failing.isEmpty {
             let rescued = failing.allSatisfy { ssm($0).scoreErrors[1] <= 0.5 * dsm($0).scoreErrors[1] }

@@ -14,7 +14,9 @@ struct NoiseStudy: ParsableCommand {
             DSM with each kernel's conditional score and by sliced score matching, at matched noise power and matched \
             steps; its score error against that kernel's exact corrupted score, and annealed Langevin samples \
             measured against the data. The same for a contraction toward the data mean, with and without a little \
-            noise. Writes a Markdown report and figures. --fast runs in seconds.
+            noise. Then each kernel's ladder sampled with its exact score over a grid of step sizes and steps per \
+            level, beside the learned score, to split the sample loss into sampling and learning, and the exact \
+            scores' far-field size. Writes a Markdown report and figures (about 11 minutes). --fast runs in seconds.
             """)
 
     @Option(name: .long, help: "Built-in mixture to study (ncsn-pair or 8gaussians).")
@@ -124,7 +126,7 @@ struct NoiseStudy: ParsableCommand {
                           comparison: mixture.sample(count: sampleCount, rng: &dataRng), holdout: mixture.sample(count: sampleCount, rng: &dataRng),
                           trainSteps: fast ? 300 : steps, checkPairs: fast ? 5_000 : pairs, sampleCount: sampleCount, images: images)
         let sigmaMin: Float = 0.02, sigmaMax: Float = 8, checkLevels = [0.3, 1.5], errorLevels: [Float] = [0.1, 0.5, 2]
-        var results: [KernelResult] = [], samplerChecks: [SamplerCheck] = []
+        var results: [KernelResult] = [], samplerChecks: [SamplerCheck] = [], schedules: [ScheduleRun] = []
         for kernel in Self.kernels {
             var rng = root.split()
             let sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
@@ -132,8 +134,14 @@ struct NoiseStudy: ParsableCommand {
             let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng).samples }
             results += try study(kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
                                  scalings: [.noiseLevel], rng: &rng, sample: sample)
+            // The same sampler with the exact perturbed score: what it loses with no learning error.
+            samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score",
+                                              quality: setup.quality(of: sample(kernel.corrupted(mixture), &rng), rng: &rng)))
+            // The learned score of the grid: DSM's where Vincent's identity holds, else SSM-VR's.
+            let runs = results.filter { $0.kernel.name == kernel.name }
+            let learned = runs.first { run in run.checks.allSatisfy { $0.identity?.holds ?? false } } ?? runs.last!
+            schedules += scheduleRuns(kernel: kernel, learned: learned.score, setup: setup, range: (sigmaMin, sigmaMax), rng: &rng)
             if kernel is GaussianKernel {
-                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score", quality: setup.quality(of: sample(mixture, &rng), rng: &rng)))
                 // The DSM run's own samples, moved by the last step: the difference is the step's alone.
                 let dsm = results.last { $0.objective == "dsm" }!, scores = dsm.score.scores(dsm.samples, sigma: sigmaMin)
                 var denoised = dsm.samples, move = 0.0
@@ -165,8 +173,9 @@ struct NoiseStudy: ParsableCommand {
         let compositionSamples = fast ? 5_000 : 50_000
         let composition = Self.kernels.map { CompositionCheck(kernel: $0, samples: compositionSamples, rng: &compositionRng) }
             + [CompositionCheck(degradation: degradations[1], sigma: checkLevels.last!, samples: compositionSamples, rng: &compositionRng)]
-        try write(results, degraded: degraded, samplerChecks: samplerChecks, composition: composition, setup: setup,
-                  checkLevels: checkLevels, errorLevels: errorLevels, sigmaRange: (sigmaMin, sigmaMax))
+        let tails = [1, sigmaMax].flatMap { Self.scoreTails(kernels: Self.kernels, mixture: mixture, sigma: $0, reach: Double(6 * sigmaMax)) }
+        try write(results, degraded: degraded, samplerChecks: samplerChecks, schedules: schedules, tails: tails, composition: composition,
+                  setup: setup, checkLevels: checkLevels, errorLevels: errorLevels, sigmaRange: (sigmaMin, sigmaMax))
     }
 
     /// The identity and Tweedie checks for one corruption, then the same network trained by DSM

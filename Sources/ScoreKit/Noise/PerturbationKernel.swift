@@ -25,6 +25,13 @@ public protocol PerturbationKernel: Corruption {
     /// log of the density of N(mean, variance) + u at y, and d/dy of it; nil when this kernel
     /// has no closed form (the perturbed mixture then says so).
     func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)?
+    /// Whether `convolved` is a numerical quadrature, too slow for a sampler's every step: the
+    /// perturbed mixture then reads it from a `ConvolutionTable`.
+    var convolvesByQuadrature: Bool { get }
+}
+
+extension PerturbationKernel {
+    public var convolvesByQuadrature: Bool { false }
 }
 
 /// log(erfc(t)) for any t, without underflow: direct where erfc(t) is a normal double, the

@@ -7,10 +7,12 @@ import Foundation
 ///
 ///     q(y) = sum_k w_k prod_j c(y_j; mu_kj, v_kj),   grad log q(y)_j = sum_k r_k(y) (log c_kj)'(y_j)
 ///
-/// with responsibilities r_k by log-sum-exp. Exact wherever the kernel has a closed form.
+/// with responsibilities r_k by log-sum-exp. Exact wherever the kernel has a closed form; where
+/// its convolution is a quadrature (Student-t), read from a table to 1e-6 (`ConvolutionTable`).
 public struct PerturbedMixture {
     public let mixture: GaussianMixture
     public let kernel: any PerturbationKernel
+    private let tables: ConvolutionTables
 
     /// Refuses kernels without a closed-form convolution (`convolved` returning nil).
     public init(mixture: GaussianMixture, kernel: any PerturbationKernel) {
@@ -18,6 +20,20 @@ public struct PerturbedMixture {
                      "PerturbedMixture: the \(kernel.name) kernel has no closed-form perturbed density")
         self.mixture = mixture
         self.kernel = kernel
+        tables = ConvolutionTables()
+    }
+
+    /// The same mixture through `kernel` (the family at another level), sharing the tables.
+    private init(_ mixture: GaussianMixture, _ kernel: any PerturbationKernel, tables: ConvolutionTables) {
+        self.mixture = mixture
+        self.kernel = kernel
+        self.tables = tables
+    }
+
+    /// log c and its derivative at y for one component coordinate: tabulated for a quadrature kernel.
+    private func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double) {
+        if kernel.convolvesByQuadrature, let value = tables.table(for: kernel, variance: variance).value(at: y - mean) { return value }
+        return kernel.convolved(y: y, mean: mean, variance: variance)!
     }
 
     /// Per component: log w_k + sum_j log c_kj(y_j), and the per-coordinate scores (log c_kj)'(y_j).
@@ -25,7 +41,7 @@ public struct PerturbedMixture {
         (0..<mixture.componentCount).map { k in
             var total = log(mixture.weights[k]), scores = [Double](repeating: 0, count: y.count)
             for j in 0..<y.count {
-                let c = kernel.convolved(y: y[j], mean: mixture.means[k][j], variance: mixture.variances[k][j])!
+                let c = convolved(y: y[j], mean: mixture.means[k][j], variance: mixture.variances[k][j])
                 total += c.logDensity
                 scores[j] = c.score
             }
@@ -55,7 +71,7 @@ extension PerturbedMixture: PerturbedDataSource {
     /// The exact score with the kernel at the level's sigma (additive noise: alpha = 1).
     public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
         precondition(level.alpha == 1, "PerturbedMixture: additive noise has alpha = 1, got \(level.alpha)")
-        let q = PerturbedMixture(mixture: mixture, kernel: kernel.scaled(to: level.sigma))
+        let q = PerturbedMixture(mixture, kernel.scaled(to: level.sigma), tables: tables)
         scoreRows(x, into: &out, q.score)
     }
 

@@ -33,6 +33,7 @@ public struct StudentTKernel: PerturbationKernel {
     }
     public func conditionalScore(_ u: Double) -> Double? { -4 * u / (3 * scale * scale + u * u) }
     static let rule = GaussLegendre(points: 24)
+    public var convolvesByQuadrature: Bool { true }
 
     public func convolved(y: Double, mean: Double, variance: Double) -> (logDensity: Double, score: Double)? {
         let s = variance.squareRoot(), z = y - mean, low = z - 10 * s, high = z + 10 * s, tau = scale
