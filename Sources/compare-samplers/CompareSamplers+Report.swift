@@ -20,7 +20,9 @@ extension CompareSamplers {
             ends with Tweedie's denoising step. Each run draws \(sampleCount) samples, measured by sliced Wasserstein-2 (SW2) \
             against 20,000 data points, MMD^2 (RBF, median bandwidth, unbiased) against \(sampleCount) of them and, for the mixture, the total variation \
             of the mode weights; "fresh data" is the same measure for \(sampleCount) fresh data points, what a perfect \
-            sampler reads at this size. NFE is the network evaluations per sample. SW2 of a finite sample is noisy (on the \
+            sampler reads at this size. On the mixture every sampler also runs with the exact marginal score under its \
+            process ("exact score" sections), which separates what the sampler loses at each step count from what \
+            learning adds. NFE is the network evaluations per sample. SW2 of a finite sample is noisy (on the \
             mixture, from the noise of its mode weights): each section gives the range over five fresh draws, and \
             differences within it mean nothing.
 
@@ -47,10 +49,14 @@ extension CompareSamplers {
             md += String(format: "Fresh data: SW2 %.4f (%.4f to %.4f over five draws), MMD^2 %.2e", reference.slicedW2,
                           reference.slicedW2Range.lowerBound, reference.slicedW2Range.upperBound, reference.mmd)
                 + (reference.modeTV.map { String(format: ", mode-weight total variation %.4f", $0) } ?? "") + ".\n"
-            for label in labels {
+            for label in labels + (dataset.mixture == nil ? [] : labels.map { $0 + Self.exactSuffix }) {
                 let mine = runs.filter { $0.dataset == dataset && $0.model == label }
                 let samplers = mine.map(\.sampler).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-                md += "\n### \(label) model\n\n| sampler | " + stepCounts.map { "\($0) steps" }.joined(separator: " | ") + " |\n"
+                md += (label.hasSuffix(Self.exactSuffix)
+                       ? "\n### \(label.dropLast(Self.exactSuffix.count)) process, exact score\n\nThe same samplers driven by the mixture's exact marginal score "
+                         + "under the process: what each sampler loses with no learning error, so that the learned rows' excess is learning's.\n"
+                       : "\n### \(label) model\n")
+                md += "\n| sampler | " + stepCounts.map { "\($0) steps" }.joined(separator: " | ") + " |\n"
                 md += "|---|" + stepCounts.map { _ in "---" }.joined(separator: "|") + "|\n"
                 for sampler in samplers {
                     md += "| \(sampler) | " + stepCounts.map { steps -> String in
@@ -59,9 +65,9 @@ extension CompareSamplers {
                             + (r.modeTV.map { String(format: ", TV %.3f", $0) } ?? "")
                     }.joined(separator: " | ") + " |\n"
                 }
-                let file = "samplers-\(dataset.rawValue)-\(label.lowercased()).svg"
+                let file = "samplers-\(dataset.rawValue)-\(Self.slug(label)).svg"
                 try FigureFile.write(Self.qualityFigure(mine, samplers: samplers, reference: reference.slicedW2,
-                                                        title: "\(label) model on \(dataset.rawValue): SW2 against NFE"),
+                                                        title: "\(label) on \(dataset.rawValue): SW2 against NFE"),
                                      to: (images as NSString).appendingPathComponent(file))
                 md += "\n![\(label) on \(dataset.rawValue)](images/\(file))\n"
             }

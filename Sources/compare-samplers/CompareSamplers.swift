@@ -61,6 +61,9 @@ struct CompareSamplers: ParsableCommand {
         let likelihoodEvaluations: Int
     }
 
+    /// What a run with the mixture's exact score adds to its model's label.
+    static let exactSuffix = ", exact score"
+
     /// One sampler run, measured.
     struct Run {
         let model: String
@@ -118,21 +121,25 @@ struct CompareSamplers: ParsableCommand {
                 let model = try trainModel(label: label, dataset: dataset, process: process, configuration: configuration, data: train,
                                       steps: training, test: test, rng: &rng)
                 models.append(model)
-                let score = NetworkScore(model: model.network)
-                for sampler in try Self.samplers(for: process, steps: stepCounts) {
-                    var sampleRng = rng.split()
-                    let start = Stopwatch.now()
-                    let result = sampler.sampler.sample(count: sampleCount, score: score, rng: &sampleRng, progress: nil)
-                    let seconds = Stopwatch.now() - start
-                    guard result.samples.isFinite else {
-                        throw RunFailure("\(label) on \(dataset.rawValue): \(sampler.sampler.name) at \(sampler.steps) steps gave non-finite samples")
+                // The learned score, and for a mixture its exact marginal score: what each sampler loses with no learning error.
+                let scores: [(String, any ScoreFunction)] = [(label, NetworkScore(model: model.network))]
+                    + (dataset.mixture.map { [(label + Self.exactSuffix, $0 as any ScoreFunction)] } ?? [])
+                for (name, score) in scores {
+                    for sampler in try Self.samplers(for: process, steps: stepCounts) {
+                        var sampleRng = rng.split()
+                        let start = Stopwatch.now()
+                        let result = sampler.sampler.sample(count: sampleCount, score: score, rng: &sampleRng, progress: nil)
+                        let seconds = Stopwatch.now() - start
+                        guard result.samples.isFinite else {
+                            throw RunFailure("\(name) on \(dataset.rawValue): \(sampler.sampler.name) at \(sampler.steps) steps gave non-finite samples")
+                        }
+                        runs.append(Run(model: name, dataset: dataset, sampler: sampler.label, steps: sampler.steps, evaluations: result.evaluations,
+                                        seconds: seconds, slicedW2: SlicedWasserstein.distance(result.samples, data, rng: &sampleRng),
+                                        mmd: MaximumMeanDiscrepancy(result.samples, reference.mmdData, bandwidth: reference.bandwidth, permutations: 0, rng: &sampleRng).squared,
+                                        modeTV: dataset.mixture.map { ModeWeights(of: result.samples, mixture: $0).totalVariation }, samples: result.samples))
+                        printNow(String(format: "%@ %@ %@ %d steps: NFE %d, SW2 %.4f (%.2f s)", name, dataset.rawValue, sampler.label,
+                                        sampler.steps, result.evaluations, runs.last!.slicedW2, seconds))
                     }
-                    runs.append(Run(model: label, dataset: dataset, sampler: sampler.label, steps: sampler.steps, evaluations: result.evaluations,
-                                    seconds: seconds, slicedW2: SlicedWasserstein.distance(result.samples, data, rng: &sampleRng),
-                                    mmd: MaximumMeanDiscrepancy(result.samples, reference.mmdData, bandwidth: reference.bandwidth, permutations: 0, rng: &sampleRng).squared,
-                                    modeTV: dataset.mixture.map { ModeWeights(of: result.samples, mixture: $0).totalVariation }, samples: result.samples))
-                    printNow(String(format: "%@ %@ %@ %d steps: NFE %d, SW2 %.4f (%.2f s)", label, dataset.rawValue, sampler.label,
-                                    sampler.steps, result.evaluations, runs.last!.slicedW2, seconds))
                 }
             }
         }
