@@ -29,14 +29,7 @@ struct CompareSamplers: ParsableCommand {
     @Option(name: .long, help: "Test points for the negative log-likelihood.")
     var testPoints = 1000
 
-    @Option(name: .long, help: "Random seed.")
-    var seed: UInt64 = 0
-
-    @Option(name: .long, help: "OpenBLAS threads.")
-    var threads = 1
-
-    @Option(name: .long, help: "Folder for samplers.md; the figures go to its images/ subfolder.")
-    var output = "docs"
+    @OptionGroup var report: ReportOptions
 
     @Flag(name: .long, help: "Seconds-long smoke run: 300 training steps, 300 samples, steps 10 and 50, 100 test points.")
     var fast = false
@@ -46,7 +39,6 @@ struct CompareSamplers: ParsableCommand {
         guard samples >= 10 && samples <= 20_000 else { throw ValidationError("--samples must lie in 10...20000, got \(samples)") }
         try Limits.check(trainSteps, "--train-steps", in: 1...Limits.trainingSteps)
         try Limits.check(testPoints, "--test-points", in: 1...1_000_000)
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     /// A trained model and its likelihood.
@@ -92,13 +84,11 @@ struct CompareSamplers: ParsableCommand {
     }
 
     func run() throws {
-        Limits.useThreads(threads)
         let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
         let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
-        let images = (output as NSString).appendingPathComponent("images")
-        try OutputPath.prepareFolder(output)
-        try OutputPath.prepareFolder(images)
-        var root = RandomSource(seed: seed)
+        try report.prepare()
+        let images = report.images
+        var root = RandomSource(seed: report.seed)
         var models: [Model] = [], runs: [Run] = [], references: [ToyDataset: Reference] = [:]
         for dataset in [ToyDataset.eightGaussians, .twoMoons] {
             var dataRng = root.split()

@@ -124,9 +124,9 @@ extension NoiseStudy {
         }
         md += answer(results, degraded: degraded, ablation: ablation, samplerChecks: samplerChecks, schedules: schedules,
                      composition: composition)
-        let report = (output as NSString).appendingPathComponent("noise-study.md")
-        try AtomicFile.write(md, to: report)
-        printNow("wrote \(report)")
+        let file = report.path("noise-study.md")
+        try AtomicFile.write(md, to: file)
+        printNow("wrote \(file)")
     }
 
     /// Section 4: the contraction toward the mean, with and without a little noise.

@@ -28,14 +28,7 @@ struct NoiseStudy: ParsableCommand {
     @Option(name: .long, help: "Monte Carlo pairs per identity check.")
     var pairs = 100_000
 
-    @Option(name: .long, help: "Random seed.")
-    var seed: UInt64 = 0
-
-    @Option(name: .long, help: "OpenBLAS threads.")
-    var threads = 1
-
-    @Option(name: .long, help: "Folder for noise-study.md; figures go to its images/ subfolder.")
-    var output = "docs"
+    @OptionGroup var report: ReportOptions
 
     @Option(name: .long, help: "Noise share eta / sigma of the contraction+noise degradation, in (0, 1).")
     var degradationNoise = 0.1
@@ -49,7 +42,6 @@ struct NoiseStudy: ParsableCommand {
         }
         try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps)
         try Limits.check(pairs, "--pairs", in: 2...100_000_000)
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard degradationNoise > 0 && degradationNoise < 1 else {
             throw ValidationError("--degradation-noise must lie strictly between 0 and 1, got \(degradationNoise)")
         }
@@ -114,14 +106,12 @@ struct NoiseStudy: ParsableCommand {
     }
 
     func run() throws {
-        Limits.useThreads(threads)
         let dataset = ToyDataset(rawValue: data)!, mixture = dataset.mixture!
         let sampleCount = fast ? 1_000 : 5_000
-        var root = RandomSource(seed: seed)
+        var root = RandomSource(seed: report.seed)
         var dataRng = root.split()
-        let images = (output as NSString).appendingPathComponent("images")
-        try OutputPath.prepareFolder(output)
-        try OutputPath.prepareFolder(images)
+        try report.prepare()
+        let images = report.images
         let setup = Setup(mixture: mixture, trainingData: mixture.sample(count: 50_000, rng: &dataRng),
                           comparison: mixture.sample(count: sampleCount, rng: &dataRng), holdout: mixture.sample(count: sampleCount, rng: &dataRng),
                           trainSteps: fast ? 300 : steps, checkPairs: fast ? 5_000 : pairs, sampleCount: sampleCount, images: images)
@@ -203,7 +193,7 @@ struct NoiseStudy: ParsableCommand {
         var results: [KernelResult] = []
         for objective in objectives {
             let scaling = (objective as? KernelDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
-            var modelRng = RandomSource(seed: seed &+ 1)
+            var modelRng = RandomSource(seed: report.seed &+ 1)
             let trainer = ScoreTrainer(model: ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), rng: &modelRng),
                                        data: setup.trainingData, objective: objective, batchSize: 256,
                                        // A 0.999 average needs thousands of steps to forget the initial weights.
