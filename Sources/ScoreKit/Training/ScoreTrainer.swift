@@ -93,15 +93,12 @@ public final class ScoreTrainer {
     /// does not fit this trainer.
     public func restore(_ saved: TrainingState, ema averaged: [Float]?) throws {
         guard let random = RandomSource(state: saved.random) else { throw TrainingState.Mismatch(description: "the random state is not four words, not all zero") }
-        if let ema {
-            guard let averaged, averaged.count == ema.shadow.count else {
-                throw TrainingState.Mismatch(description: "the run kept a weight average and the saved state has none of the right size")
-            }
-            try optimiser.restore(saved.optimiser)
-            for i in averaged.indices { ema.shadow[i] = averaged[i] }
-        } else {
-            try optimiser.restore(saved.optimiser)
+        if let ema, averaged?.count != ema.shadow.count {
+            throw TrainingState.Mismatch(description: "the run kept a weight average and the saved state has none of the right size")
         }
+        // Every check is done before this: the optimiser's own refuses without changing it.
+        try optimiser.restore(saved.optimiser)
+        if let ema, let averaged { for i in averaged.indices { ema.shadow[i] = averaged[i] } }
         rng = random
         step = saved.step
         lossScale = saved.lossScale
