@@ -23,7 +23,8 @@ let package = Package(
 
         .target(
             name: "ScoreKit",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CLAPACKE", "CZlib"],
+            resources: [.copy("Resources/digits.csv.gz")],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
 
@@ -45,6 +46,16 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLAPACKE",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
             name: "ScoreKitCLI",

@@ -2,7 +2,7 @@
 # Installs the Debian packages ScoreKit builds against (OpenBLAS, LAPACKE, pkg-config),
 # only those that are missing. Uses sudo when not run as root.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev pkg-config)
+packages=(libopenblas-dev liblapacke-dev zlib1g-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -46,4 +46,17 @@ public struct PairwiseDistances {
             }
         }
     }
+
+    /// For each row of `a`, the distance (not squared) to its nearest row of `b`.
+    public func nearestDistances() -> [Double] {
+        var nearest = [Float](repeating: .infinity, count: a.rows)
+        forEachBlock { i0, _, rows, columns, block in
+            for r in 0..<rows {
+                var best = nearest[i0 + r]
+                for c in 0..<columns { best = min(best, block[r * columns + c]) }
+                nearest[i0 + r] = best
+            }
+        }
+        return nearest.map { Double($0).squareRoot() }
+    }
 }
