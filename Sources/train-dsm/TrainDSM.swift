@@ -18,7 +18,33 @@ struct TrainDSM: ParsableCommand {
             The checkpoint also holds what continuing needs (optimiser moments, random state, the run's \
             settings) and losses.npy is saved with it, so that --resume FOLDER continues a stopped run and \
             ends with the same bytes as a run that never stopped (same --threads).
+
+            On image data (--data digits or fashion-mnist, or --image-shape) the defaults that are not \
+            given become \(imageDefaults.map { "\($0.option) \($0.value)" }.joined(separator: " ")), and the run also \
+            writes samples.png, real-vs-generated.png, forward-process.png and, for the labelled sets, \
+            classifier-based measures (Fréchet distance, Inception score, class histogram, copies of \
+            training images) beside their values for real test images and for noise.
             """)
+
+    /// What image data change in the defaults: a larger network and the VP process, whose DDPM
+    /// samples reach a classifier Fréchet distance of 5.8 on digits (real test images: 1.1).
+    static let imageDefaults: [(option: String, value: String)] = [
+        ("--process", "vp"), ("--hidden", "512"), ("--layers", "3"), ("--batch", "256"), ("--samples", "1000"),
+    ]
+
+    static func main() {
+        let given = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parse(given)
+            if command.resume == nil && (command.dataOptions.imageDataset != nil || command.dataOptions.imageShape != nil) {
+                let missing = imageDefaults.filter { default_ in !given.contains { $0 == default_.option || $0.hasPrefix(default_.option + "=") } }
+                command = try parse(given + missing.flatMap { [$0.option, $0.value] })
+            }
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -163,7 +189,8 @@ struct TrainDSM: ParsableCommand {
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
         var sampleRng = root.split(), evalRng = root.split()
-        let data = try dataOptions.load(seed: dataRng.next())
+        let loaded = try dataOptions.loadData(seed: dataRng.next())
+        let data = loaded.points
         let mixture = dataOptions.builtIn?.mixture
         let checksum = String(data.checksum, radix: 16)
         if let resuming, resuming.checkpoint.run["data_checksum"] != checksum {
@@ -198,6 +225,7 @@ struct TrainDSM: ParsableCommand {
                                  dataset: dataOptions.data, seed: seed, step: trainer.step)
             out.training = trainer.state
             out.run = ["arguments": arguments, "data_checksum": checksum, "score_error_curve": curve.record]
+            if let shape = loaded.imageShape { out.run["image_shape"] = "\(shape.height),\(shape.width)" }
             return out
         }
         if let (saved, folder) = resuming {
@@ -278,6 +306,11 @@ struct TrainDSM: ParsableCommand {
                              to: path("fisher-divergence.svg"))
         let finalLoss = losses.suffix(200).reduce(0.0) { $0 + Double($1) } / Double(min(200, losses.count))
         var summary = report.json
+        if let shape = loaded.imageShape {
+            let images = try ImageReport(samples: samples, data: loaded, shape: shape, process: process, folder: output, seed: evalRng.next())
+            summary["images"] = images.json
+            images.lines.forEach(printNow)
+        }
         summary["final_loss_mean_last_200"] = finalLoss
         summary["steps"] = steps
         summary["objective"] = objective.name

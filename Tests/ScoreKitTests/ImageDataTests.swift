@@ -106,7 +106,7 @@ import Testing
         let grid = ImageGrid.grid(images, shape: shape, columns: 2, rows: 2, scale: 2, gap: 1)
         // Two rows of cells (3 images), each cell 6 x 4 pixels plus gaps.
         #expect(grid.width == 2 * 7 + 1 && grid.height == 2 * 5 + 1)
-        #expect(grid[1, 1] == 0 && grid[0, 0] == 128)
+        #expect(grid[1, 1] == 0 && grid[0, 0] == 96)
         // Image 1 starts at x = 1 + 7; its pixel (1, 2) spans x 12...13, y 3...4.
         #expect(grid[12, 3] == 255 && grid[13, 4] == 255 && grid[11, 3] == 0)
         let strip = ImageGrid.strips([images, images], shape: shape, images: 3)

@@ -2,14 +2,14 @@
 /// Values are read on the data's scale, -1 black to 1 white, and clamped.
 public enum ImageGrid {
     /// The first `rows` x `columns` images of `images` (fewer rows when there are fewer images),
-    /// each pixel drawn as a `scale` x `scale` block, with `gap` pixels of mid-grey between them.
+    /// each pixel drawn as a `scale` x `scale` block, with `gap` pixels of dark grey between them.
     public static func grid(_ images: Matrix, shape: ImageShape, columns: Int, rows: Int, scale: Int = 1, gap: Int = 1) -> PNGImage {
         precondition(images.columns == shape.pixels, "ImageGrid: rows of \(images.columns) values are not \(shape) images")
         precondition(columns >= 1 && rows >= 1 && scale >= 1 && gap >= 0, "ImageGrid: bad layout")
         let shown = min(images.rows, rows * columns)
         let gridRows = max(1, (shown + columns - 1) / columns)
         let cellWidth = shape.width * scale + gap, cellHeight = shape.height * scale + gap
-        var out = PNGImage(width: columns * cellWidth + gap, height: gridRows * cellHeight + gap, fill: 128)
+        var out = PNGImage(width: columns * cellWidth + gap, height: gridRows * cellHeight + gap, fill: 96)
         for n in 0..<shown {
             let left = gap + (n % columns) * cellWidth, top = gap + (n / columns) * cellHeight
             for r in 0..<shape.height {

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Blur as a linear operator on images: heat dissipation A_t = exp(-t L) for the grid
+/// Laplacian L of an h x w image with reflecting (Neumann) boundaries (Rissanen et al., 2023).
+///
+/// L = L_h (x) I + I (x) L_w with L_n the path graph's Laplacian (2 on the diagonal, 1 at the
+/// two ends, -1 beside it), so A_t = exp(-t L_h) (x) exp(-t L_w): it is applied separably,
+/// down each column then along each row. The DCT-II basis diagonalises L_n:
+///
+///     v_k(i) = c_k cos(pi k (i + 1/2) / n),   lambda_k = 4 sin^2(pi k / (2 n)),   k = 0...n-1,
+///
+/// with c_0 = sqrt(1/n), c_k = sqrt(2/n). Consequences the tests check: A_t is symmetric, keeps
+/// the image's mean (lambda_0 = 0 with a constant v_0), composes (A_s A_t = A_{s+t}) and solves
+/// the discrete heat equation dx/dt = -L x. A blur of standard deviation s pixels is t = s^2 / 2.
+public struct HeatDissipation: Sendable {
+    public let shape: ImageShape
+    /// Basis and eigenvalues per axis (row-major n x n, column k the k-th vector).
+    let heightBasis: [Double], heightEigenvalues: [Double]
+    let widthBasis: [Double], widthEigenvalues: [Double]
+
+    public init(shape: ImageShape) {
+        self.shape = shape
+        (heightBasis, heightEigenvalues) = Self.cosineBasis(shape.height)
+        (widthBasis, widthEigenvalues) = Self.cosineBasis(shape.width)
+    }
+
+    static func cosineBasis(_ n: Int) -> ([Double], [Double]) {
+        var basis = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for k in 0..<n {
+                let c = k == 0 ? (1 / Double(n)).squareRoot() : (2 / Double(n)).squareRoot()
+                basis[i * n + k] = c * cos(Double.pi * Double(k) * (Double(i) + 0.5) / Double(n))
+            }
+        }
+        let eigenvalues = (0..<n).map { k in 4 * pow(sin(Double.pi * Double(k) / (2 * Double(n))), 2) }
+        return (basis, eigenvalues)
+    }
+
+    /// exp(-t L_n) for one axis, row-major n x n.
+    static func axisOperator(basis: [Double], eigenvalues: [Double], t: Double) -> [Double] {
+        let n = eigenvalues.count
+        var out = [Double](repeating: 0, count: n * n)
+        for k in 0..<n {
+            let decay = exp(-t * eigenvalues[k])
+            for i in 0..<n {
+                let vi = basis[i * n + k] * decay
+                for j in 0..<n { out[i * n + j] += vi * basis[j * n + k] }
+            }
+        }
+        return out
+    }
+
+    /// The eigenvalues exp(-t (lambda_i + lambda_j)) of A_t, in the order of `matrix(at:)`'s
+    /// basis (height index major): what sets the blurred density's conditioning.
+    public func eigenvalues(at t: Double) -> [Double] {
+        heightEigenvalues.flatMap { a in widthEigenvalues.map { b in exp(-t * (a + b)) } }
+    }
+
+    /// A_t as a d x d row-major matrix in double precision (d = h w), pixel r * w + c.
+    public func matrix(at t: Double) -> [Double] {
+        precondition(t >= 0 && t.isFinite, "HeatDissipation: t must be finite and non-negative, got \(t)")
+        let h = shape.height, w = shape.width, d = shape.pixels
+        let ah = Self.axisOperator(basis: heightBasis, eigenvalues: heightEigenvalues, t: t)
+        let aw = Self.axisOperator(basis: widthBasis, eigenvalues: widthEigenvalues, t: t)
+        var out = [Double](repeating: 0, count: d * d)
+        for r in 0..<h {
+            for c in 0..<w {
+                for r2 in 0..<h {
+                    let a = ah[r * h + r2]
+                    for c2 in 0..<w { out[(r * w + c) * d + r2 * w + c2] = a * aw[c * w + c2] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// A_t applied to every row of `images` ([N, h w]): each image multiplied by exp(-t L_w) along
+    /// its rows (one product for the whole batch) and by exp(-t L_h) down its columns (one small
+    /// product per image), through GEMM.
+    public func apply(_ images: Matrix, at t: Double) -> Matrix {
+        precondition(images.columns == shape.pixels, "HeatDissipation.apply: rows of \(images.columns) values are not \(shape) images")
+        precondition(t >= 0 && t.isFinite, "HeatDissipation: t must be finite and non-negative, got \(t)")
+        let h = shape.height, w = shape.width, n = images.rows
+        let ah = Self.axisOperator(basis: heightBasis, eigenvalues: heightEigenvalues, t: t).map(Float.init)
+        let aw = Self.axisOperator(basis: widthBasis, eigenvalues: widthEigenvalues, t: t).map(Float.init)
+        var alongRows = Matrix(rows: n, columns: shape.pixels), out = Matrix(rows: n, columns: shape.pixels)
+        images.elements.withUnsafeBufferPointer { x in
+            alongRows.elements.withUnsafeMutableBufferPointer { y in
+                // [N h, w] x A_w^T (A_w is symmetric).
+                BLAS.gemm(m: n * h, n: w, k: w, x.baseAddress!, transposeA: false, aw, transposeB: true, beta: 0, y.baseAddress!)
+            }
+        }
+        alongRows.elements.withUnsafeBufferPointer { y in
+            out.elements.withUnsafeMutableBufferPointer { z in
+                for image in 0..<n {
+                    BLAS.gemm(m: h, n: w, k: h, ah, transposeA: false, y.baseAddress! + image * h * w, transposeB: false,
+                              beta: 0, z.baseAddress! + image * h * w)
+                }
+            }
+        }
+        return out
+    }
+}
