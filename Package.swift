@@ -24,6 +24,7 @@ let package = Package(
         .target(
             name: "ScoreKit",
             dependencies: ["COpenBLAS", "CLAPACKE", "CZlib"],
+            exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),

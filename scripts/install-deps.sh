@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ScoreKit builds against (OpenBLAS, LAPACKE, pkg-config),
+# Installs the Debian packages ScoreKit builds against (OpenBLAS, LAPACKE, zlib, pkg-config),
 # only those that are missing. Uses sudo when not run as root.
+#   --images   also Fashion-MNIST (dataset-fashion-mnist, 30 MB, under /usr/share/datasets)
 set -euo pipefail
 packages=(libopenblas-dev liblapacke-dev zlib1g-dev pkg-config)
+for argument in "$@"; do
+  case "$argument" in
+    --images) packages+=(dataset-fashion-mnist) ;;
+    *) echo "install-deps: unknown option $argument (use --images)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

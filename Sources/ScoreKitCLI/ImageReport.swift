@@ -65,6 +65,18 @@ public struct ImageReport {
         return out
     }
 
+    /// The measures as a Markdown table (empty without them).
+    public var markdown: String {
+        guard let q = quality else { return "" }
+        var md = String(format: "Through a classifier (%@; test accuracy %.4f), %d images per set:\n\n", (classifierSummary ?? "") as NSString, q.classifierAccuracy, q.comparedImages)
+        md += "| measure | samples | real test images (floor) | noise (ceiling) |\n|---|---|---|---|\n"
+        md += String(format: "| Fréchet distance (lower is better) | %.4g | %.4g | %.4g |\n", q.frechetDistance.samples, q.frechetDistance.realTest, q.frechetDistance.noise)
+        md += String(format: "| Inception score (higher is better) | %.4g | %.4g | %.4g |\n", q.inceptionScore.samples, q.inceptionScore.realTest, q.inceptionScore.noise)
+        md += String(format: "| class imbalance, TV to uniform | %.4g | %.4g | |\n", q.sampleScores.classImbalance, q.testScores.classImbalance)
+        md += String(format: "| nearer a training image than 1%% of test images | %.4g | 0.01 | |\n\n", q.memorisation.fractionCopied)
+        return md
+    }
+
     public var json: [String: Any] {
         var out: [String: Any] = ["image_shape": [shape.height, shape.width]]
         guard let q = quality else { return out }

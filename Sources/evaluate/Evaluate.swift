@@ -11,7 +11,10 @@ struct Evaluate: ParsableCommand {
         discussion: """
             Give --samples-file (a .npy or .csv of generated points) or --checkpoint (samples are then drawn by annealed \
             Langevin, and the score itself is measured at 10 noise levels). Writes evaluation.json and evaluation.md \
-            to the output folder, with for 2-D data samples.svg, and fisher-divergence.svg for a checkpoint. \
+            to the output folder, with for 2-D data samples.svg, for images samples.png and real-vs-generated.png, \
+            and fisher-divergence.svg for a checkpoint. On digits and fashion-mnist the samples are also measured \
+            through a classifier trained on the training split (Fréchet distance, Inception score, class histogram, \
+            copies of training images) beside real test images and noise. \
             Every sample metric comes with its value for fresh data of the same size.
             """)
 
@@ -44,7 +47,8 @@ struct Evaluate: ParsableCommand {
         try OutputPath.prepareFolder(output)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
-        let data = try dataOptions.load(seed: dataRng.next())
+        let loaded = try dataOptions.loadData(seed: dataRng.next())
+        let data = loaded.points
         var model: ScoreMLP?, levels: [NoiseLevel] = [], samplerName = ""
         let points: Matrix
         if let checkpoint {
@@ -70,11 +74,18 @@ struct Evaluate: ParsableCommand {
         let report = SampleReport(model: model.map { NetworkScore(model: $0) }, samples: points, data: data,
                                   dataset: dataOptions.builtIn, levels: levels, rng: &evalRng)
         var summary = report.json
+        var imageLines: [String] = [], imageMarkdown = ""
+        if let shape = loaded.imageShape {
+            let images = try ImageReport(samples: points, data: loaded, shape: shape, process: nil, folder: output, seed: evalRng.next())
+            summary["images"] = images.json
+            imageLines = images.lines
+            imageMarkdown = images.markdown
+        }
         summary["samples"] = points.rows
         summary["data"] = dataOptions.data
         try JSONReport.write(summary, to: path("evaluation.json"))
         let source = checkpoint.map { "\($0) (\(points.rows) \(samplerName) samples)" } ?? samplesFile!
-        try AtomicFile.write("# Evaluation of \(source) against \(dataOptions.data)\n\n" + report.markdown, to: path("evaluation.md"))
+        try AtomicFile.write("# Evaluation of \(source) against \(dataOptions.data)\n\n" + imageMarkdown + report.markdown, to: path("evaluation.md"))
         if data.columns == 2 {
             try FigureFile.write(Figures.samples(points, over: data, density: dataOptions.builtIn?.mixture,
                                                  title: "Samples against \(dataOptions.data)"),
@@ -84,7 +95,7 @@ struct Evaluate: ParsableCommand {
             try FigureFile.write(Figures.fisherDivergence([("learned score", report.scoreErrors)], title: "Score error against noise level"),
                                  to: path("fisher-divergence.svg"))
         }
-        report.lines.forEach(printNow)
+        (imageLines + report.lines).forEach(printNow)
         printNow("outputs in \(output)/")
     }
 }
