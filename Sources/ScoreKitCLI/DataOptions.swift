@@ -8,6 +8,11 @@ public struct LoadedData {
     public let points: Matrix
     public let imageShape: ImageShape?
     public let images: ImageSet?
+
+    /// Whether a kernel-density proxy of the data (`SampleReport` without a known mixture) says
+    /// something about a learned score: not for images, where in 64 to 784 dimensions it only
+    /// measures the distance to the training points, and costs minutes at d = 784.
+    public var hasScoreProxy: Bool { imageShape == nil }
 }
 
 /// Where the training or reference data comes from: a built-in generator, a built-in image
@@ -71,11 +76,13 @@ public struct DataOptions: ParsableArguments {
         var shape = imageShape.flatMap(ImageShape.init(parsing:))
         let points: Matrix
         if data.lowercased().hasSuffix(".npy"), case let array = try NumpyArray.read(data), array.shape.count == 3 {
+            // Empty, the shape's last two sizes may be anything, even an overflowing product.
+            guard !array.values.isEmpty else { throw ValidationError("\(data): holds no images (shape \(array.shape))") }
             let read = ImageShape(height: max(1, array.shape[1]), width: max(1, array.shape[2]))
             guard shape == nil || shape == read else { throw ValidationError("--image-shape \(imageShape!): \(data) holds \(read) images") }
             shape = read
-            points = try DataFile.decode(NumpyArray(shape: [array.shape[0], array.shape[1] * array.shape[2]], values: array.values).encoded,
-                                         format: "npy", name: data)
+            points = try DataFile.checked(Matrix(rows: array.shape[0], columns: array.shape[1] * array.shape[2], elements: array.values),
+                                          name: data)
         } else {
             points = try DataFile.load(data)
         }

@@ -20,9 +20,10 @@ public struct ImageReport {
         self.shape = shape
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let scale = Self.scale(shape), side = 10, gap = max(1, scale / 3)
-        try ImageGrid.grid(samples, shape: shape, columns: side, rows: side, scale: scale, gap: gap).write(to: path("samples.png"))
+        let generated = ImageGrid.grid(samples, shape: shape, columns: side, rows: side, scale: scale, gap: gap)
+        try generated.write(to: path("samples.png"))
         let real = ImageGrid.grid(data.points, shape: shape, columns: side, rows: side, scale: scale, gap: gap)
-        try ImageGrid.sideBySide([real, ImageGrid.grid(samples, shape: shape, columns: side, rows: side, scale: scale, gap: gap)], gap: 3 * scale)
+        try ImageGrid.sideBySide([real, generated], gap: 3 * scale)
             .write(to: path("real-vs-generated.png"))
         var rng = RandomSource(seed: seed)
         if let process {

@@ -10,7 +10,7 @@ struct Evaluate: ParsableCommand {
         abstract: "Measure a model or a set of samples against a data set.",
         discussion: """
             Give --samples-file (a .npy or .csv of generated points) or --checkpoint (samples are then drawn by annealed \
-            Langevin, and the score itself is measured at 10 noise levels). Writes evaluation.json and evaluation.md \
+            Langevin, and the score itself is measured at 10 noise levels, except on images). Writes evaluation.json and evaluation.md \
             to the output folder, with for 2-D data samples.svg, for images samples.png and real-vs-generated.png, \
             and fisher-divergence.svg for a checkpoint. On digits and fashion-mnist the samples are also measured \
             through a classifier trained on the training split (Fréchet distance, Inception score, class histogram, \
@@ -71,7 +71,7 @@ struct Evaluate: ParsableCommand {
         guard data.rows >= 8 && points.rows >= 8 else { throw RunFailure("need at least 8 samples and 8 data points") }
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
-        let report = SampleReport(model: model.map { NetworkScore(model: $0) }, samples: points, data: data,
+        let report = SampleReport(model: loaded.hasScoreProxy ? model.map { NetworkScore(model: $0) } : nil, samples: points, data: data,
                                   dataset: dataOptions.builtIn, levels: levels, rng: &evalRng)
         var summary = report.json
         var imageLines: [String] = [], imageMarkdown = ""

@@ -302,7 +302,7 @@ struct TrainDSM: ParsableCommand {
         }
 
         let evaluationStart = Date()
-        let report = SampleReport(model: loaded.imageShape == nil ? score : nil, samples: samples, data: data, dataset: dataOptions.builtIn,
+        let report = SampleReport(model: loaded.hasScoreProxy ? score : nil, samples: samples, data: data, dataset: dataOptions.builtIn,
                                   levels: process.levels(count: 5), rng: &evalRng)
         let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
         if !report.scoreErrors.isEmpty {

@@ -92,7 +92,7 @@ import Testing
                 pushed[i, r] = Float((0..<d).reduce(0.0) { $0 + a[r * d + $1] * Double(draws[i, $1]) } + 0.2 * rng.normalDouble())
             }
         }
-        let (mean, covariance) = FrechetDistance.moments(pushed)
+        let (mean, covariance) = pushed.meanAndCovariance()
         var exactMean = [Double](repeating: 0, count: d), exactSecond = [Double](repeating: 0, count: d * d)
         for k in 0..<2 {
             for i in 0..<d {

@@ -21,7 +21,7 @@ import ScoreKit
         var noiseRng = RandomSource(seed: 99)
         _ = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &noiseRng)
         let analytic = ws.gradients.array
-        let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: model, analytic: analytic, rel: 2e-2, abs: 2e-3) {
+        let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: model.parameters, analytic: analytic, rel: 2e-2, abs: 2e-3) {
             loss(model, objective, x: x, seed: 99)
         }
         #expect(nonTrivial > config.parameterCount / 3)

@@ -114,5 +114,6 @@ import Testing
         let both = ImageGrid.sideBySide([grid, strip], gap: 4)
         #expect(both.width == grid.width + 4 + strip.width && both.height == grid.height)
         #expect(ImageShape(parsing: "28,28") == ImageShape(height: 28, width: 28) && ImageShape(parsing: "8x0") == nil)
+        #expect(ImageShape(parsing: "8x8") != nil && ImageShape(parsing: "8x8x") == nil && ImageShape(parsing: ",8,8") == nil)
     }
 }

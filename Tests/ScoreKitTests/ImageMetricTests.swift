@@ -53,7 +53,7 @@ import Testing
 
     @Test func momentsAreTheUnbiasedOnes() {
         let x = Matrix(rows: 3, columns: 2, elements: [1, 2, 3, 4, 5, 9])
-        let (mean, covariance) = FrechetDistance.moments(x)
+        let (mean, covariance) = x.meanAndCovariance()
         #expect(mean == [3, 5])
         #expect(covariance == [4, 7, 7, 13])
     }
@@ -91,20 +91,8 @@ import Testing
             }
         }
         _ = loss()
-        let analytic = ws.gradients.array
-        let h: Float = 1e-3
-        var nonTrivial = 0
-        for i in 0..<classifier.parameters.count {
-            let saved = classifier.parameters[i]
-            classifier.parameters[i] = saved + h
-            let up = loss()
-            classifier.parameters[i] = saved - h
-            let down = loss()
-            classifier.parameters[i] = saved
-            let numeric = (up - down) / (2 * Double(h))
-            #expect(isClose(Double(analytic[i]), numeric, rel: 2e-2, abs: 2e-4), "parameter \(i): \(analytic[i]) vs \(numeric)")
-            if abs(numeric) > 1e-2 { nonTrivial += 1 }
-        }
+        let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: classifier.parameters, analytic: ws.gradients.array,
+                                                                         rel: 2e-2, abs: 2e-4, loss: loss)
         #expect(nonTrivial > classifier.parameters.count / 4)
         // The probabilities are a distribution and the features the last hidden layer's width.
         let (p, features) = classifier.evaluate(Matrix(rows: batch, columns: 5, elements: x.array))

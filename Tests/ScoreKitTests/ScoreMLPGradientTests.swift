@@ -30,7 +30,7 @@ import ScoreKit
         model.backward(scoreGradient: c, workspace: ws, inputGradient: true)
         let analytic = ws.gradients.array
 
-        let checked = expectParameterGradientsMatchFiniteDifferences(of: model, analytic: analytic, rel: 2e-2, abs: 2e-3) {
+        let checked = expectParameterGradientsMatchFiniteDifferences(of: model.parameters, analytic: analytic, rel: 2e-2, abs: 2e-3) {
             linearLoss(model, x: x, c: c)
         }
         #expect(checked > config.parameterCount / 2, "too few non-trivial gradients to be a real check")

@@ -10,23 +10,23 @@ func randomMatrix(_ rows: Int, _ columns: Int, rng: inout RandomSource, scale: F
     Matrix(rows: rows, columns: columns, elements: rng.normals(count: rows * columns).map { $0 * scale })
 }
 
-/// Checks dL/dtheta (`analytic`, in the model's flat layout) against central differences of
+/// Checks dL/dtheta (`analytic`, laid out like the flat `parameters` buffer) against central differences of
 /// `loss` with step h = 1e-3 on each parameter in turn, within `rel` relative plus `abs`
 /// absolute tolerance. Float32 losses make h = 1e-3 the balance between truncation (O(h^2))
 /// and rounding (~1e-7 / h). Returns how many components were non-trivial (|dL/dtheta| > 1e-2),
 /// so a caller can require that the check was not vacuous.
 @discardableResult
-func expectParameterGradientsMatchFiniteDifferences(of model: ScoreMLP, analytic: [Float], rel: Double, abs: Double,
+func expectParameterGradientsMatchFiniteDifferences(of parameters: FloatBuffer, analytic: [Float], rel: Double, abs: Double,
                                                     label: String = "", loss: () -> Double) -> Int {
     let h: Float = 1e-3
     var nonTrivial = 0
-    for i in 0..<model.parameters.count {
-        let saved = model.parameters[i]
-        model.parameters[i] = saved + h
+    for i in 0..<parameters.count {
+        let saved = parameters[i]
+        parameters[i] = saved + h
         let up = loss()
-        model.parameters[i] = saved - h
+        parameters[i] = saved - h
         let down = loss()
-        model.parameters[i] = saved
+        parameters[i] = saved
         let numeric = (up - down) / (2 * Double(h))
         #expect(isClose(Double(analytic[i]), numeric, rel: rel, abs: abs), "\(label) parameter \(i): \(analytic[i]) vs \(numeric)")
         if Swift.abs(numeric) > 1e-2 { nonTrivial += 1 }
@@ -49,7 +49,7 @@ func expectObjectiveGradientsMatchFiniteDifferences(_ objective: any ScoreObject
     }
     let ws = objective.makeWorkspace(for: model.configuration, rows: batch), scratch = objective.makeWorkspace(for: model.configuration, rows: batch)
     _ = loss(ws)
-    return expectParameterGradientsMatchFiniteDifferences(of: model, analytic: ws.gradients.array, rel: rel, abs: abs, label: label) {
+    return expectParameterGradientsMatchFiniteDifferences(of: model.parameters, analytic: ws.gradients.array, rel: rel, abs: abs, label: label) {
         loss(scratch)
     }
 }

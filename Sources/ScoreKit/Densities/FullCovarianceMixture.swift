@@ -49,22 +49,11 @@ public struct FullCovarianceMixture: Sendable {
         for c in 0..<classes {
             let members = labels.indices.filter { labels[$0] == c }
             guard members.count >= 2 else { return nil }
-            let block = rows.gatherRows(members)
-            var mean = [Double](repeating: 0, count: d)
-            for i in 0..<block.rows { for j in 0..<d { mean[j] += Double(block[i, j]) } }
-            mean = mean.map { $0 / Double(block.rows) }
-            var covariance = [Double](repeating: 0, count: d * d)
-            for i in 0..<block.rows {
-                for j in 0..<d {
-                    let a = Double(block[i, j]) - mean[j]
-                    for k in 0..<d { covariance[j * d + k] += a * (Double(block[i, k]) - mean[k]) }
-                }
-            }
-            covariance = covariance.enumerated().map { index, value in
-                value / Double(block.rows - 1) + (index / d == index % d ? ridge : 0)
-            }
+            let fit = rows.gatherRows(members).meanAndCovariance()
+            var covariance = fit.covariance
+            for j in 0..<d { covariance[j * d + j] += ridge }
             weights.append(Double(members.count))
-            means.append(mean)
+            means.append(fit.mean)
             covariances.append(covariance)
         }
         return FullCovarianceMixture(weights: weights, means: means, covariances: covariances)

@@ -17,6 +17,12 @@ public enum DataFile {
         case "csv", "txt": points = try decodeCSV(data, name: name)
         default: throw InputError("\(name): unknown data format (use .npy or .csv)")
         }
+        return try checked(points, name: name)
+    }
+
+    /// `points` if they hold at least one finite point and nothing else; the checks every
+    /// reader of user data applies.
+    public static func checked(_ points: Matrix, name: String) throws -> Matrix {
         guard points.rows > 0, points.columns > 0 else { throw InputError("\(name): holds no points") }
         if let bad = points.elements.firstIndex(where: { !$0.isFinite }) {
             throw InputError("\(name): value at row \(bad / points.columns + 1), column \(bad % points.columns + 1) is \(points.elements[bad]); data must be finite")

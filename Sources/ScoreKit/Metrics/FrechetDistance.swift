@@ -16,7 +16,7 @@ public struct FrechetDistance: Sendable {
     /// Nil when a covariance's eigendecomposition fails (a NaN in the features).
     public init?(_ a: Matrix, _ b: Matrix) {
         precondition(a.columns == b.columns && a.rows >= 2 && b.rows >= 2, "FrechetDistance: needs two sets of at least 2 rows of equal width")
-        let (muA, covA) = Self.moments(a), (muB, covB) = Self.moments(b)
+        let (muA, covA) = a.meanAndCovariance(), (muB, covB) = b.meanAndCovariance()
         self.init(meanA: muA, covarianceA: covA, meanB: muB, covarianceB: covB)
     }
 
@@ -34,31 +34,6 @@ public struct FrechetDistance: Sendable {
         let trace = (0..<n).reduce(0.0) { $0 + covarianceA[$1 * n + $1] + covarianceB[$1 * n + $1] }
         meanTerm = zip(meanA, meanB).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
         value = max(0, meanTerm + trace - 2 * traceRoot)
-    }
-
-    /// Mean and unbiased covariance (divided by N - 1) of the rows, in double precision.
-    public static func moments(_ x: Matrix) -> (mean: [Double], covariance: [Double]) {
-        let n = x.columns
-        var mean = [Double](repeating: 0, count: n)
-        for i in 0..<x.rows { for j in 0..<n { mean[j] += Double(x[i, j]) } }
-        for j in 0..<n { mean[j] /= Double(x.rows) }
-        var covariance = [Double](repeating: 0, count: n * n)
-        var centred = [Double](repeating: 0, count: n)
-        for i in 0..<x.rows {
-            for j in 0..<n { centred[j] = Double(x[i, j]) - mean[j] }
-            for j in 0..<n {
-                let cj = centred[j]
-                for k in 0...j { covariance[j * n + k] += cj * centred[k] }
-            }
-        }
-        let scale = 1 / Double(max(1, x.rows - 1))
-        for j in 0..<n {
-            for k in 0...j {
-                covariance[j * n + k] *= scale
-                covariance[k * n + j] = covariance[j * n + k]
-            }
-        }
-        return (mean, covariance)
     }
 
     /// The symmetric square root V diag(sqrt(max(lambda, 0))) V^T.

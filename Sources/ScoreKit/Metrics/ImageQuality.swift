@@ -43,7 +43,7 @@ public struct ImageQuality: Sendable {
         testScores = ClassifierScores(probabilities: test.probabilities)
         inceptionScore = Referenced(samples: sampleScores.inceptionScore, realTest: testScores.inceptionScore,
                                     noise: ClassifierScores(probabilities: pure.probabilities).inceptionScore)
-        classifierAccuracy = ClassifierTraining.accuracy(of: classifier, on: images.test, labels: images.testLabels)
+        classifierAccuracy = ClassifierTraining.accuracy(probabilities: test.probabilities, labels: images.testLabels)
         memorisation = Memorisation(samples: samples, train: images.train, test: images.test)
     }
 }

@@ -12,7 +12,7 @@ public struct ImageShape: Equatable, Hashable, Sendable, CustomStringConvertible
 
     /// "h,w" (or "hxw"), each side 1 to 4096; nil for anything else.
     public init?(parsing text: String) {
-        let parts = text.split { $0 == "," || $0 == "x" }
+        let parts = text.split(omittingEmptySubsequences: false) { $0 == "," || $0 == "x" }
         guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]),
               (1...4096).contains(h), (1...4096).contains(w) else { return nil }
         self.init(height: h, width: w)

@@ -65,13 +65,18 @@ public struct ClassifierTraining: Sendable {
 
     /// The fraction of `rows` whose most probable class is their label.
     public static func accuracy(of classifier: Classifier, on rows: Matrix, labels: [Int]) -> Double {
-        let probabilities = classifier.evaluate(rows).probabilities
+        accuracy(probabilities: classifier.evaluate(rows).probabilities, labels: labels)
+    }
+
+    /// The fraction of rows of `probabilities` ([N, classes]) whose most probable class is their label.
+    public static func accuracy(probabilities: Matrix, labels: [Int]) -> Double {
+        precondition(labels.count == probabilities.rows, "ClassifierTraining.accuracy: \(labels.count) labels for \(probabilities.rows) rows")
         var correct = 0
-        for i in 0..<rows.rows {
+        for i in 0..<probabilities.rows {
             let row = probabilities.row(i)
             if row.indices.max(by: { row[$0] < row[$1] }) == labels[i] { correct += 1 }
         }
-        return Double(correct) / Double(max(1, rows.rows))
+        return Double(correct) / Double(max(1, probabilities.rows))
     }
 }
 
