@@ -21,6 +21,14 @@ import ScoreKit
         #expect(svg.contains("a &lt; b &amp; c"), "the title is escaped")
     }
 
+    @Test func theLastXTickLabelStaysInsideTheFigure() {
+        // The plot ends at x = 624 of 640: "15000" centred there would reach 641.5. It ends at
+        // 638 instead; "5000" and "10000", well inside, stay centred on their ticks.
+        let svg = SVGFigure(title: "", xLabel: "", yLabel: "", xRange: 0...15000, yRange: 0...1).svg
+        #expect(svg.contains("<text x=\"638.0\" y=\"524.0\" text-anchor=\"end\">15000</text>"))
+        #expect(svg.contains("text-anchor=\"middle\">10000</text>") && svg.contains("text-anchor=\"middle\">5000</text>"))
+    }
+
     @Test func ticksAreRoundAndCoverTheRange() {
         // Ticks every 1, 2 or 5 times a power of ten, the smallest such step at least a fifth of
         // the span: 1 for a span of 2.9 (0.58 per fifth), 200 for 1000. Rejected: a step below a

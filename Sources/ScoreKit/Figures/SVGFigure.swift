@@ -173,7 +173,11 @@ public struct SVGFigure {
         out += "<g clip-path=\"url(#plot)\">\n" + layers.joined(separator: "\n") + "\n</g>\n"
         out += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(right - left))\" height=\"\(fmt(bottom - top))\" fill=\"none\" stroke=\"#333\"/>\n"
         for t in Self.ticks(xRange) {
-            out += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(Self.tickLabel(t))</text>"
+            // A label centred near the right edge would run past the figure (about 7 px a
+            // character at 12 px): it ends at the edge instead.
+            let label = Self.tickLabel(t), halfWidth = 3.5 * Double(label.count)
+            let (x, anchor) = px(t) + halfWidth > width - 2 ? (width - 2, "end") : (px(t), "middle")
+            out += "<text x=\"\(fmt(x))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"\(anchor)\">\(label)</text>"
         }
         for t in Self.ticks(yRange) {
             out += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(t) + 4))\" text-anchor=\"end\">\(Self.tickLabel(t))</text>"
