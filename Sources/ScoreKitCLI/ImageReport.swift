@@ -13,17 +13,24 @@ public struct ImageReport {
     /// How much each pixel is magnified in the figures: images about 56 pixels high.
     static func scale(_ shape: ImageShape) -> Int { max(1, 56 / max(shape.height, shape.width)) }
 
+    /// The gap between images in the figures.
+    static func gap(_ shape: ImageShape) -> Int { max(1, scale(shape) / 3) }
+
+    /// The first 100 of `images` as a 10 x 10 grid, magnified as in every image figure.
+    public static func grid(of images: Matrix, shape: ImageShape) -> PNGImage {
+        ImageGrid.grid(images, shape: shape, columns: 10, rows: 10, scale: scale(shape), gap: gap(shape))
+    }
+
     /// Writes samples.png, real-vs-generated.png and (given a process) forward-process.png into
     /// `folder`, then measures the samples when `data` is a labelled image set.
     public init(samples: Matrix, data: LoadedData, shape: ImageShape, process: (any ForwardProcess)?, folder: String,
                 seed: UInt64) throws {
         self.shape = shape
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        let scale = Self.scale(shape), side = 10, gap = max(1, scale / 3)
-        let generated = ImageGrid.grid(samples, shape: shape, columns: side, rows: side, scale: scale, gap: gap)
+        let scale = Self.scale(shape), gap = Self.gap(shape)
+        let generated = Self.grid(of: samples, shape: shape)
         try generated.write(to: path("samples.png"))
-        let real = ImageGrid.grid(data.points, shape: shape, columns: side, rows: side, scale: scale, gap: gap)
-        try ImageGrid.sideBySide([real, generated], gap: 3 * scale)
+        try ImageGrid.sideBySide([Self.grid(of: data.points, shape: shape), generated], gap: 3 * scale)
             .write(to: path("real-vs-generated.png"))
         var rng = RandomSource(seed: seed)
         if let process {

@@ -16,6 +16,9 @@ public enum Limits {
     public static let dataPoints = 100_000_000
     /// Hutchinson projections per row.
     public static let projections = 1024
+    /// Dimensions exact score matching trains in: it pushes d tangents through the network per
+    /// row, 1 + d stacked passes a step (65 at d = 64, the digits; 785 at d = 784).
+    public static let exactScoreMatchingDimension = 64
 
     /// Throws "--option must lie in lo...hi, got v" unless `value` lies in `range`.
     public static func check(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {

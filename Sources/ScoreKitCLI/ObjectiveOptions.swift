@@ -45,6 +45,9 @@ public struct ObjectiveOptions: ParsableArguments {
     /// The objective on `process`: DSM on any process; the Hyvarinen objectives perturb with
     /// variance-exploding noise only, and refuse another process.
     public func make(process: any ForwardProcess, dimension: Int) throws -> any ScoreObjective {
+        if objective == .exact && dimension > Limits.exactScoreMatchingDimension {
+            throw ValidationError("--objective exact pushes d = \(dimension) tangents through the network per row (\(dimension + 1) stacked passes a step, about \(dimension + 1) times DSM's cost); it is limited to d <= \(Limits.exactScoreMatchingDimension): use ssm-vr, whose --projections set the cost")
+        }
         if objective == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension) }
         guard let ve = process as? VarianceExploding else {
             throw ValidationError("--objective \(objective.rawValue) trains on variance-exploding noise only; use --objective dsm with --process \(process.name)")

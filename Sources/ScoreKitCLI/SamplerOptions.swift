@@ -62,6 +62,9 @@ public struct SamplerOptions: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "End with Tweedie's denoising step x0 = (x + sigma^2 s) / alpha at the last level.")
     public var denoise = true
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "ddpm, ddpm-small, ddim: clip every step's denoised estimate x0_hat to [-1, 1], the range of image data, as the reference DDPM sampler does (other samplers ignore it; train-dsm turns it on for fashion-mnist).")
+    public var clipDenoised = false
+
     public init() {}
 
     /// The most steps any sampler option takes: beyond it a run would last days or exhaust memory.
@@ -101,7 +104,8 @@ public struct SamplerOptions: ParsableArguments {
                                             stepSize: Double(eps), start: -8...8)
             case .ddpm, .ddpmSmall, .ddim:
                 let rule: DiffusionSampler.Rule = kind == .ddim ? .ddim(eta: eta) : .ancestral(largeVariance: kind == .ddpm)
-                return try DiffusionSampler(process: process, rule: rule, steps: samplingSteps, denoise: denoise)
+                return try DiffusionSampler(process: process, rule: rule, steps: samplingSteps, denoise: denoise,
+                                            clip: clipDenoised ? -1...1 : nil)
             case .reverseSDE:
                 return try ReverseSDE(process: process, steps: samplingSteps ?? 1000, denoise: denoise)
             case .pc:

@@ -9,7 +9,7 @@ struct Sample: ParsableCommand {
         commandName: "sample",
         abstract: "Draw samples from a saved score network with any sampler its forward process allows.",
         discussion: """
-            The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the default             sampler follows from it. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a built-in             data set, also a figure over fresh data and the sample-quality report.
+            The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the default             sampler follows from it. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a built-in             data set, also a figure over fresh data and the sample-quality report; for a model trained on images, a PNG grid of the first 100 samples beside the .npy.
             """)
 
     @OptionGroup var model: CheckpointOptions
@@ -64,6 +64,11 @@ struct Sample: ParsableCommand {
         let samples = run.samples
         try NumpyArray(samples).write(to: output)
         printNow("wrote \(samples.rows) samples to \(output) (\(sampler.name), \(run.evaluations) network evaluations per sample)")
+        if let recorded = checkpoint.run["image_shape"], let shape = ImageShape(parsing: recorded), shape.pixels == samples.columns {
+            let grid = (output as NSString).deletingPathExtension + ".png"
+            try ImageReport.grid(of: samples, shape: shape).write(to: grid)
+            printNow("grid of \(min(100, samples.rows)) \(shape) images: \(grid)")
+        }
         guard let dataset = ToyDataset(rawValue: checkpoint.dataset) else { return }
         let data = dataset.sample(count: max(2 * samples.rows, 2), rng: &dataRng)
         if samples.columns == 2 {

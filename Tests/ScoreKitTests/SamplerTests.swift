@@ -172,6 +172,35 @@ import ScoreKit
 
     nonisolated(unsafe) static var scratch = RandomSource(seed: 76)
 
+    /// A range the denoised estimate never leaves changes nothing but rounding; a binding one
+    /// keeps every chain inside it, even for a score that is badly wrong (here too small by 5x,
+    /// which unclipped leaves samples spread far beyond the data).
+    @Test(arguments: ["ddpm", "ddpm-small", "ddim", "ddim-eta-1"])
+    func clippingTheDenoisedEstimateIsExactInsideAndBoundsOutside(name: String) throws {
+        let plain = try Self.sampler(name) as! DiffusionSampler
+        let wide = try DiffusionSampler(process: plain.process, rule: plain.rule, steps: plain.steps, clip: -1e6...1e6)
+        var rng = RandomSource(seed: 71), same = RandomSource(seed: 71)
+        let a = plain.sample(count: 500, score: Self.eight, rng: &rng, progress: nil).samples
+        let b = wide.sample(count: 500, score: Self.eight, rng: &same, progress: nil).samples
+        let largest = zip(a.elements, b.elements).map { Swift.abs($0 - $1) }.max()!
+        #expect(largest < 1e-3, "\(name): wide clipping moved a sample by \(largest)")
+        #expect(wide.name == plain.name + "-clipped")
+
+        struct Weak: ScoreFunction {
+            let dimension = 2
+            func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
+                out = SamplerTests.eight.scores(x, at: level)
+                for i in out.elements.indices { out.elements[i] *= 0.2 }
+            }
+        }
+        let tight = try DiffusionSampler(process: plain.process, rule: plain.rule, steps: plain.steps, clip: -1...1)
+        let unclipped = plain.sample(count: 500, score: Weak(), rng: &rng, progress: nil).samples
+        let clipped = tight.sample(count: 500, score: Weak(), rng: &rng, progress: nil).samples
+        #expect(unclipped.elements.contains { Swift.abs($0) > 2 }, "\(name): the weak score should spread samples out")
+        #expect(clipped.elements.allSatisfy { Swift.abs($0) <= 1 }, "\(name): a clipped sample left [-1, 1]")
+        #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 0), clip: -Float.infinity...1) }
+    }
+
     @Test func impossiblePairingsAndSettingsAreRefused() {
         #expect(throws: SamplerError.self) { try ReverseSDE(process: Self.vp) }
         #expect(throws: SamplerError.self) { try ProbabilityFlowODE(process: Self.vp, solver: .heun(steps: 10)) }

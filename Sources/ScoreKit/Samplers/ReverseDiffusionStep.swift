@@ -30,6 +30,14 @@ struct ReverseDiffusionStep {
         return (1 / a, b2 / a, noise)
     }
 
+    /// A step x_s = A x + B s + C z written through the denoised estimate instead, as
+    /// x_s = P x0_hat + Q x + C z (so that x0_hat can be clipped first): with
+    /// s = (alpha_t x0_hat - x) / sigma_t^2, P = B alpha_t / sigma_t^2 and Q = A - B / sigma_t^2.
+    func throughDenoised(_ step: (x: Double, score: Double, noise: Double)) -> (denoised: Double, x: Double, noise: Double) {
+        let variance = from.sigma * from.sigma
+        return (step.score * from.alpha / variance, step.x - step.score / variance, step.noise)
+    }
+
     /// (A, B, C) of the DDIM step with stochasticity eta.
     func ddim(eta: Double) -> (x: Double, score: Double, noise: Double) {
         let c = eta * (b2 * to.sigma * to.sigma / (from.sigma * from.sigma)).squareRoot()

@@ -86,10 +86,25 @@ struct Chains {
         }
     }
 
+    /// x <- p clip(x0_hat) + q x + c z with x0_hat = (x + sigma^2 s) / alpha at `level`, elementwise:
+    /// a step through the denoised estimate, clipped to `range` (the data's known range).
+    mutating func update(denoised p: Double, x q: Double, noise c: Double, at level: NoiseLevel, clippedTo range: ClosedRange<Float>) {
+        let inverseAlpha = Float(1 / level.alpha), variance = Float(level.sigma * level.sigma)
+        let p = Float(p), q = Float(q), c = Float(c), low = range.lowerBound, high = range.upperBound
+        for i in x.elements.indices {
+            let denoised = min(high, max(low, (x.elements[i] + variance * s.elements[i]) * inverseAlpha))
+            x.elements[i] = p * denoised + q * x.elements[i] + c * z.elements[i]
+        }
+    }
+
     /// Tweedie's posterior mean E[x_0 | x_t] = (x + sigma^2 s(x, t)) / alpha, exact for Gaussian
-    /// noise: the last denoising step every sampler may take.
-    mutating func denoise(_ score: some ScoreFunction, at level: NoiseLevel) {
+    /// noise: the last denoising step every sampler may take; clipped to `range` when given.
+    mutating func denoise(_ score: some ScoreFunction, at level: NoiseLevel, clippedTo range: ClosedRange<Float>? = nil) {
         evaluate(score, at: level)
-        update(x: 1 / level.alpha, score: level.sigma * level.sigma / level.alpha, noise: 0)
+        if let range {
+            update(denoised: 1, x: 0, noise: 0, at: level, clippedTo: range)
+        } else {
+            update(x: 1 / level.alpha, score: level.sigma * level.sigma / level.alpha, noise: 0)
+        }
     }
 }
