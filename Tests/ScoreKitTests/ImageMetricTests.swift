@@ -51,6 +51,19 @@ import Testing
         #expect(try #require(FrechetDistance(x, x)).value < 1e-9)
     }
 
+    /// Fewer images than features (a small sample set in a wide feature space): the covariances
+    /// are singular, rounding makes some of their eigenvalues slightly negative, and the distance
+    /// must still come out finite, non-negative and symmetric.
+    @Test func frechetDistanceOfRankDeficientCovariancesIsFinite() throws {
+        var rng = RandomSource(seed: 12)
+        for _ in 0..<5 {
+            let a = randomMatrix(4, 24, rng: &rng), b = randomMatrix(6, 24, rng: &rng, scale: 2)
+            let ab = try #require(FrechetDistance(a, b)).value, ba = try #require(FrechetDistance(b, a)).value
+            #expect(ab.isFinite && ab > 0 && isClose(ab, ba, rel: 1e-6), "\(ab) against \(ba)")
+            #expect(try #require(FrechetDistance(a, a)).value < 1e-9)
+        }
+    }
+
     @Test func momentsAreTheUnbiasedOnes() {
         let x = Matrix(rows: 3, columns: 2, elements: [1, 2, 3, 4, 5, 9])
         let (mean, covariance) = x.meanAndCovariance()
