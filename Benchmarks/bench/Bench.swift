@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
             thread count. Build with -c release.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): dsm-toy dsm-wide dsm-image ssm-toy langevin-toy ddpm-toy ddim-toy ode-toy score-toy.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): \(Workload.names).")
     var workloads: [String] = Workload.all.map(\.name)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (default: 1 and all cores).")

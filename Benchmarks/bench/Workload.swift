@@ -13,6 +13,7 @@ struct Workload {
         Workload(name: "dsm-toy", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
         Workload(name: "dsm-wide", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 512, hiddenLayers: 3), batch: 4096),
         Workload(name: "dsm-image", kind: .dsm, configuration: .init(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
+        Workload(name: "dsm-fashion", kind: .dsm, configuration: .init(dimension: 784, hiddenWidth: 1024, hiddenLayers: 3), batch: 128),
         Workload(name: "ssm-toy", kind: .ssm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
         Workload(name: "langevin-toy", kind: .langevin, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
         Workload(name: "ddpm-toy", kind: .ddpm, configuration: timeConditioned, batch: 10_000),
@@ -21,13 +22,16 @@ struct Workload {
         Workload(name: "score-toy", kind: .score, configuration: timeConditioned, batch: 10_000),
     ]
 
+    /// Every workload's name, in order, for the help.
+    static var names: String { all.map(\.name).joined(separator: " ") }
+
     /// The VP network of the sampler workloads: MLP(2, 128, 2) with a 32-wide time embedding, predicting the noise.
     static let timeConditioned = MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2, conditioning: .time(width: 32), parameterisation: .noise)
 
     /// A sampler (or the network alone): its rate counts chains moved one network evaluation.
     var isSampler: Bool { ![.dsm, .ssm].contains(kind) }
 
-    /// Whether the JAX peer implements it (the five original workloads).
+    /// Whether the JAX peer implements it (the DSM, SSM and Langevin workloads).
     var hasPeer: Bool { [.dsm, .ssm, .langevin].contains(kind) }
 
     /// What one unit of the reported rate is: a training step, or one sample moved one step.

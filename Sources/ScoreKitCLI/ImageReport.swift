@@ -11,10 +11,10 @@ public struct ImageReport {
     public let classifierSummary: String?
 
     /// How much each pixel is magnified in the figures: images about 56 pixels high.
-    static func scale(_ shape: ImageShape) -> Int { max(1, 56 / max(shape.height, shape.width)) }
+    public static func scale(_ shape: ImageShape) -> Int { max(1, 56 / max(shape.height, shape.width)) }
 
     /// The gap between images in the figures.
-    static func gap(_ shape: ImageShape) -> Int { max(1, scale(shape) / 3) }
+    public static func gap(_ shape: ImageShape) -> Int { max(1, scale(shape) / 3) }
 
     /// The first 100 of `images` as a 10 x 10 grid, magnified as in every image figure.
     public static func grid(of images: Matrix, shape: ImageShape) -> PNGImage {

@@ -143,13 +143,7 @@ struct CompareSamplers: ParsableCommand {
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &rng), data: data,
                                    objective: DenoisingScoreMatching(process: process, dimension: 2), batchSize: 512,
                                    emaDecay: fast ? nil : 0.999, rng: rng.split())
-        let progress = ProgressLine("\(label) on \(dataset.rawValue): step", total: steps)
-        let start = Stopwatch.now()
-        for step in 1...steps {
-            try trainer.trainStep()
-            progress.update(step)
-        }
-        let seconds = Stopwatch.now() - start
+        let seconds = try trainer.train(steps: steps, label: "\(label) on \(dataset.rawValue)").secondsPerStep * Double(steps)
         let network = trainer.samplingModel
         let likelihood = try ProbabilityFlowLikelihood(process: process, relativeTolerance: 1e-5, absoluteTolerance: 1e-5)
         let result = likelihood.logDensities(of: test, score: NetworkScore(model: network), rng: &rng)

@@ -199,14 +199,7 @@ struct NoiseStudy: ParsableCommand {
                                        // A 0.999 average needs thousands of steps to forget the initial weights.
                                        emaDecay: fast ? nil : 0.999, rng: rng.split())
             let label = objective is HyvarinenScoreMatching ? "ssm-vr" : "dsm"
-            let progress = ProgressLine("\(kernel.name) \(label)\(scalings.count > 1 && scaling == .noiseLevel ? " (tau = sigma)" : ""): step",
-                                        total: setup.trainSteps)
-            let start = Stopwatch.now()
-            for step in 1...setup.trainSteps {
-                try trainer.trainStep()
-                progress.update(step)
-            }
-            let secondsPerStep = (Stopwatch.now() - start) / Double(setup.trainSteps)
+            let secondsPerStep = try trainer.train(steps: setup.trainSteps, label: "\(kernel.name) \(label)\(scalings.count > 1 && scaling == .noiseLevel ? " (tau = sigma)" : "")").secondsPerStep
             let score = NetworkScore(model: trainer.samplingModel, outputScale: scaling == .corruption ? kernel.scoreScale : nil)
             let scoreErrors = ScoreError.relative(of: score, target: exact, sigmas: errorLevels, samples: 2000, rng: &rng)
             let curveLevels = geometricLevels(from: range.max, to: range.min, count: 8)

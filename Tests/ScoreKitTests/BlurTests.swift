@@ -125,6 +125,9 @@ import Testing
             let noisy = try #require(mixture.transformed(by: heat.matrix(at: t), noiseVariance: 1e-4))
             let condition = blurred.conditionNumbers.max()!
             #expect(condition > 10 * previous, "t = \(t): condition \(condition) after \(previous)")
+            // The spectra without a Cholesky factor agree with the transformed mixture's.
+            let spectra = mixture.transformedSpectra(by: heat.matrix(at: t), noiseVariance: 1e-4)
+            #expect(isClose(spectra.map { $0.last! / $0.first! }.max()!, noisy.conditionNumbers.max()!, rel: 1e-6))
             #expect(noisy.conditionNumbers.max()! < condition)
             previous = condition
         }

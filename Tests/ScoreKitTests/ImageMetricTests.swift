@@ -90,6 +90,17 @@ import Testing
         #expect(new.fractionCopied < 0.05 && isClose(new.medianSampleDistance, new.medianTestDistance, rel: 0.15))
     }
 
+    /// Across blocks (1,024 rows each): the largest of all pairwise distances, by brute force.
+    @Test func largestDistanceIsTheBruteForceMaximum() {
+        var rng = RandomSource(seed: 6)
+        let a = randomMatrix(1_100, 3, rng: &rng), b = randomMatrix(30, 3, rng: &rng)
+        var largest = 0.0
+        for i in 0..<a.rows {
+            for j in 0..<b.rows { largest = max(largest, (0..<3).reduce(0.0) { $0 + pow(Double(a[i, $1] - b[j, $1]), 2) }.squareRoot()) }
+        }
+        #expect(isClose(PairwiseDistances(a, b).largestDistance(), largest, rel: 1e-5))
+    }
+
     @Test func classifierGradientMatchesFiniteDifferences() {
         var rng = RandomSource(seed: 9)
         let classifier = Classifier(sizes: [5, 7, 6, 3], rng: &rng)

@@ -21,6 +21,7 @@ WORKLOADS = {
     "dsm-toy": ("dsm", 2, 128, 2, 512),
     "dsm-wide": ("dsm", 2, 512, 3, 4096),
     "dsm-image": ("dsm", 64, 1024, 3, 256),
+    "dsm-fashion": ("dsm", 784, 1024, 3, 128),
     "ssm-toy": ("ssm", 2, 128, 2, 512),
     "langevin-toy": ("langevin", 2, 128, 2, 10_000),
 }

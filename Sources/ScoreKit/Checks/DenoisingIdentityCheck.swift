@@ -30,15 +30,25 @@ public struct DenoisingIdentityCheck {
     public init(mixture: GaussianMixture, kernel: any Corruption, sigma: Double,
                 scores: [(name: String, score: ([Double]) -> [Double])],
                 samples: Int = 20_000, tolerance: Double = 4, rng: inout RandomSource) {
-        precondition(scores.count >= 2, "DenoisingIdentityCheck: need at least two score functions to compare")
         precondition(kernel.hasConditionalScore, "DenoisingIdentityCheck: \(kernel.name) has no conditional score")
         // The conditional score is undefined only on a set of measure zero (u = 0 for Laplace,
         // the box's edges for uniform): the pairs carry 0 there, as a DSM target would.
         let pairs = CorruptedPairs(mixture: mixture, kernel: kernel, sigma: sigma, count: samples, rng: &rng)
+        self.init(kernel: kernel.name, corrupted: pairs.corrupted, target: pairs.target, exactScore: pairs.exactScore,
+                  scores: scores, tolerance: tolerance)
+    }
+
+    /// The check on given pairs: corrupted points x~, DSM's target grad log k(x~ | x) and the
+    /// exact score grad log q(x~), one row each (for densities other than a diagonal mixture).
+    public init(kernel: String, corrupted: Matrix, target: Matrix, exactScore: Matrix,
+                scores: [(name: String, score: ([Double]) -> [Double])], tolerance: Double = 4) {
+        precondition(scores.count >= 2, "DenoisingIdentityCheck: need at least two score functions to compare")
+        precondition(target.rows == corrupted.rows && exactScore.rows == corrupted.rows && corrupted.rows >= 2,
+                     "DenoisingIdentityCheck: pairs disagree in count")
         var differences = [MonteCarloMean](repeating: MonteCarloMean(), count: scores.count - 1)
-        for i in 0..<samples {
-            let noisy = pairs.corrupted.row(i).map(Double.init), target = pairs.target.row(i).map(Double.init)
-            let exact = pairs.exactScore.row(i).map(Double.init)
+        for i in 0..<corrupted.rows {
+            let noisy = corrupted.row(i).map(Double.init), target = target.row(i).map(Double.init)
+            let exact = exactScore.row(i).map(Double.init)
             let d = scores.map { entry -> Double in
                 let s = entry.score(noisy)
                 var result = 0.0
@@ -51,7 +61,7 @@ public struct DenoisingIdentityCheck {
             Comparison(name: "\(scores[m].name) vs \(scores[0].name)", difference: differences[m - 1].mean,
                        standardError: differences[m - 1].standardError)
         }
-        self.kernel = kernel.name
+        self.kernel = kernel
         self.tolerance = tolerance
     }
 }

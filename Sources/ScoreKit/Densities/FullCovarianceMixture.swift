@@ -62,20 +62,33 @@ public struct FullCovarianceMixture: Sendable {
     /// The mixture of A x + eta z: means A mu_k, covariances A S_k A^T + eta^2 I (`operator` is
     /// A, d x d row-major). Nil when a corrupted covariance is numerically singular.
     public func transformed(by operator: [Double], noiseVariance: Double) -> FullCovarianceMixture? {
-        let d = dimension
-        precondition(`operator`.count == d * d && noiseVariance >= 0, "FullCovarianceMixture.transformed: A must be \(d) x \(d)")
-        let a = `operator`
+        let d = dimension, a = `operator`
+        precondition(a.count == d * d && noiseVariance >= 0, "FullCovarianceMixture.transformed: A must be \(d) x \(d)")
         let means = self.means.map { mu in (0..<d).map { i in (0..<d).reduce(0.0) { $0 + a[i * d + $1] * mu[$1] } } }
-        let covariances = self.covariances.map { s -> [Double] in
-            var as_ = [Double](repeating: 0, count: d * d)  // A S
-            for i in 0..<d { for k in 0..<d { let aik = a[i * d + k]; if aik != 0 { for j in 0..<d { as_[i * d + j] += aik * s[k * d + j] } } } }
-            var out = [Double](repeating: 0, count: d * d)  // (A S) A^T
-            for i in 0..<d { for j in 0..<d { out[i * d + j] = (0..<d).reduce(0.0) { $0 + as_[i * d + $1] * a[j * d + $1] } } }
-            for i in 0..<d { for j in 0..<i { let m = 0.5 * (out[i * d + j] + out[j * d + i]); out[i * d + j] = m; out[j * d + i] = m } }
-            for i in 0..<d { out[i * d + i] += noiseVariance }
-            return out
+        return FullCovarianceMixture(weights: weights, means: means,
+                                     covariances: covariances.map { Self.congruence($0, by: a, noiseVariance: noiseVariance, size: d) })
+    }
+
+    /// The eigenvalues (ascending) of each corrupted covariance A S_k A^T + eta^2 I, which exist
+    /// even where a Cholesky factor does not: under pure blur (eta = 0) the smallest falls like
+    /// exp(-2 t lambda_max) and reaches rounding level, so the condition number is then only a lower bound.
+    public func transformedSpectra(by operator: [Double], noiseVariance: Double) -> [[Double]] {
+        let d = dimension
+        precondition(`operator`.count == d * d && noiseVariance >= 0, "FullCovarianceMixture.transformedSpectra: A must be \(d) x \(d)")
+        return covariances.map { s in
+            LAPACK.symmetricEigen(Self.congruence(s, by: `operator`, noiseVariance: noiseVariance, size: d), size: d)?.values ?? []
         }
-        return FullCovarianceMixture(weights: weights, means: means, covariances: covariances)
+    }
+
+    /// A S A^T + eta^2 I, symmetrised against rounding.
+    static func congruence(_ s: [Double], by a: [Double], noiseVariance: Double, size d: Int) -> [Double] {
+        var as_ = [Double](repeating: 0, count: d * d)  // A S
+        for i in 0..<d { for k in 0..<d { let aik = a[i * d + k]; if aik != 0 { for j in 0..<d { as_[i * d + j] += aik * s[k * d + j] } } } }
+        var out = [Double](repeating: 0, count: d * d)  // (A S) A^T
+        for i in 0..<d { for j in 0..<d { out[i * d + j] = (0..<d).reduce(0.0) { $0 + as_[i * d + $1] * a[j * d + $1] } } }
+        for i in 0..<d { for j in 0..<i { let m = 0.5 * (out[i * d + j] + out[j * d + i]); out[i * d + j] = m; out[j * d + i] = m } }
+        for i in 0..<d { out[i * d + i] += noiseVariance }
+        return out
     }
 
     /// Solves L y = b (forward) or L^T y = b (backward) for component k's factor.
@@ -117,6 +130,17 @@ public struct FullCovarianceMixture: Sendable {
             for j in 0..<d { score[j] += r * directions[k][j] }
         }
         return (top + log(total), score)
+    }
+
+    /// grad log p for every row of `x`.
+    public func scores(_ x: Matrix) -> Matrix {
+        precondition(x.columns == dimension, "FullCovarianceMixture.scores: rows of \(x.columns) coordinates, the mixture has \(dimension)")
+        var out = Matrix(rows: x.rows, columns: dimension)
+        for i in 0..<x.rows {
+            let score = logDensityAndScore(x.row(i).map(Double.init)).score
+            for j in 0..<dimension { out[i, j] = Float(score[j]) }
+        }
+        return out
     }
 
     /// x ~ p, by component then mu_k + L_k z.

@@ -47,6 +47,16 @@ public struct PairwiseDistances {
         }
     }
 
+    /// The largest distance (not squared) between a row of `a` and a row of `b`: NCSN's choice of
+    /// sigma_max for a data set (Song and Ermon, 2020, technique 1).
+    public func largestDistance() -> Double {
+        var largest: Float = 0
+        forEachBlock { _, _, rows, columns, block in
+            for i in 0..<(rows * columns) { largest = max(largest, block[i]) }
+        }
+        return Double(largest).squareRoot()
+    }
+
     /// For each row of `a`, the distance (not squared) to its nearest row of `b`.
     public func nearestDistances() -> [Double] {
         var nearest = [Float](repeating: .infinity, count: a.rows)

@@ -11,8 +11,12 @@ public enum ScoreError {
                                 samples: Int = 4096, rng: inout RandomSource) -> Double {
         precondition(score.dimension == target.dimension, "ScoreError: dimensions differ")
         let points = target.samplePerturbed(count: samples, at: level, rng: &rng)
-        let learned = score.scores(points, at: level)
-        let exact = target.scores(points, at: level)
+        return relative(score.scores(points, at: level), exact: target.scores(points, at: level))
+    }
+
+    /// sum ||learned - exact||^2 / sum ||exact||^2 over rows already evaluated at the same points.
+    public static func relative(_ learned: Matrix, exact: Matrix) -> Double {
+        precondition(learned.rows == exact.rows && learned.columns == exact.columns, "ScoreError: shapes differ")
         var difference = 0.0, reference = 0.0
         for (a, b) in zip(learned.elements, exact.elements) {
             difference += Double(a - b) * Double(a - b)

@@ -74,30 +74,46 @@ public struct HeatDissipation: Sendable {
         return out
     }
 
-    /// A_t applied to every row of `images` ([N, h w]): each image multiplied by exp(-t L_w) along
-    /// its rows (one product for the whole batch) and by exp(-t L_h) down its columns (one small
-    /// product per image), through GEMM.
-    public func apply(_ images: Matrix, at t: Double) -> Matrix {
-        precondition(images.columns == shape.pixels, "HeatDissipation.apply: rows of \(images.columns) values are not \(shape) images")
+    /// exp(-t L_h) and exp(-t L_w) in single precision: what `apply` multiplies by.
+    package func axisOperators(at t: Double) -> (height: [Float], width: [Float]) {
         precondition(t >= 0 && t.isFinite, "HeatDissipation: t must be finite and non-negative, got \(t)")
-        let h = shape.height, w = shape.width, n = images.rows
-        let ah = Self.axisOperator(basis: heightBasis, eigenvalues: heightEigenvalues, t: t).map(Float.init)
-        let aw = Self.axisOperator(basis: widthBasis, eigenvalues: widthEigenvalues, t: t).map(Float.init)
-        var alongRows = Matrix(rows: n, columns: shape.pixels), out = Matrix(rows: n, columns: shape.pixels)
+        return (Self.axisOperator(basis: heightBasis, eigenvalues: heightEigenvalues, t: t).map(Float.init),
+                Self.axisOperator(basis: widthBasis, eigenvalues: widthEigenvalues, t: t).map(Float.init))
+    }
+
+    /// A_t applied to every row of `images` ([N, h w]), through GEMM.
+    public func apply(_ images: Matrix, at t: Double) -> Matrix {
+        var out = Matrix(rows: images.rows, columns: shape.pixels), scratch = out
+        apply(images, operators: axisOperators(at: t), into: &out, scratch: &scratch)
+        return out
+    }
+
+    /// `out` <- A `images` for the axis operators of `axisOperators(at:)`. Allocates nothing.
+    package func apply(_ images: Matrix, operators: (height: [Float], width: [Float]), into out: inout Matrix,
+                       scratch: inout Matrix) {
+        precondition(images.columns == shape.pixels && out.columns == shape.pixels && scratch.columns == shape.pixels
+                     && out.rows >= images.rows && scratch.rows >= images.rows,
+                     "HeatDissipation.apply: rows of \(images.columns) values are not \(shape) images, or the outputs are too small")
         images.elements.withUnsafeBufferPointer { x in
-            alongRows.elements.withUnsafeMutableBufferPointer { y in
-                // [N h, w] x A_w^T (A_w is symmetric).
-                BLAS.gemm(m: n * h, n: w, k: w, x.baseAddress!, transposeA: false, aw, transposeB: true, beta: 0, y.baseAddress!)
-            }
-        }
-        alongRows.elements.withUnsafeBufferPointer { y in
-            out.elements.withUnsafeMutableBufferPointer { z in
-                for image in 0..<n {
-                    BLAS.gemm(m: h, n: w, k: h, ah, transposeA: false, y.baseAddress! + image * h * w, transposeB: false,
-                              beta: 0, z.baseAddress! + image * h * w)
+            scratch.elements.withUnsafeMutableBufferPointer { y in
+                out.elements.withUnsafeMutableBufferPointer { z in
+                    apply(count: images.rows, x.baseAddress!, operators: operators, into: z.baseAddress!, scratch: y.baseAddress!)
                 }
             }
         }
-        return out
+    }
+
+    /// A applied to `count` images at `x` into `out`: each image multiplied by exp(-t L_w) along
+    /// its rows (one product for all of them, into `scratch`), then by exp(-t L_h) down its
+    /// columns (one small product per image).
+    package func apply(count n: Int, _ x: UnsafePointer<Float>, operators: (height: [Float], width: [Float]),
+                       into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let h = shape.height, w = shape.width
+        // [N h, w] x A_w^T (A_w is symmetric).
+        BLAS.gemm(m: n * h, n: w, k: w, x, transposeA: false, operators.width, transposeB: true, beta: 0, scratch)
+        for image in 0..<n {
+            BLAS.gemm(m: h, n: w, k: h, operators.height, transposeA: false, scratch + image * h * w, transposeB: false,
+                      beta: 0, out + image * h * w)
+        }
     }
 }

@@ -1,0 +1,78 @@
+/// Learning to undo a `BlurLadder`: a network R(x_k, k) regressed onto the clean image,
+///
+///     k ~ U{1...K},   x_k = A_(t_k) x_0 + eta z,   loss = mean_i 0.5 || R(x_k,i, k_i) - x_0,i ||^2
+///
+/// The network is a `ScoreMLP` read with sigma = 1 (its raw output, conditioned on the time k / K).
+///
+/// - Deterministic blur (eta = 0) is Cold Diffusion's restoration (Bansal et al., 2022, with the
+///   squared error in place of their L1): no conditional score exists, so this is all there is to learn.
+/// - Blur plus noise (eta > 0): the minimiser is E[x_0 | x_k], and s = -(x_k - A_(t_k) R) / eta^2 is
+///   then the marginal score, since A is invertible: this is DSM with the target -z / eta in the
+///   x_0 parameterisation. Its weighting differs from DSM's eta^2 ||s - target||^2 =
+///   ||A (R - x_0)||^2 / eta^2, which scales the frequency lambda by exp(-2 t lambda) and would
+///   leave the frequencies blurred away (the ones the reverse process must restore) untrained.
+///
+/// Per call it draws, in order, one level per row, then the batch's noise (when eta > 0).
+public final class BlurRestoration: ScoreObjective {
+    public let ladder: BlurLadder
+    /// Rows the scratch holds.
+    public private(set) var capacity = 0
+    var ones = FloatBuffer(count: 0)
+    var time = FloatBuffer(count: 0)
+    var corrupted = FloatBuffer(count: 0)
+    var scratch = FloatBuffer(count: 0)
+    var noise = FloatBuffer(count: 0)
+    var outputGradient = FloatBuffer(count: 0)
+
+    public init(ladder: BlurLadder) {
+        self.ladder = ladder
+    }
+
+    public var name: String { "restoration-\(ladder.name)" }
+    public var tangentCount: Int { 0 }
+
+    public func reserve(rows: Int) {
+        guard rows > capacity else { return }
+        let d = ladder.shape.pixels
+        capacity = rows
+        ones = FloatBuffer(Array(repeating: 1, count: rows))
+        time = FloatBuffer(count: rows)
+        corrupted = FloatBuffer(count: rows * d)
+        scratch = FloatBuffer(count: rows * d)
+        noise = FloatBuffer(count: rows * d)
+        outputGradient = FloatBuffer(count: rows * d)
+    }
+
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+                                 rng: inout RandomSource) -> Double {
+        let batch = clean.rows, d = ladder.shape.pixels
+        precondition(batch >= 1 && clean.columns == d && model.configuration.dimension == d,
+                     "BlurRestoration: batch of \(batch) x \(clean.columns) for \(ladder.shape) images and a network of dimension \(model.configuration.dimension)")
+        reserve(rows: batch)
+        let xt = corrupted.pointer, z = noise.pointer, grad = outputGradient.pointer
+        clean.elements.withUnsafeBufferPointer { x in
+            for i in 0..<batch {
+                let k = 1 + Int(rng.next(upperBound: UInt64(ladder.levels)))
+                time[i] = ladder.time(level: k)
+                ladder.blur(count: 1, x.baseAddress! + i * d, level: k, into: xt + i * d, scratch: scratch.pointer)
+            }
+        }
+        if ladder.noise > 0 {
+            rng.fillNormal(z, count: batch * d)
+            let eta = Float(ladder.noise)
+            for i in 0..<(batch * d) { xt[i] += eta * z[i] }
+        }
+        model.forward(x: xt, sigma: ones.pointer, time: time.pointer, batch: batch, workspace: workspace)
+        let restored = workspace.score.pointer, invBatch = 1 / Float(batch)
+        var total = 0.0
+        clean.elements.withUnsafeBufferPointer { x in
+            for i in 0..<(batch * d) {
+                let r = restored[i] - x[i]
+                total += Double(r) * Double(r)
+                grad[i] = r * invBatch
+            }
+        }
+        model.backward(scoreGradient: grad, workspace: workspace)
+        return 0.5 * total / Double(batch)
+    }
+}

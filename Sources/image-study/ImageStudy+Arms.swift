@@ -1,0 +1,169 @@
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+
+extension ImageStudy {
+    /// One process trained with one objective and sampled with that process's samplers.
+    struct Arm {
+        let process: String
+        let objective: String
+        let configuration: MLPConfiguration
+        let makeObjective: () -> any ScoreObjective
+        let samplers: [ArmSampler]
+        /// The forward process on a few images: the clean ones, then increasing levels.
+        let forward: (Matrix, inout RandomSource) -> [Matrix]
+    }
+
+    /// A sampler of an arm: draws `count` samples with the trained (averaged) network.
+    struct ArmSampler {
+        /// A short name for file names ("ddpm", "inverse-heat-clipped").
+        let key: String
+        let name: String
+        let sample: (ScoreMLP, Int, inout RandomSource) throws -> SamplerRun
+    }
+
+    /// One sampler's measured outcome on an arm.
+    struct ArmResult {
+        let arm: Arm
+        let sampler: ArmSampler
+        let finalLoss: Double
+        let secondsPerStep: Double
+        /// The samples, non-finite values set to 0 for the figures.
+        let samples: Matrix
+        let evaluations: Int
+        /// Samples with a non-finite value: the sampler diverged on them.
+        let divergedSamples: Int
+        /// Nil when any sample diverged.
+        let quality: ImageQuality?
+    }
+
+    /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
+    /// uniform noise by DSM and SSM-VR, blur plus noise and deterministic blur by restoration.
+    func arms(setup: Setup) throws -> [Arm] {
+        let d = setup.dimension, shape = setup.shape
+        let (hidden, layers) = setup.network
+        let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01
+        let sigmas = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax)
+        let sigmaNet = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers)
+        let timeNet = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers, conditioning: .time(width: 32))
+        let langevin = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.fast ? 5 : 20,
+                                        stepsPerLevel: setup.fast ? 10 : 100, epsilon: 2e-5, denoise: true)
+        let ladderLevels = setup.fast ? min(blurLevels, 20) : blurLevels
+        let noisyBlur = BlurLadder(shape: shape, levels: ladderLevels, noise: blurNoise)
+        let blur = BlurLadder(shape: shape, levels: ladderLevels, noise: 0)
+        let vp = VariancePreserving(steps: 1000)
+        let stripSigmas = geometricLevels(from: sigmaMax / 4, to: 0.05, count: 6).reversed()
+
+        func kernelForward(_ kernel: any PerturbationKernel) -> (Matrix, inout RandomSource) -> [Matrix] {
+            { clean, rng in
+                [clean] + stripSigmas.map { sigma in
+                    var noisy = clean, target = clean
+                    for i in 0..<clean.rows { kernel.corrupt(row: i, of: clean, sigma: sigma, into: &noisy, target: &target, rng: &rng) }
+                    return noisy
+                }
+            }
+        }
+        func ladderForward(_ ladder: BlurLadder) -> (Matrix, inout RandomSource) -> [Matrix] {
+            { clean, rng in
+                [clean] + (1...6).map { i in
+                    var out = ladder.blurred(clean, level: max(1, ladder.levels * i / 6))
+                    for j in out.elements.indices { out.elements[j] += Float(ladder.noise * rng.normalDouble()) }
+                    return out
+                }
+            }
+        }
+        let sampleLangevin = ArmSampler(key: "langevin", name: "annealed Langevin, \(langevin.sigmas.count) x \(langevin.stepsPerLevel) steps") { model, count, rng in
+            langevin.sample(count: count, score: NetworkScore(model: model), rng: &rng)
+        }
+        // As train-dsm samples Fashion-MNIST: through the denoised estimate clipped to [-1, 1].
+        let ddpm = try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: setup.fast ? 50 : nil,
+                                        clip: dataset == .fashionMNIST ? -1...1 : nil)
+        var arms = [Arm(process: "gaussian (VP)", objective: "dsm",
+                        configuration: MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers,
+                                                        conditioning: .time(width: 32), parameterisation: .noise),
+                        makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },
+                        samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.steps) steps") { model, count, rng in
+                            ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
+                        }],
+                        forward: { clean, rng in
+                            [clean] + vp.timeGrid(count: 6).reversed().map { t in
+                                let level = vp.level(at: t)
+                                var noisy = clean
+                                for i in noisy.elements.indices {
+                                    noisy.elements[i] = Float(level.alpha * Double(clean.elements[i]) + level.sigma * rng.normalDouble())
+                                }
+                                return noisy
+                            }
+                        })]
+        let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1), UniformKernel(sigma: 1)]
+        for kernel in kernels {
+            let name = kernel.name + " (VE)"
+            arms.append(Arm(process: name, objective: "dsm", configuration: sigmaNet,
+                            makeObjective: { KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, dimension: d) },
+                            samplers: [sampleLangevin], forward: kernelForward(kernel)))
+            // Sliced score matching needs no conditional score: the check on DSM's identity where it fails.
+            if !(kernel is GaussianKernel) {
+                arms.append(Arm(process: name, objective: "ssm-vr", configuration: sigmaNet,
+                                makeObjective: {
+                                    HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
+                                                           perturbation: .kernel(kernel, sigmas), dimension: d)
+                                },
+                                samplers: [sampleLangevin], forward: kernelForward(kernel)))
+            }
+        }
+        let prior = noisyBlur.prior(fittedTo: setup.images.train)
+        // Rissanen et al.'s delta = 1.25 eta, the same clipped, and no sampling noise at all.
+        let heatSamplers = [(1.25 * blurNoise, false), (1.25 * blurNoise, true), (0, false)].map { delta, clipped in
+            ArmSampler(key: "inverse-heat" + (delta == 0 ? "-no-noise" : "") + (clipped ? "-clipped" : ""),
+                       name: String(format: "inverse heat dissipation, %d levels, delta %.3g%@", ladderLevels, delta, clipped ? ", clipped" : "")) { model, count, rng in
+                guard let prior else { throw RunFailure("the blurred training images' covariance is not positive definite: no prior to start from") }
+                return InverseHeatDissipation(ladder: noisyBlur, prior: prior, samplingNoise: delta, clip: clipped ? -1...1 : nil)
+                    .sample(count: count, restoration: NetworkRestoration(model: model, ladder: noisyBlur), rng: &rng)
+            }
+        }
+        arms.append(Arm(process: "blur+noise", objective: "restoration (DSM, x0 form)", configuration: timeNet,
+                        makeObjective: { BlurRestoration(ladder: noisyBlur) }, samplers: heatSamplers, forward: ladderForward(noisyBlur)))
+        arms.append(Arm(process: "blur", objective: "restoration", configuration: timeNet, makeObjective: { BlurRestoration(ladder: blur) },
+                        samplers: [ArmSampler(key: "cold", name: "cold diffusion, \(ladderLevels) levels, from blurred training images") { model, count, rng in
+                            ColdDiffusion(ladder: blur, trainingImages: setup.images.train)
+                                .sample(count: count, restoration: NetworkRestoration(model: model, ladder: blur), rng: &rng)
+                        }],
+                        forward: ladderForward(blur)))
+        return arms
+    }
+
+    /// Trains a network on `data` for the setup's steps; returns its averaged weights, the last
+    /// loss and the seconds per step.
+    func train(_ configuration: MLPConfiguration, objective: any ScoreObjective, data: Matrix, label: String, setup: Setup,
+               rng: inout RandomSource) throws -> (model: ScoreMLP, loss: Double, secondsPerStep: Double) {
+        var modelRng = RandomSource(seed: setup.seed &+ 1)
+        let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data, objective: objective,
+                                   batchSize: 256, emaDecay: setup.fast ? nil : 0.999, rng: rng.split())
+        let (loss, secondsPerStep) = try trainer.train(steps: setup.steps, label: label)
+        return (trainer.samplingModel, loss, secondsPerStep)
+    }
+
+    /// Trains one arm on the training images, then samples it with each of its samplers and measures the samples.
+    func run(_ arm: Arm, setup: Setup, rng: inout RandomSource) throws -> [ArmResult] {
+        let label = "\(arm.process) \(arm.objective)"
+        let trained = try train(arm.configuration, objective: arm.makeObjective(), data: setup.images.train, label: label,
+                                setup: setup, rng: &rng)
+        return try arm.samplers.map { sampler in
+            let run = try sampler.sample(trained.model, setup.sampleCount, &rng)
+            var samples = run.samples
+            let diverged = (0..<samples.rows).filter { i in !samples.row(i).allSatisfy(\.isFinite) }.count
+            var quality: ImageQuality?
+            if diverged == 0 {
+                quality = ImageQuality(samples: samples, images: setup.images, classifier: setup.classifier, rng: &rng)
+                guard let quality else { throw RunFailure("\(label), \(sampler.name): the samples' classifier features are not finite") }
+                printNow(String(format: "%@, %@: Fréchet distance %.4g (test images %.4g, noise %.4g)", label, sampler.name,
+                                quality.frechetDistance.samples, quality.frechetDistance.realTest, quality.frechetDistance.noise))
+            } else {
+                printNow("\(label), \(sampler.name): \(diverged) of \(samples.rows) samples diverged (not finite); not measured")
+                for i in samples.elements.indices where !samples.elements[i].isFinite { samples.elements[i] = 0 }
+            }
+            return ArmResult(arm: arm, sampler: sampler, finalLoss: trained.loss, secondsPerStep: trained.secondsPerStep, samples: samples,
+                             evaluations: run.evaluations, divergedSamples: diverged, quality: quality)
+        }
+    }
+}
