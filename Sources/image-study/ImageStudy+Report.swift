@@ -150,6 +150,20 @@ extension ImageStudy {
 
             """
         for e in truth.errors { md += String(format: "| %@ | %@ | %.4g |\n", e.process, e.level, e.relativeError) }
+        md += String(format: """
+
+            **Sampling the stand-in.** Inverse heat dissipation (delta = 1.25 eta, unclipped, prior fitted to the \
+            stand-in's samples at the top level) with the exact restoration E[x_0 | u_k] and with the network \
+            trained above; %d samples each, their Fréchet distance (classifier features) to as many fresh \
+            stand-in samples, whose own distance to them is %.4g:
+
+            | restoration | Fréchet distance | diverged samples |
+            |---|---|---|
+
+            """, truth.samplingCount, truth.samplingFloor)
+        for sampling in truth.samplings {
+            md += "| \(sampling.restoration) | \(sampling.frechetDistance.map { String(format: "%.4g", $0) } ?? "–") | \(sampling.diverged) |\n"
+        }
         return md + "\n"
     }
 }

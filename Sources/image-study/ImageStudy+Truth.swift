@@ -32,11 +32,23 @@ extension ImageStudy {
             let relativeError: Double
         }
 
+        /// Inverse heat dissipation on the stand-in with one restoration: samples that diverged,
+        /// and the Fréchet distance (classifier features) of the rest to fresh stand-in samples.
+        struct Sampling {
+            let restoration: String
+            let diverged: Int
+            let frechetDistance: Double?
+        }
+
         let mixture: FullCovarianceMixture
         let pairs: Int
         let identity: [Identity]
         let spectra: [Spectrum]
         let errors: [LearnedError]
+        let samplings: [Sampling]
+        /// Two independent sets of stand-in samples: the floor of the samplings' distances.
+        let samplingFloor: Double
+        let samplingCount: Int
     }
 
     /// Largest over smallest eigenvalue and the root-mean-square score of the mixture's covariances
@@ -139,6 +151,25 @@ extension ImageStudy {
             }
             errors.append(.init(process: c.process, level: c.level, relativeError: ScoreError.relative(learned, exact: exact)))
         }
-        return GroundTruth(mixture: mixture, pairs: count, identity: identity, spectra: spectra, errors: errors)
+        // The sampler alone (exact restoration) against sampler and network (the learned one), same delta.
+        let samplingCount = setup.sampleCount
+        let features = { (x: Matrix) in setup.classifier.evaluate(x).features }
+        let reference = features(mixture.sample(count: samplingCount, rng: &rng))
+        guard let prior = ladder.prior(fittedTo: trainingSet), let exactRestoration = MixtureRestoration(mixture: mixture, ladder: ladder),
+              let floor = FrechetDistance(features(mixture.sample(count: samplingCount, rng: &rng)), reference) else {
+            throw RunFailure("the stand-in's blurred covariances are not positive definite")
+        }
+        let sampler = InverseHeatDissipation(ladder: ladder, prior: prior, samplingNoise: 1.25 * blurNoise)
+        var samplings: [GroundTruth.Sampling] = []
+        for (name, restoration) in [("exact (posterior mean)", exactRestoration as any Restoration),
+                                    ("learned (the network above)", NetworkRestoration(model: blurNet.model, ladder: ladder))] {
+            let samples = sampler.sample(count: samplingCount, restoration: restoration, rng: &rng).samples
+            let finite = (0..<samples.rows).filter { samples.row($0).allSatisfy(\.isFinite) }
+            let distance = finite.count == samples.rows ? FrechetDistance(features(samples), reference)?.value : nil
+            printNow("stand-in, inverse heat dissipation with the \(name) restoration: " + (distance.map { String(format: "Fréchet distance %.4g (floor %.4g)", $0, floor.value) } ?? "\(samples.rows - finite.count) samples diverged"))
+            samplings.append(.init(restoration: name, diverged: samples.rows - finite.count, frechetDistance: distance))
+        }
+        return GroundTruth(mixture: mixture, pairs: count, identity: identity, spectra: spectra, errors: errors,
+                           samplings: samplings, samplingFloor: floor.value, samplingCount: samplingCount)
     }
 }

@@ -170,4 +170,37 @@ import Testing
         let half = Matrix(rows: exact.rows, columns: d, elements: exact.elements.map { 0.5 * $0 })
         #expect(ScoreError.relative(exact, exact: exact) == 0 && isClose(ScoreError.relative(half, exact: exact), 0.25, rel: 1e-6))
     }
+
+    /// The exact restoration: for one Gaussian without blur, m + s / (s + eta^2) (u - m) per
+    /// coordinate; for a mixture under blur, Tweedie's A E[x | u] = u + eta^2 grad log q(u).
+    @Test func mixturePosteriorMeanIsTweediesDenoiser() throws {
+        var rng = RandomSource(seed: 11)
+        let d = Self.shape.pixels, eta = 0.3
+        let variances = (0..<d).map { 0.5 + Double($0) / 10 }, m = (0..<d).map { _ in rng.normalDouble() }
+        let gaussian = try #require(FullCovarianceMixture(weights: [1], means: [m],
+                                                          covariances: [(0..<(d * d)).map { $0 % (d + 1) == 0 ? variances[$0 / d] : 0 }]))
+        let identity = (0..<(d * d)).map { $0 % (d + 1) == 0 ? 1.0 : 0 }
+        let u = (0..<d).map { _ in 2 * rng.normalDouble() }
+        let plain = gaussian.posteriorMean(u, operator: identity, corrupted: try #require(gaussian.transformed(by: identity, noiseVariance: eta * eta)))
+        for j in 0..<d { #expect(isClose(plain[j], m[j] + variances[j] / (variances[j] + eta * eta) * (u[j] - m[j]), rel: 1e-10)) }
+
+        func covariance() -> [Double] {
+            let b = (0..<(d * d)).map { _ in 0.3 * rng.normalDouble() }
+            return (0..<(d * d)).map { ij in (0..<d).reduce(ij / d == ij % d ? 0.2 : 0) { $0 + b[(ij / d) * d + $1] * b[(ij % d) * d + $1] } }
+        }
+        let mixture = try #require(FullCovarianceMixture(weights: [1, 2], means: [(0..<d).map { _ in rng.normalDouble() }, [Double](repeating: 0.5, count: d)],
+                                                         covariances: [covariance(), covariance()]))
+        let ladder = Self.ladder(noise: eta), restoration = try #require(MixtureRestoration(mixture: mixture, ladder: ladder))
+        let points = randomMatrix(3, d, rng: &rng)
+        var restored = points
+        restoration.restore(points, level: 4, into: &restored)
+        let q = try #require(mixture.transformed(by: ladder.heat.matrix(at: ladder.blurTime(level: 4)), noiseVariance: eta * eta))
+        let blurred = ladder.blurred(restored, level: 4), scores = q.scores(points)
+        for i in 0..<3 {
+            for j in 0..<d {
+                let tweedie = Double(points[i, j]) + eta * eta * Double(scores[i, j])
+                #expect(abs(Double(blurred[i, j]) - tweedie) < 1e-5, "row \(i), pixel \(j): \(blurred[i, j]) vs \(tweedie)")
+            }
+        }
+    }
 }

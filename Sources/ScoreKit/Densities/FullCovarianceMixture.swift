@@ -111,8 +111,8 @@ public struct FullCovarianceMixture: Sendable {
         return y
     }
 
-    /// log p(x) and grad log p(x), the responsibilities combined by log-sum-exp.
-    public func logDensityAndScore(_ x: [Double]) -> (logDensity: Double, score: [Double]) {
+    /// Per component, log(w_k N_k(x)) and -S_k^{-1} (x - mu_k).
+    private func componentTerms(_ x: [Double]) -> (logTerms: [Double], directions: [[Double]]) {
         precondition(x.count == dimension, "FullCovarianceMixture: a point of \(x.count) coordinates, the mixture has \(dimension)")
         let d = dimension
         var logTerms: [Double] = [], directions: [[Double]] = []
@@ -120,16 +120,46 @@ public struct FullCovarianceMixture: Sendable {
             let y = solve(k, (0..<d).map { x[$0] - means[k][$0] }, transposed: false)
             let quadratic = y.reduce(0) { $0 + $1 * $1 }
             logTerms.append(log(weights[k]) - halfLogDeterminants[k] - 0.5 * quadratic - 0.5 * Double(d) * log(2 * Double.pi))
-            directions.append(solve(k, y, transposed: true).map { -$0 })  // -S^{-1} (x - mu)
+            directions.append(solve(k, y, transposed: true).map { -$0 })
         }
+        return (logTerms, directions)
+    }
+
+    /// The responsibilities r_k(x) = w_k N_k(x) / p(x), by log-sum-exp, and log p(x).
+    private static func responsibilities(_ logTerms: [Double]) -> (weights: [Double], logDensity: Double) {
         let top = logTerms.max()!
         let total = logTerms.reduce(0) { $0 + exp($1 - top) }
-        var score = [Double](repeating: 0, count: d)
+        return (logTerms.map { exp($0 - top) / total }, top + log(total))
+    }
+
+    /// log p(x) and grad log p(x), the responsibilities combined by log-sum-exp.
+    public func logDensityAndScore(_ x: [Double]) -> (logDensity: Double, score: [Double]) {
+        let (logTerms, directions) = componentTerms(x)
+        let (r, logDensity) = Self.responsibilities(logTerms)
+        var score = [Double](repeating: 0, count: dimension)
+        for k in 0..<weights.count { for j in 0..<dimension { score[j] += r[k] * directions[k][j] } }
+        return (logDensity, score)
+    }
+
+    /// E[x | u] for x ~ this mixture observed as u = A x + eta z: `corrupted` must be
+    /// `transformed(by: A, noiseVariance: eta^2)`. Each component's Gaussian posterior mean
+    /// mu_k + S_k A^T C_k^{-1} (u - A mu_k), weighted by its responsibility for u under the
+    /// corrupted mixture; A E[x | u] = u + eta^2 grad log q(u) (Tweedie's formula) checks it.
+    public func posteriorMean(_ u: [Double], operator a: [Double], corrupted: FullCovarianceMixture) -> [Double] {
+        let d = dimension
+        precondition(a.count == d * d && corrupted.dimension == d && corrupted.weights.count == weights.count,
+                     "FullCovarianceMixture.posteriorMean: A or the corrupted mixture does not fit")
+        let (logTerms, directions) = corrupted.componentTerms(u)
+        let r = Self.responsibilities(logTerms).weights
+        var mean = [Double](repeating: 0, count: d)
         for k in 0..<weights.count {
-            let r = exp(logTerms[k] - top) / total
-            for j in 0..<d { score[j] += r * directions[k][j] }
+            // A^T C_k^{-1} (u - A mu_k), with C_k^{-1} (u - A mu_k) = -directions_k.
+            let w = (0..<d).map { j in (0..<d).reduce(0.0) { $0 - a[$1 * d + j] * directions[k][$1] } }
+            for i in 0..<d {
+                mean[i] += r[k] * (means[k][i] + (0..<d).reduce(0.0) { $0 + covariances[k][i * d + $1] * w[$1] })
+            }
         }
-        return (top + log(total), score)
+        return mean
     }
 
     /// grad log p for every row of `x`.
