@@ -21,6 +21,19 @@ public struct ImageReport {
         ImageGrid.grid(images, shape: shape, columns: 10, rows: 10, scale: scale(shape), gap: gap(shape))
     }
 
+    /// `clean`, then x_t = alpha_t x + sigma_t z at `count` times of `process` rising to 1, each
+    /// with its own noise: the stages of a forward-process strip.
+    public static func forwardStages(of clean: Matrix, process: any ForwardProcess, count: Int, rng: inout RandomSource) -> [Matrix] {
+        [clean] + process.timeGrid(count: count).reversed().map { t -> Matrix in
+            let level = process.level(at: t)
+            var noisy = clean
+            for i in 0..<noisy.elements.count {
+                noisy.elements[i] = Float(level.alpha * Double(clean.elements[i]) + level.sigma * rng.normalDouble())
+            }
+            return noisy
+        }
+    }
+
     /// Writes samples.png, real-vs-generated.png and (given a process) forward-process.png into
     /// `folder`, then measures the samples when `data` is a labelled image set.
     public init(samples: Matrix, data: LoadedData, shape: ImageShape, process: (any ForwardProcess)?, folder: String,
@@ -37,14 +50,7 @@ public struct ImageReport {
             // The first 8 images at t = 0 and 7 times up to 1, each with its own noise.
             let count = min(8, data.points.rows)
             let clean = data.points.gatherRows(Array(0..<count))
-            let stages = [clean] + process.timeGrid(count: min(7, process.steps ?? 7)).reversed().map { t -> Matrix in
-                let level = process.level(at: t)
-                var noisy = clean
-                for i in 0..<noisy.elements.count {
-                    noisy.elements[i] = Float(level.alpha * Double(clean.elements[i]) + level.sigma * rng.normalDouble())
-                }
-                return noisy
-            }
+            let stages = Self.forwardStages(of: clean, process: process, count: min(7, process.steps ?? 7), rng: &rng)
             try ImageGrid.strips(stages, shape: shape, images: count, scale: scale, gap: gap).write(to: path("forward-process.png"))
         }
         guard let images = data.images, images.isLabelled, samples.rows >= 2 else {

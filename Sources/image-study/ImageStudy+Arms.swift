@@ -85,16 +85,7 @@ extension ImageStudy {
                         samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.steps) steps") { model, count, rng in
                             ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],
-                        forward: { clean, rng in
-                            [clean] + vp.timeGrid(count: 6).reversed().map { t in
-                                let level = vp.level(at: t)
-                                var noisy = clean
-                                for i in noisy.elements.indices {
-                                    noisy.elements[i] = Float(level.alpha * Double(clean.elements[i]) + level.sigma * rng.normalDouble())
-                                }
-                                return noisy
-                            }
-                        })]
+                        forward: { clean, rng in ImageReport.forwardStages(of: clean, process: vp, count: 6, rng: &rng) })]
         let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1), UniformKernel(sigma: 1)]
         for kernel in kernels {
             let name = kernel.name + " (VE)"
@@ -151,7 +142,7 @@ extension ImageStudy {
         return try arm.samplers.map { sampler in
             let run = try sampler.sample(trained.model, setup.sampleCount, &rng)
             var samples = run.samples
-            let diverged = (0..<samples.rows).filter { i in !samples.row(i).allSatisfy(\.isFinite) }.count
+            let diverged = samples.nonFiniteRows
             var quality: ImageQuality?
             if diverged == 0 {
                 quality = ImageQuality(samples: samples, images: setup.images, classifier: setup.classifier, rng: &rng)

@@ -164,10 +164,10 @@ extension ImageStudy {
         for (name, restoration) in [("exact (posterior mean)", exactRestoration as any Restoration),
                                     ("learned (the network above)", NetworkRestoration(model: blurNet.model, ladder: ladder))] {
             let samples = sampler.sample(count: samplingCount, restoration: restoration, rng: &rng).samples
-            let finite = (0..<samples.rows).filter { samples.row($0).allSatisfy(\.isFinite) }
-            let distance = finite.count == samples.rows ? FrechetDistance(features(samples), reference)?.value : nil
-            printNow("stand-in, inverse heat dissipation with the \(name) restoration: " + (distance.map { String(format: "Fréchet distance %.4g (floor %.4g)", $0, floor.value) } ?? "\(samples.rows - finite.count) samples diverged"))
-            samplings.append(.init(restoration: name, diverged: samples.rows - finite.count, frechetDistance: distance))
+            let diverged = samples.nonFiniteRows
+            let distance = diverged == 0 ? FrechetDistance(features(samples), reference)?.value : nil
+            printNow("stand-in, inverse heat dissipation with the \(name) restoration: " + (distance.map { String(format: "Fréchet distance %.4g (floor %.4g)", $0, floor.value) } ?? "\(diverged) samples diverged"))
+            samplings.append(.init(restoration: name, diverged: diverged, frechetDistance: distance))
         }
         return GroundTruth(mixture: mixture, pairs: count, identity: identity, spectra: spectra, errors: errors,
                            samplings: samplings, samplingFloor: floor.value, samplingCount: samplingCount)

@@ -90,6 +90,16 @@ import Testing
         #expect(new.fractionCopied < 0.05 && isClose(new.medianSampleDistance, new.medianTestDistance, rel: 0.15))
     }
 
+    /// Rows with a NaN or an infinity anywhere are counted once each; finite rows not at all.
+    @Test func nonFiniteRowsCountsLostChains() {
+        var x = Matrix(rows: 4, columns: 3, repeating: 1)
+        #expect(x.nonFiniteRows == 0)
+        x[0, 2] = .nan
+        x[2, 0] = .infinity
+        x[2, 1] = -.infinity
+        #expect(x.nonFiniteRows == 2)
+    }
+
     /// Across blocks (1,024 rows each): the largest of all pairwise distances, by brute force.
     @Test func largestDistanceIsTheBruteForceMaximum() {
         var rng = RandomSource(seed: 6)

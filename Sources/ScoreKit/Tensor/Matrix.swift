@@ -51,6 +51,11 @@ public struct Matrix: Equatable, Sendable {
     /// True when no element is NaN or infinite.
     public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
 
+    /// How many rows hold a NaN or infinite element (the chains a sampler lost).
+    public var nonFiniteRows: Int {
+        (0..<rows).filter { r in !elements[(r * columns)..<((r + 1) * columns)].allSatisfy(\.isFinite) }.count
+    }
+
     /// The rows at `indices`, in that order.
     public func gatherRows(_ indices: [Int]) -> Matrix {
         var out = Matrix(rows: indices.count, columns: columns)
