@@ -24,7 +24,7 @@ let package = Package(
 
         .target(
             name: "ScoreKit",
-            dependencies: ["COpenBLAS", "CLAPACKE", "CZlib"],
+            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib"],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
@@ -60,6 +60,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Elementwise kernels in C, one copy per instruction set (AVX-512, AVX2, baseline) chosen at load.
+        .target(name: "CKernels", exclude: ["FastMath.h", "KernelBodies.h", "Table.h"]),
         .target(
             name: "ScoreKitCLI",
             dependencies: [

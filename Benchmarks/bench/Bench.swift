@@ -18,8 +18,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Workloads to run (default: all): \(Workload.names).")
     var workloads: [String] = Workload.all.map(\.name)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (default: 1 and all cores).")
-    var threads: [Int] = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted()
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Thread counts, each a number or auto (the tools' default, which follows the load; default: 1, all cores and auto).")
+    var threads: [ThreadCount] = Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted().map { .fixed($0) } + [.automatic]
 
     @Option(name: .long, help: "Repetitions per measurement; the median is reported.")
     var repetitions = 5
@@ -50,7 +51,6 @@ struct Bench: ParsableCommand {
         if let unknown = workloads.first(where: { !known.contains($0) }) {
             throw ValidationError("unknown workload '\(unknown)'; known: \(Workload.all.map(\.name).joined(separator: ", "))")
         }
-        guard threads.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads values must be at least 1") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
@@ -58,7 +58,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let json { try OutputPath.prepareFile(json, extension: "json", option: "--json") }
         let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
-        printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each")
+        printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each, "
+                 + InstructionSet.summary)
         if products { return reportProducts(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
         let peer = JAXPeer(python: python)
@@ -70,41 +71,47 @@ struct Bench: ParsableCommand {
                      + (peers ? ["JAX (jit)", "engine/JAX"] : [])))
         var results: [[String: Any]] = []
         for workload in Workload.all where workloads.contains(workload.name) {
-            for count in threads {
-                BLAS.threadCount = count
-                let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum) }.sorted()
+            for setting in threads {
+                let governor = ThreadGovernor.shared
+                governor.start(setting)
+                let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum, governor: governor) }.sorted()
+                // auto's row: the count it used longest, and the bound at that count.
+                BLAS.threadCount = governor.mainCount
+                let count = governor.mainCount, label = setting == .automatic ? "auto: \(count)" : "\(count)"
                 let bound = (0..<reps).map { _ in GemmTimer.boundRate(workload, minimumSeconds: minimum / 4) }.sorted()
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
                 let stepsPerSecond = workload.isSampler ? median / Double(workload.batch) : median
                 let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
-                let jax = peers && workload.hasPeer ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
-                printNow(row([workload.name, "\(count)", Self.format(median) + " " + workload.unit,
+                let jax = peers && workload.hasPeer && setting != .automatic
+                    ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
+                printNow(row([workload.name, label, Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
                               String(format: "%.1f", gflops), Self.format(boundMedian),
                               String(format: "%.2f", median / boundMedian)]
                              + (jax.map { [Self.format($0), String(format: "%.2f", median / $0)] } ?? [])))
-                var result: [String: Any] = ["workload": workload.name, "threads": count, "unit": workload.unit,
+                var result: [String: Any] = ["workload": workload.name, "threads": setting.description, "thread_count": count, "unit": workload.unit,
                                              "median": median, "min": engine.first!, "max": engine.last!,
                                              "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian]
                 if let jax { result["jax"] = jax }
                 results.append(result)
             }
         }
-        for count in threads {
-            let rates = Dictionary(uniqueKeysWithValues: results.filter { $0["threads"] as? Int == count }
+        for setting in threads {
+            let count = setting.description
+            let rates = Dictionary(uniqueKeysWithValues: results.filter { $0["threads"] as? String == count }
                 .map { ($0["workload"] as! String, $0["median"] as! Double) })
             if let ssm = rates["ssm-toy"], let dsm = rates["dsm-toy"] {
-                printNow(String(format: "ssm-toy step = %.2f dsm-toy steps (%d thread(s))", dsm / ssm, count))
+                printNow(String(format: "ssm-toy step = %.2f dsm-toy steps (threads %@)", dsm / ssm, count))
             }
             // The sampler's own work per evaluation (update, noise, schedule) against the same network alone.
             if let network = rates["score-toy"] {
                 for name in ["ddpm-toy", "ddim-toy", "ode-toy"] {
                     guard let rate = rates[name] else { continue }
-                    printNow(String(format: "%@: %.1f%% of a step outside the network (%d thread(s))", name, 100 * (1 - rate / network), count))
+                    printNow(String(format: "%@: %.1f%% of a step outside the network (threads %@)", name, 100 * (1 - rate / network), count))
                 }
             }
             if let ddpm = rates["ddpm-toy"], let langevin = rates["langevin-toy"] {
-                printNow(String(format: "a DDPM step costs %.2f annealed-Langevin steps (%d thread(s))", langevin / ddpm, count))
+                printNow(String(format: "a DDPM step costs %.2f annealed-Langevin steps (threads %@)", langevin / ddpm, count))
             }
         }
         if let json {
@@ -116,9 +123,9 @@ struct Bench: ParsableCommand {
     /// Each product of each selected workload alone: where the GEMM time of a step goes.
     func reportProducts(minimumSeconds: Double) {
         for workload in Workload.all where workloads.contains(workload.name) {
-            for count in threads {
-                BLAS.threadCount = count
-                printNow("\(workload.name), \(count) thread(s):")
+            for setting in threads {
+                ThreadGovernor.shared.start(setting)
+                printNow("\(workload.name), \(BLAS.threadCount) thread(s) (\(setting)):")
                 for shape in workload.products {
                     let calls = GemmTimer.callsPerSecond(shape, minimumSeconds: minimumSeconds / 4)
                     let gflops = calls * 2 * Double(shape.m * shape.n * shape.k) / 1e9
@@ -138,7 +145,9 @@ struct Bench: ParsableCommand {
     }
 
     /// Steps per second of the engine itself (sample-steps per second for Langevin), after a warm-up.
-    static func engineRate(_ workload: Workload, minimumSeconds: Double) throws -> Double {
+    /// The governor ticks between steps (sampler steps for the samplers), as in the tools' loops,
+    /// and its window restarts after each repetition's untimed setup.
+    static func engineRate(_ workload: Workload, minimumSeconds: Double, governor: ThreadGovernor) throws -> Double {
         var rng = RandomSource(seed: 1)
         let model = ScoreMLP(configuration: workload.configuration, rng: &rng)
         switch workload.kind {
@@ -152,37 +161,40 @@ struct Bench: ParsableCommand {
                                          perturbation: .clean(sigma: 0.1), dimension: d)
             let trainer = ScoreTrainer(model: model, data: data, objective: objective, batchSize: workload.batch, rng: rng.split())
             for _ in 0..<3 { try trainer.trainStep() }
-            return try Stopwatch.rate(minimumSeconds: minimumSeconds) { try trainer.trainStep() }
+            governor.restartWindow()
+            return try Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); try trainer.trainStep() }
         case .langevin:
             // Steps at one level of the Song-Ermon schedule: every level costs the same.
             let sampler = AnnealedLangevin(sigmas: [1], stepsPerLevel: 10, epsilon: 2e-5)
-            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, governor: governor, rng: &rng)
         case .ddpm:
             let sampler = try DiffusionSampler(process: VariancePreserving(steps: 1000), rule: .ancestral(largeVariance: true), steps: 50, denoise: false)
-            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, governor: governor, rng: &rng)
         case .ddim:
             let sampler = try DiffusionSampler(process: VariancePreserving(steps: 1000), rule: .ddim(eta: 0), steps: 50, denoise: false)
-            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, governor: governor, rng: &rng)
         case .ode:
             let sampler = try ProbabilityFlowODE(process: VariancePreservingSDE(), solver: .heun(steps: 50), denoise: false)
-            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, rng: &rng)
+            return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, governor: governor, rng: &rng)
         case .score:
             let score = NetworkScore(model: model)
             let x = Matrix(rows: workload.batch, columns: 2, elements: rng.normals(count: 2 * workload.batch))
             var out = Matrix(rows: workload.batch, columns: 2)
             let level = VariancePreservingSDE().level(at: 0.5)
             score.score(x, at: level, into: &out)
-            return Stopwatch.rate(minimumSeconds: minimumSeconds) { score.score(x, at: level, into: &out) } * Double(workload.batch)
+            governor.restartWindow()
+            return Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); score.score(x, at: level, into: &out) } * Double(workload.batch)
         }
     }
 
     /// Chains moved one network evaluation per second: whole runs timed, their evaluations counted.
     static func samplerRate(_ sampler: some Sampler, workload: Workload, model: ScoreMLP, minimumSeconds: Double,
-                            rng: inout RandomSource) -> Double {
+                            governor: ThreadGovernor, rng: inout RandomSource) -> Double {
         let score = NetworkScore(model: model)
         let evaluations = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil).evaluations
+        governor.restartWindow()
         let calls = Stopwatch.rate(minimumSeconds: minimumSeconds) {
-            _ = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil)
+            _ = sampler.sample(count: workload.batch, score: score, rng: &rng) { _, _ in governor.tick() }
         }
         return calls * Double(evaluations * workload.batch)
     }

@@ -14,19 +14,15 @@ public struct CheckpointOptions: ParsableArguments {
     @Option(name: .long, help: "Which weights: ema (the moving average, if the checkpoint has it) or last.")
     public var weights: Weights = .ema
 
-    @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: ThreadCount.help)
+    public var threads: ThreadCount = .automatic
 
     public init() {}
-
-    public func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    }
 
     /// The checkpoint and the network with the chosen weights (EMA falls back to the last
     /// weights when the checkpoint has none). Also applies `--threads`.
     public func load() throws -> (Checkpoint, ScoreMLP) {
-        Limits.useThreads(threads)
+        printNow(ThreadGovernor.shared.start(threads))
         let file = try Checkpoint.read(checkpoint)
         return (file, file.model(preferringEMA: weights == .ema))
     }

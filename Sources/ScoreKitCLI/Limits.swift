@@ -46,12 +46,4 @@ public enum Limits {
         let activations = rows * (2 * width + 3 * l * h + 3 * d) + Double(batch) * (2 * l * h + 2 * d)
         return 4 * (5 * parameters + activations)
     }
-
-    /// Sets the BLAS threads to `requested`, clamped to the cores this process may use (more
-    /// only slow OpenBLAS down); says so when it clamps.
-    public static func useThreads(_ requested: Int, option: String = "--threads") {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if requested > cores { printNow("note: \(option) \(requested) is more than the \(cores) cores here; using \(cores)") }
-        BLAS.threadCount = min(requested, cores)
-    }
 }

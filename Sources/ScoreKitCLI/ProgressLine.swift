@@ -13,6 +13,7 @@ public final class ProgressLine {
     public init(_ label: String, total: Int) {
         self.label = label
         self.total = max(total, 1)
+        ThreadGovernor.shared.newWork()
     }
 
     /// Reports `done` units of work out of a total learnt only as the work goes (an adaptive solver's).
@@ -21,8 +22,10 @@ public final class ProgressLine {
         update(done)
     }
 
-    /// Reports `done` units of work; `detail` is appended (e.g. the current loss).
+    /// Reports `done` units of work; `detail` is appended (e.g. the current loss). Long work
+    /// reports here between its units, so this is also where `--threads auto` follows the load.
     public func update(_ done: Int, detail: String = "") {
+        ThreadGovernor.shared.tick()
         let elapsed = Date().timeIntervalSince(start)
         let rate = Double(done) / max(elapsed, 1e-9)
         let left = Double(total - done) / max(rate, 1e-9)

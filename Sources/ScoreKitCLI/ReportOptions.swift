@@ -9,17 +9,13 @@ public struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "Random seed.")
     public var seed: UInt64 = 0
 
-    @Option(name: .long, help: "OpenBLAS threads.")
-    public var threads = 1
+    @Option(name: .long, help: ThreadCount.help)
+    public var threads: ThreadCount = .automatic
 
     @Option(name: .long, help: "Folder for the report (Markdown); its figures go to its images/ subfolder.")
     public var output = "docs"
 
     public init() {}
-
-    public func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    }
 
     /// The figures' folder.
     public var images: String { path("images") }
@@ -29,7 +25,7 @@ public struct ReportOptions: ParsableArguments {
 
     /// Sets the threads and makes the output and images folders: the checks before any work.
     public func prepare() throws {
-        Limits.useThreads(threads)
+        printNow(ThreadGovernor.shared.start(threads))
         try OutputPath.prepareFolder(output)
         try OutputPath.prepareFolder(images)
     }

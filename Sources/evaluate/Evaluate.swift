@@ -31,19 +31,18 @@ struct Evaluate: ParsableCommand {
     @Option(name: .long, help: "Random seed (sampling, metrics, fresh data).")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "OpenBLAS threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: ThreadCount.help)
+    var threads: ThreadCount = .automatic
 
     @Option(name: .long, help: "Folder for the outputs (created if missing).")
     var output = "runs/evaluate"
 
     func validate() throws {
         guard (samplesFile == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --samples-file and --checkpoint") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
-        Limits.useThreads(threads)
+        printNow(ThreadGovernor.shared.start(threads))
         try OutputPath.prepareFolder(output)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()

@@ -17,7 +17,8 @@ struct TrainDSM: ParsableCommand {
 
             The checkpoint also holds what continuing needs (optimiser moments, random state, the run's \
             settings) and losses.npy is saved with it, so that --resume FOLDER continues a stopped run and \
-            ends with the same bytes as a run that never stopped (same --threads).
+            ends with the same bytes as a run that never stopped (at any --threads: the count does not change \
+            the numbers).
 
             On image data (--data digits or fashion-mnist, or --image-shape) the defaults that are not \
             given become --process vp --hidden 512 --layers 3 (fashion-mnist: --hidden 1024 --layers 2) --batch 256 \
@@ -95,8 +96,8 @@ struct TrainDSM: ParsableCommand {
     @Option(name: .long, help: "Random seed: data, initial weights, noise and sampling all derive from it.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "OpenBLAS threads (default: all cores; 1 is faster when other work shares the machine).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: ThreadCount.help)
+    var threads: ThreadCount = .automatic
 
     @Option(name: .long, help: ArgumentHelp(
         "Continue the run saved in this folder (or checkpoint file), exactly as if it had not stopped.",
@@ -136,7 +137,6 @@ struct TrainDSM: ParsableCommand {
         }
         guard sigmaLevels >= 0 && sigmaLevels != 1 else { throw ValidationError("--sigma-levels must be 0 or at least 2, got \(sigmaLevels)") }
         guard emaDecay >= 0 && emaDecay < 1 else { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard divergenceFactor >= 0 && divergenceFactor.isFinite else {
             throw ValidationError("--divergence-factor must be 0 or positive and finite, got \(divergenceFactor)")
         }
@@ -198,7 +198,7 @@ struct TrainDSM: ParsableCommand {
 
     /// Trains from scratch, or from `resuming`'s checkpoint and the losses saved beside it.
     func train(resuming: (checkpoint: Checkpoint, folder: String)?) throws {
-        Limits.useThreads(threads)
+        let threadLine = ThreadGovernor.shared.start(threads)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
         var sampleRng = root.split(), evalRng = root.split()
@@ -231,7 +231,8 @@ struct TrainDSM: ParsableCommand {
         let trainer = ScoreTrainer(model: resuming.map { ScoreMLP(configuration: configuration, parameters: $0.checkpoint.parameters) } ?? initial,
                                    data: data, objective: objective, batchSize: batch, learningRate: lr,
                                    emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
-        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary); \(threads) thread(s)")
+        printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary)")
+        printNow(threadLine + "; " + InstructionSet.summary)
 
         var losses: [Float] = []
         losses.reserveCapacity(steps)
@@ -349,9 +350,10 @@ struct TrainDSM: ParsableCommand {
         summary["samples"] = samples.rows
         summary["dataset"] = dataOptions.data
         summary["seed"] = seed
+        summary["threads"] = ThreadGovernor.shared.summary
         try JSONReport.write(summary, to: path("summary.json"))
-        printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s); final loss (mean of last 200) %.4f",
-                     stepsTrained, trainingSeconds, Double(stepsTrained) / trainingSeconds, finalLoss))
+        printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s, threads %@); final loss (mean of last 200) %.4f",
+                     stepsTrained, trainingSeconds, Double(stepsTrained) / trainingSeconds, ThreadGovernor.shared.summary, finalLoss))
         printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))
         report.lines.forEach(printNow)
         printNow("outputs in \(output)/")

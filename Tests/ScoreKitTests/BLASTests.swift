@@ -20,6 +20,26 @@ import ScoreKit
         return out
     }
 
+    /// `--threads auto` changes the count during a run; that keeps the bytes only because
+    /// OpenBLAS splits a product's rows and columns over threads, never its sums. Checked at the
+    /// engine's shapes: forward, weight-gradient (k = batch) and input-gradient products.
+    @Test func productsDoNotDependOnTheThreadCount() {
+        var rng = RandomSource(seed: 11)
+        let saved = BLAS.threadCount
+        defer { BLAS.threadCount = saved }
+        for (m, n, k, ta, tb) in [(512, 128, 130, false, true), (128, 130, 512, true, false), (512, 130, 128, false, false),
+                                  (256, 1024, 1024, false, true), (1024, 1024, 256, true, false), (4096, 512, 512, false, true)] {
+            let a = rng.normals(count: m * k), b = rng.normals(count: k * n)
+            let products = [1, 2, 3].map { threads -> [Float] in
+                BLAS.threadCount = threads
+                var c = [Float](repeating: 0, count: m * n)
+                BLAS.gemm(m: m, n: n, k: k, a, transposeA: ta, b, transposeB: tb, &c)
+                return c
+            }
+            #expect(products[1] == products[0] && products[2] == products[0], "m \(m) n \(n) k \(k): the bits differ between 1, 2 and 3 threads")
+        }
+    }
+
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func gemmMatchesNaiveLoop(transposes: (Bool, Bool)) {
         var rng = RandomSource(seed: 7)

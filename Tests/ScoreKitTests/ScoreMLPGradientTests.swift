@@ -65,20 +65,21 @@ import ScoreKit
         }
     }
 
-    @Test(arguments: [Conditioning.logSigma, .time(width: 8)])
-    func sharedConditioningMatchesThePerRowPath(conditioning: Conditioning) {
+    @Test(arguments: [Conditioning.logSigma, .time(width: 8)], [3, 10])
+    func sharedConditioningMatchesThePerRowPath(conditioning: Conditioning, dimension: Int) {
         // Inference with every row at one level folds the conditioning features into the first
         // layer's bias; it must give the per-row path's scores to Float rounding. Rejected: the
         // features' weights skipped or taken from the wrong columns (a leading-dimension slip).
-        let config = MLPConfiguration(dimension: 3, hiddenWidth: 8, hiddenLayers: 2, conditioning: conditioning)
+        // d = 3 takes the fused narrow layer (Kernels.narrowLinearSiLU), d = 10 the product.
+        let config = MLPConfiguration(dimension: dimension, hiddenWidth: 8, hiddenLayers: 2, conditioning: conditioning)
         var rng = RandomSource(seed: 4)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        let x = rng.normals(count: batch * 3)
+        let x = rng.normals(count: batch * dimension)
         let sigma = [Float](repeating: 0.7, count: batch), time = [Float](repeating: 0.37, count: batch)
         let perRow = MLPWorkspace(configuration: config, capacity: batch), shared = MLPWorkspace(configuration: config, capacity: batch)
         model.forward(x: x, sigma: sigma, time: time, batch: batch, workspace: perRow, keepForBackward: false)
         model.forward(x: x, sigma: sigma, time: time, batch: batch, workspace: shared, keepForBackward: false, sharedConditioning: true)
-        for i in 0..<(batch * 3) {
+        for i in 0..<(batch * dimension) {
             #expect(isClose(Double(shared.score[i]), Double(perRow.score[i]), rel: 1e-5, abs: 1e-6), "element \(i)")
         }
     }

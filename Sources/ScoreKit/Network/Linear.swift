@@ -32,6 +32,15 @@ public struct Linear: Sendable, Equatable {
                   beta: 0, output)
     }
 
+    /// output = SiLU(input W[:, :columns]^T + bias) for `batch` rows of `columns <= Kernels.narrowInputs`
+    /// inputs, in one pass (`Kernels.narrowLinearSiLU`): the inference form of `multiply(firstColumns:)`
+    /// and the activation, for a first layer whose other inputs are folded into `bias`.
+    func multiplySiLU(batch: Int, firstColumns columns: Int, input: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+                      bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        Kernels.narrowLinearSiLU(rows: batch, outputs: outputs, inputs: columns, input, weights: parameters + offset,
+                                 weightStride: inputs, bias: bias, into: output)
+    }
+
     /// bias'[o] = b[o] + sum_j W[o, from + j] shared[j]: the contribution of input columns that are
     /// the same in every row, computed once instead of once per row.
     func foldSharedInputs(_ shared: UnsafePointer<Float>, from start: Int, parameters: UnsafePointer<Float>,

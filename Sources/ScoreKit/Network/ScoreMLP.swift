@@ -93,6 +93,11 @@ public final class ScoreMLP {
             let pre = ws.preActivations[l].pointer, out = ws.activations[l].pointer
             var bias = p + layers[l].biasOffset
             let slope = ws.slopes[l].pointer
+            if l == 0 && sharedConditioning && d <= Kernels.narrowInputs {
+                layers[0].multiplySiLU(batch: batch, firstColumns: d, input: x, parameters: p, bias: ws.sharedBias.pointer, output: out)
+                previous = UnsafePointer(out)
+                continue
+            }
             if l == 0 && sharedConditioning {
                 layers[0].multiply(batch: rows, firstColumns: d, input: x, parameters: p, output: pre)
                 bias = UnsafePointer(ws.sharedBias.pointer)

@@ -62,23 +62,13 @@ public final class DenoisingScoreMatching: ScoreObjective {
         rng.fillNormal(noise.pointer, count: batch * d)
         let s = sigma.pointer, a = alpha.pointer, z = noise.pointer, xt = perturbed.pointer
         clean.elements.withUnsafeBufferPointer { x in
-            for i in 0..<batch {
-                for j in 0..<d { xt[i * d + j] = a[i] * x[i * d + j] + s[i] * z[i * d + j] }
-            }
+            Kernels.perturb(rows: batch, columns: d, alpha: a, x.baseAddress!, sigma: s, z, into: xt)
         }
         model.forward(x: xt, sigma: s, time: time.pointer, batch: batch, workspace: workspace)
         // residual r = sigma s + z; loss = 0.5 mean ||r||^2; dL/ds = sigma r / batch.
-        let score = workspace.score.pointer, grad = scoreGradient.pointer
-        var total = 0.0
-        let invBatch = 1 / Float(batch)
-        for i in 0..<batch {
-            for j in 0..<d {
-                let r = s[i] * score[i * d + j] + z[i * d + j]
-                total += Double(r) * Double(r)
-                grad[i * d + j] = s[i] * r * invBatch
-            }
-        }
-        model.backward(scoreGradient: grad, workspace: workspace)
+        let total = Kernels.denoisingResidual(rows: batch, columns: d, sigma: s, score: workspace.score.pointer,
+                                              noise: z, scale: 1 / Float(batch), gradient: scoreGradient.pointer)
+        model.backward(scoreGradient: scoreGradient.pointer, workspace: workspace)
         return 0.5 * total / Double(batch)
     }
 }

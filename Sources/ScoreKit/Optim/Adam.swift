@@ -6,7 +6,8 @@ import Foundation
 ///     theta <- theta - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 ///
 /// The optimiser is separate from the model: it owns only its moments and step count, laid out
-/// like the flat parameter buffer, and updates every parameter in one vectorised pass.
+/// like the flat parameter buffer, and updates every parameter in one vectorised pass
+/// (`Kernels.adam`).
 public final class Adam: Optimiser {
     public var learningRate: Float
     public let beta1: Float
@@ -55,16 +56,8 @@ public final class Adam: Optimiser {
         let correction2 = 1 - pow(Double(beta2), t)
         let stepSize = Float(Double(learningRate) / correction1)
         let rootCorrection2 = Float(correction2.squareRoot())
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        let p = parameters.pointer, g = gradients.pointer
-        let m = firstMoment.pointer, v = secondMoment.pointer
-        for i in 0..<parameters.count {
-            let gi = g[i]
-            let mi = b1 * m[i] + (1 - b1) * gi
-            let vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
-        }
+        Kernels.adam(count: parameters.count, parameters: parameters.pointer, gradients: gradients.pointer,
+                     first: firstMoment.pointer, second: secondMoment.pointer, beta1: beta1, beta2: beta2,
+                     stepSize: stepSize, rootCorrection2: rootCorrection2, epsilon: epsilon)
     }
 }

@@ -14,8 +14,6 @@ public final class ExponentialMovingAverage {
 
     public func update(from parameters: FloatBuffer) {
         precondition(parameters.count == shadow.count, "ExponentialMovingAverage.update: count mismatch")
-        let a = decay, b = 1 - decay
-        let s = shadow.pointer, p = parameters.pointer
-        for i in 0..<shadow.count { s[i] = a * s[i] + b * p[i] }
+        Kernels.average(count: shadow.count, shadow.pointer, parameters.pointer, decay: decay)
     }
 }

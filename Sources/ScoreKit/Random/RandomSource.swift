@@ -70,17 +70,14 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         for i in 0..<count { out[i] = low + width * uniform() }
     }
 
-    /// Fills `count` floats with independent standard normals (Box-Muller on pairs, both values used).
+    /// Fills `count` floats with independent standard normals: Box-Muller on pairs, both values
+    /// used, r = sqrt(-2 log u1) with u1 = (top 24 bits of one word + 1) / 2^24 and angle 2 pi u2
+    /// with u2 = top 24 bits of the next / 2^24; out = (r cos, r sin, ...). Vectorised in
+    /// `Kernels.fillNormal` (log, sine and cosine by polynomials, about 2 ulp).
     package mutating func fillNormal(_ out: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i < count {
-            let u1 = (Float(nextWord() >> 40) + 1) * 0x1p-24  // (0, 1]
-            let theta = 2 * Float.pi * uniform()
-            let r = (-2 * logf(u1)).squareRoot()
-            out[i] = r * cosf(theta)
-            if i + 1 < count { out[i + 1] = r * sinf(theta) }
-            i += 2
-        }
+        var words = (s0, s1, s2, s3)
+        withUnsafeMutableBytes(of: &words) { Kernels.fillNormal(state: $0.baseAddress!.assumingMemoryBound(to: UInt64.self), count: count, out) }
+        (s0, s1, s2, s3) = words
     }
 
     /// Fills an array of `count` standard normals.

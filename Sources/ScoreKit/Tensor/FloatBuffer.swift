@@ -41,8 +41,5 @@ public final class FloatBuffer {
     public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 
     /// True when no element is NaN or infinite.
-    public var isFinite: Bool {
-        for i in 0..<count where !pointer[i].isFinite { return false }
-        return true
-    }
+    public var isFinite: Bool { Kernels.countNonFinite(count: count, pointer) == 0 }
 }

@@ -1,29 +1,26 @@
-/// Elementwise and reduction kernels over row-major blocks, each one pass over memory.
+import CKernels
+
+/// Elementwise and reduction kernels over row-major blocks, each one pass over memory: the only
+/// door to the C target `CKernels`, as `BLAS` is to OpenBLAS.
 ///
-/// Every function takes raw pointers and sizes so the network can run them on its
-/// preallocated buffers. Inner loops index a row pointer with the loop counter alone:
-/// a checked `base + c` inside the loop is a possible trap, which stops LLVM vectorising it.
+/// Every kernel is compiled once per instruction set (AVX-512, AVX2 with FMA, and the baseline)
+/// and the widest the CPU runs is called (`InstructionSet.active`). The clones agree to a few ulp,
+/// not bit for bit: fused multiply-adds round once where the baseline rounds twice. On one
+/// machine and clone, the same inputs give the same bytes.
+///
+/// Functions take raw pointers and sizes so the network runs them on its preallocated buffers.
 package enum Kernels {
     /// For a `rows x columns` block: pre += bias (broadcast over rows), then
     /// out = SiLU(pre) and slope = SiLU'(pre) = s (1 + pre (1 - s)) with s = sigmoid(pre).
     ///
     /// `slope` is what backpropagation multiplies the incoming gradient by, so the
-    /// backward pass never recomputes an exponential.
+    /// backward pass never recomputes an exponential. sigmoid uses `FastMath.exp`'s method.
     package static func biasSiLU(
         rows: Int, columns: Int,
         pre: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
         out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
-            let p = pre + r * columns, o = out + r * columns, d = slope + r * columns
-            for c in 0..<columns {
-                let u = p[c] + bias[c]
-                let s = FastMath.sigmoid(u)
-                p[c] = u
-                o[c] = u * s
-                d[c] = s * (1 + u * (1 - s))
-            }
-        }
+        sk_bias_silu(rows, columns, pre, bias, out, slope, nil)
     }
 
     /// `biasSiLU` that also writes curvature = SiLU''(pre) = s (1 - s) (2 + pre (1 - 2 s)),
@@ -34,28 +31,14 @@ package enum Kernels {
         out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>,
         curvature: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
-            let p = pre + r * columns, o = out + r * columns, d = slope + r * columns, k = curvature + r * columns
-            for c in 0..<columns {
-                let u = p[c] + bias[c]
-                let s = FastMath.sigmoid(u)
-                let sc = s * (1 - s)
-                p[c] = u
-                o[c] = u * s
-                d[c] = s + u * sc
-                k[c] = sc * (2 + u * (1 - 2 * s))
-            }
-        }
+        sk_bias_silu(rows, columns, pre, bias, out, slope, curvature)
     }
 
     /// Tangents through an activation: for each of `blocks` consecutive `count`-element blocks
     /// of `tangents`, out_m = tangents_m * slope (the same `slope` block for every m).
     package static func multiplyBlocks(count: Int, blocks: Int, _ tangents: UnsafePointer<Float>,
                                       by slope: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        for m in 0..<blocks {
-            let t = tangents + m * count, o = out + m * count
-            for i in 0..<count { o[i] = t[i] * slope[i] }
-        }
+        sk_multiply_blocks(count, blocks, tangents, slope, out)
     }
 
     /// Backpropagation through h = SiLU(pre) and t_m = SiLU'(pre) * tpre_m, in place.
@@ -67,14 +50,7 @@ package enum Kernels {
     package static func siluTangentBackward(count: Int, blocks: Int, gradient: UnsafeMutablePointer<Float>,
                                            tangentPre: UnsafePointer<Float>, slope: UnsafePointer<Float>,
                                            curvature: UnsafePointer<Float>) {
-        for i in 0..<count { gradient[i] *= slope[i] }
-        for m in 0..<blocks {
-            let g = gradient + (m + 1) * count, t = tangentPre + m * count
-            for i in 0..<count {
-                gradient[i] += curvature[i] * g[i] * t[i]
-                g[i] *= slope[i]
-            }
-        }
+        sk_silu_tangent_backward(count, blocks, gradient, tangentPre, slope, curvature)
     }
 
     /// out = SiLU(pre + bias) for a `rows x columns` block, writing nothing else: the
@@ -83,70 +59,137 @@ package enum Kernels {
         rows: Int, columns: Int,
         pre: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
-            let p = pre + r * columns, o = out + r * columns
-            for c in 0..<columns { o[c] = FastMath.silu(p[c] + bias[c]) }
-        }
+        sk_bias_silu_inference(rows, columns, pre, bias, out)
     }
 
     /// block += bias, broadcast over the rows of a `rows x columns` block.
     package static func addBias(rows: Int, columns: Int,
                                _ block: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>) {
-        for r in 0..<rows {
-            let row = block + r * columns
-            for c in 0..<columns { row[c] += bias[c] }
-        }
+        sk_add_bias(rows, columns, block, bias)
     }
 
     /// a *= b elementwise over `count` elements.
     package static func multiply(count: Int, _ a: UnsafeMutablePointer<Float>, by b: UnsafePointer<Float>) {
-        for i in 0..<count { a[i] *= b[i] }
+        sk_multiply(count, a, b)
     }
 
     /// y = a y + (b x + c z) over `count` elements: every sampler's update (the Langevin step is
     /// a = 1). With c = 0, z is not read.
     package static func combine(count: Int, _ y: UnsafeMutablePointer<Float>, _ a: Float,
                                _ x: UnsafePointer<Float>, _ b: Float, _ z: UnsafePointer<Float>, _ c: Float) {
-        if c == 0 {
-            for i in 0..<count { y[i] = a * y[i] + b * x[i] }
-        } else {
-            for i in 0..<count { y[i] = a * y[i] + (b * x[i] + c * z[i]) }
-        }
+        sk_combine(count, y, a, x, b, z, c)
     }
 
     /// Each row of a `rows x columns` block scaled by its own factor: block[r, :] *= factors[r].
     package static func scaleRows(rows: Int, columns: Int,
                                  _ block: UnsafeMutablePointer<Float>, by factors: UnsafePointer<Float>) {
-        for r in 0..<rows {
-            let f = factors[r], row = block + r * columns
-            for c in 0..<columns { row[c] *= f }
-        }
+        sk_scale_rows(rows, columns, block, factors)
     }
 
-    /// The sum of `count` elements in eight interleaved partial sums (then added in Double).
-    /// A single running sum is a serial chain LLVM may not reorder; eight independent ones
-    /// vectorise. The order is fixed, so the result is reproducible.
+    /// The sum of `count` elements in sixteen interleaved partial sums, then added in Double.
+    /// The order is fixed and the same in every clone (no products to fuse), so the result is
+    /// reproducible across machines.
     package static func sum(count: Int, _ x: UnsafePointer<Float>) -> Double {
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
-        let whole = count / 8
-        for b in 0..<whole {
-            let p = x + 8 * b
-            s0 += p[0]; s1 += p[1]; s2 += p[2]; s3 += p[3]
-            s4 += p[4]; s5 += p[5]; s6 += p[6]; s7 += p[7]
-        }
-        var total = Double(s0) + Double(s1) + Double(s2) + Double(s3) + Double(s4) + Double(s5) + Double(s6) + Double(s7)
-        for i in (8 * whole)..<count { total += Double(x[i]) }
-        return total
+        sk_sum(count, x)
     }
 
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
     package static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        if !accumulate { sums.update(repeating: 0, count: columns) }
-        for r in 0..<rows {
-            let row = block + r * columns
-            for c in 0..<columns { sums[c] += row[c] }
+        sk_column_sums(rows, columns, block, sums, accumulate ? 1 : 0)
+    }
+
+    /// out[r, :] = a[r] x[r, :] + s[r] z[r, :]: a forward process's draw x_t = alpha x_0 + sigma z.
+    package static func perturb(rows: Int, columns: Int, alpha: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                               sigma: UnsafePointer<Float>, _ z: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        sk_perturb(rows, columns, alpha, x, sigma, z, out)
+    }
+
+    /// The DSM residual r = sigma[r] score[r, :] + z[r, :] per row: writes
+    /// gradient = sigma[r] r scale and returns the sum of r^2 (accumulated in Double).
+    package static func denoisingResidual(rows: Int, columns: Int, sigma: UnsafePointer<Float>,
+                                         score: UnsafePointer<Float>, noise z: UnsafePointer<Float>,
+                                         scale: Float, gradient: UnsafeMutablePointer<Float>) -> Double {
+        sk_dsm_residual(rows, columns, sigma, score, z, scale, gradient)
+    }
+
+    /// One Adam step over `count` parameters, PyTorch's form (see `Adam`):
+    /// m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p -= stepSize m / (sqrt(v) / rootCorrection2 + eps).
+    /// The square root is the correctly rounded vector instruction.
+    package static func adam(count: Int, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                            first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>,
+                            beta1: Float, beta2: Float, stepSize: Float, rootCorrection2: Float, epsilon: Float) {
+        sk_adam(count, parameters, gradients, first, second, beta1, beta2, stepSize, rootCorrection2, epsilon)
+    }
+
+    /// shadow = decay shadow + (1 - decay) parameters over `count` elements.
+    package static func average(count: Int, _ shadow: UnsafeMutablePointer<Float>,
+                               _ parameters: UnsafePointer<Float>, decay: Float) {
+        sk_average(count, shadow, parameters, decay)
+    }
+
+    /// out = e^x elementwise, by `FastMath.exp`'s method and clamping, in the active clone.
+    package static func exp(count: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        sk_exp(count, x, out)
+    }
+
+    /// The most inputs `narrowLinearSiLU` takes.
+    package static let narrowInputs = Int(SK_NARROW_INPUTS)
+
+    /// out[r, :] = SiLU(bias + x[r, :] W[:, :inputs]^T) for `rows` rows of `inputs <= narrowInputs`
+    /// values, W being [outputs, weightStride] row-major: a narrow layer's product, bias and
+    /// activation in one pass, where OpenBLAS is slow (k = 2: 40 GFLOP/s).
+    package static func narrowLinearSiLU(rows: Int, outputs: Int, inputs: Int, _ x: UnsafePointer<Float>,
+                                        weights: UnsafePointer<Float>, weightStride: Int, bias: UnsafePointer<Float>,
+                                        into out: UnsafeMutablePointer<Float>) {
+        precondition(inputs >= 0 && inputs <= narrowInputs && weightStride >= inputs,
+                     "Kernels.narrowLinearSiLU: \(inputs) inputs (at most \(narrowInputs)), weight stride \(weightStride)")
+        sk_narrow_linear_silu(rows, outputs, inputs, x, weights, weightStride, bias, out)
+    }
+
+    /// How many of `count` elements are NaN or infinite.
+    package static func countNonFinite(count: Int, _ x: UnsafePointer<Float>) -> Int {
+        sk_count_nonfinite(count, x)
+    }
+
+    /// `count` standard normals from the xoshiro256** generator with the four state words at
+    /// `state` (advanced in place): see `RandomSource.fillNormal`.
+    package static func fillNormal(state: UnsafeMutablePointer<UInt64>, count: Int, _ out: UnsafeMutablePointer<Float>) {
+        sk_fill_normal(state, count, out)
+    }
+
+    /// The clone the kernels run on this thread.
+    package static var instructionSet: InstructionSet { InstructionSet(sk_isa_active()) }
+
+    /// Whether this build and CPU can run `set`'s clone.
+    package static func supports(_ set: InstructionSet) -> Bool { sk_isa_supported(set.cValue) != 0 }
+
+    /// Runs `body` with the calling thread's kernels in `set`'s clone (other threads keep theirs);
+    /// nil, without running it, when the clone is not supported.
+    package static func using<T>(_ set: InstructionSet, _ body: () throws -> T) rethrows -> T? {
+        guard sk_isa_select(set.cValue) == 0 else { return nil }
+        defer { sk_isa_reset() }
+        return try body()
+    }
+
+    /// SCOREKIT_ISA's value when it named no clone this CPU runs (the widest was used instead).
+    package static var ignoredRequest: String? { sk_isa_ignored_request().map { String(cString: $0) } }
+}
+
+extension InstructionSet {
+    init(_ value: sk_isa) {
+        switch value {
+        case SK_ISA_AVX512: self = .avx512
+        case SK_ISA_AVX2: self = .avx2
+        default: self = .baseline
+        }
+    }
+
+    var cValue: sk_isa {
+        switch self {
+        case .baseline: SK_ISA_BASELINE
+        case .avx2: SK_ISA_AVX2
+        case .avx512: SK_ISA_AVX512
         }
     }
 }

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// The value of every tool's `--threads`: a fixed number of OpenBLAS threads, or `auto` (the
+/// default), which follows the cores no other process is using (`ThreadGovernor`).
+public enum ThreadCount: ExpressibleByArgument, CustomStringConvertible, Equatable, Sendable {
+    case automatic
+    case fixed(Int)
+
+    /// The help every tool shows for `--threads`.
+    public static let help = ArgumentHelp(
+        "OpenBLAS threads: a count, or auto (default).",
+        discussion: "auto uses the cores no other process is busy on, checked again every half second: two "
+            + "threads on a core another process keeps busy run many times slower than one. Results do not "
+            + "depend on the count (OpenBLAS splits rows and columns, never sums, across threads).",
+        valueName: "n|auto")
+
+    public init?(argument: String) {
+        if argument == "auto" { self = .automatic; return }
+        guard let count = Int(argument), count >= 1 else { return nil }
+        self = .fixed(count)
+    }
+
+    public var description: String {
+        switch self {
+        case .automatic: "auto"
+        case .fixed(let count): "\(count)"
+        }
+    }
+
+    public static var allValueStrings: [String] { [] }
+}
