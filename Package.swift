@@ -18,13 +18,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // MARK: - Public API
 
         .target(
             name: "ScoreKit",
-            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib"],
+            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib",
+                           .product(name: "RealModule", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]

@@ -7,7 +7,7 @@ import Testing
 @Suite struct LayeringTests {
     /// Bottom-up; folders on one line share a level.
     static let levels: [[String]] = [
-        ["BLAS", "Tensor", "Random"],   // the numeric core
+        ["BLAS", "Tensor", "Random", "Special"],   // the numeric core, with the special functions
         ["Score"],                      // NoiseLevel and the score-function protocols
         ["Densities"],                  // exact densities: Gaussian mixtures and their marginals
         ["Network", "Optim"],

@@ -131,9 +131,3 @@ public struct GaussianMixture: Sendable, Equatable {
         return out
     }
 }
-
-/// log(sum_i exp(v_i)), exact for values far below zero (and -inf for an empty or all -inf input).
-public func logSumExp(_ values: [Double]) -> Double {
-    guard let top = values.max(), top > -.infinity else { return -.infinity }
-    return top + log(values.reduce(0) { $0 + exp($1 - top) })
-}

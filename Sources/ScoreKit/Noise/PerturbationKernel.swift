@@ -34,18 +34,3 @@ extension PerturbationKernel {
     public var convolvesByQuadrature: Bool { false }
 }
 
-/// log(erfc(t)) for any t, without underflow: direct where erfc(t) is a normal double, the
-/// asymptotic series of erfc(t) e^(t^2) beyond (relative error below 1e-12 for t > 26).
-func logErfc(_ t: Double) -> Double {
-    guard t > 26 else { return log(erfc(t)) }
-    let inverse = 1 / (t * t)
-    let series = 1 - 0.5 * inverse + 0.75 * inverse * inverse - 1.875 * inverse * inverse * inverse
-    return -t * t - log(t * Double.pi.squareRoot()) + log(series)
-}
-
-/// log(exp(a) + exp(b)) without overflow.
-func logAddExp(_ a: Double, _ b: Double) -> Double {
-    let top = max(a, b)
-    guard top > -.infinity else { return -.infinity }
-    return top + log(exp(a - top) + exp(b - top))
-}

@@ -3,11 +3,13 @@ import Foundation
 /// Gauss-Legendre quadrature on [a, b]: exact for polynomials of degree 2n - 1. Nodes and
 /// weights come from Newton's method on the Legendre polynomial P_n (Golub-Welsch would need an
 /// eigen-solver), accurate to double precision for the small n used here.
-struct GaussLegendre: Sendable {
-    let nodes: [Double]
-    let weights: [Double]
+package struct GaussLegendre: Sendable {
+    package let nodes: [Double]
+    package let weights: [Double]
 
-    init(points n: Int) {
+    /// The n-point rule, n >= 1 (n = 1 is the midpoint rule).
+    package init(points n: Int) {
+        precondition(n >= 1, "GaussLegendre: at least one point, got \(n)")
         var nodes = [Double](repeating: 0, count: n), weights = nodes
         for i in 0..<n {
             // Chebyshev-like initial guess for the i-th root, then Newton on P_n.
@@ -15,7 +17,7 @@ struct GaussLegendre: Sendable {
             var derivative = 0.0
             for _ in 0..<100 {
                 var p0 = 1.0, p1 = x
-                for k in 2...n { (p0, p1) = (p1, ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)) }
+                for k in stride(from: 2, through: n, by: 1) { (p0, p1) = (p1, ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)) }
                 derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
                 let step = p1 / derivative
                 x -= step
@@ -29,7 +31,7 @@ struct GaussLegendre: Sendable {
     }
 
     /// The integral of f over [a, b].
-    func integrate(_ a: Double, _ b: Double, _ f: (Double) -> Double) -> Double {
+    package func integrate(_ a: Double, _ b: Double, _ f: (Double) -> Double) -> Double {
         let half = (b - a) / 2, mid = (a + b) / 2
         return zip(nodes, weights).reduce(0.0) { $0 + $1.1 * f(mid + half * $1.0) } * half
     }
