@@ -53,8 +53,11 @@ public final class ThreadGovernor: @unchecked Sendable {
     @discardableResult
     public func start(_ requested: ThreadCount, option: String = "--threads") -> String {
         let available = ProcessInfo.processInfo.activeProcessorCount
-        secondsAt = [:]
-        lastChange = Stopwatch.now()
+        defer {
+            // The summary counts from here, not from an earlier run's count.
+            secondsAt = [:]
+            lastChange = Stopwatch.now()
+        }
         switch requested {
         case .fixed(let count):
             automatic = false
