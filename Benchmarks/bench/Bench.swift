@@ -76,8 +76,8 @@ struct Bench: ParsableCommand {
                 governor.start(setting)
                 let engine = try (0..<reps).map { _ in try Self.engineRate(workload, minimumSeconds: minimum, governor: governor) }.sorted()
                 // auto's row: the count it used longest, and the bound at that count.
-                BLAS.threadCount = governor.mainCount
                 let count = governor.mainCount, label = setting == .automatic ? "auto: \(count)" : "\(count)"
+                BLAS.threadCount = count
                 let bound = (0..<reps).map { _ in GemmTimer.boundRate(workload, minimumSeconds: minimum / 4) }.sorted()
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
                 let stepsPerSecond = workload.isSampler ? median / Double(workload.batch) : median

@@ -123,7 +123,7 @@ void sk_adam(ptrdiff_t count, float *parameters, const float *gradients, float *
 void sk_average(ptrdiff_t count, float *shadow, const float *parameters, float decay) {
     ACTIVE->average(count, shadow, parameters, decay);
 }
-void sk_exp(ptrdiff_t count, const float *x, float *out) { ACTIVE->exp(count, x, out); }
+void sk_exp(ptrdiff_t count, const float *x, float scale, float *out) { ACTIVE->exp(count, x, scale, out); }
 ptrdiff_t sk_count_nonfinite(ptrdiff_t count, const float *x) { return ACTIVE->count_nonfinite(count, x); }
 void sk_fill_normal(uint64_t *state, ptrdiff_t count, float *out) { ACTIVE->fill_normal(state, count, out); }
 void sk_narrow_linear_silu(ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t k, const float *x, const float *w,

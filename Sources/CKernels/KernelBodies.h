@@ -168,8 +168,9 @@ static void SK_CLONE(average)(ptrdiff_t count, float *restrict shadow, const flo
     for (ptrdiff_t i = 0; i < count; i++) shadow[i] = decay * shadow[i] + keep * p[i];
 }
 
-static void SK_CLONE(exp)(ptrdiff_t count, const float *restrict x, float *restrict out) {
-    for (ptrdiff_t i = 0; i < count; i++) out[i] = sk_fast_exp(x[i]);
+/* Not restrict: out may be x (in place). */
+static void SK_CLONE(exp)(ptrdiff_t count, const float *x, float scale, float *out) {
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = sk_fast_exp(scale * x[i]);
 }
 
 static ptrdiff_t SK_CLONE(count_nonfinite)(ptrdiff_t count, const float *restrict x) {

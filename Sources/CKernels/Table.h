@@ -19,7 +19,7 @@ typedef struct {
     double (*dsm_residual)(ptrdiff_t, ptrdiff_t, const float *, const float *, const float *, float, float *);
     void (*adam)(ptrdiff_t, float *, const float *, float *, float *, float, float, float, float, float);
     void (*average)(ptrdiff_t, float *, const float *, float);
-    void (*exp)(ptrdiff_t, const float *, float *);
+    void (*exp)(ptrdiff_t, const float *, float, float *);
     ptrdiff_t (*count_nonfinite)(ptrdiff_t, const float *);
     void (*fill_normal)(uint64_t *, ptrdiff_t, float *);
     void (*narrow_linear_silu)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, const float *,

@@ -9,9 +9,10 @@ public enum ThreadCount: ExpressibleByArgument, CustomStringConvertible, Equatab
     /// The help every tool shows for `--threads`.
     public static let help = ArgumentHelp(
         "OpenBLAS threads: a count, or auto (default).",
-        discussion: "auto uses the cores no other process is busy on, checked again every half second: two "
-            + "threads on a core another process keeps busy run many times slower than one. Results do not "
-            + "depend on the count (OpenBLAS splits rows and columns, never sums, across threads).",
+        discussion: "auto never uses a core another process keeps busy (two threads sharing one run many times "
+            + "slower than one), and keeps whichever of 1 thread and the free cores runs the work faster, "
+            + "both measured every tenth of a second. Results do not depend on the count (OpenBLAS splits "
+            + "rows and columns, never sums, across threads).",
         valueName: "n|auto")
 
     public init?(argument: String) {

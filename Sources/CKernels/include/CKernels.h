@@ -63,8 +63,8 @@ void sk_adam(ptrdiff_t count, float *parameters, const float *gradients, float *
              float beta1, float beta2, float step_size, float root_correction2, float epsilon);
 /* shadow = decay shadow + (1 - decay) parameters. */
 void sk_average(ptrdiff_t count, float *shadow, const float *parameters, float decay);
-/* out = e^x (clamped to [-87.33654, 88]; see FastMath.swift) elementwise. */
-void sk_exp(ptrdiff_t count, const float *x, float *out);
+/* out = e^(scale x) elementwise (the argument clamped to [-87.33654, 88]; see FastMath.h); out may be x. */
+void sk_exp(ptrdiff_t count, const float *x, float scale, float *out);
 /* How many of x are NaN or infinite. */
 ptrdiff_t sk_count_nonfinite(ptrdiff_t count, const float *x);
 /* count standard normals by Box-Muller from the xoshiro256** generator whose four state words are

@@ -24,7 +24,7 @@ public struct MaximumMeanDiscrepancy: Sendable {
         func kernelSum(_ a: Matrix, _ b: Matrix) -> Double {
             var total = 0.0
             PairwiseDistances(a, b).forEachBlock { _, _, rows, columns, block in
-                for i in 0..<(rows * columns) { block[i] = FastMath.exp(scale * block[i]) }
+                Kernels.exp(count: rows * columns, block, scale: scale, into: block)
                 total += Kernels.sum(count: rows * columns, block)
             }
             return total
@@ -43,8 +43,7 @@ public struct MaximumMeanDiscrepancy: Sendable {
         let kernel = FloatBuffer(count: total * total)
         PairwiseDistances(pooled, pooled).forEachBlock { i0, j0, rows, columns, block in
             for r in 0..<rows {
-                let row = kernel.pointer + (i0 + r) * total + j0
-                for c in 0..<columns { row[c] = FastMath.exp(scale * block[r * columns + c]) }
+                Kernels.exp(count: columns, block + r * columns, scale: scale, into: kernel.pointer + (i0 + r) * total + j0)
             }
         }
         let rowSums = (0..<total).map { i in (0..<total).reduce(0.0) { $0 + Double(kernel[i * total + $1]) } }
