@@ -25,7 +25,7 @@ let package = Package(
 
         .target(
             name: "ScoreKit",
-            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib",
+            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib", "CMPI",
                            .product(name: "RealModule", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
@@ -61,6 +61,12 @@ let package = Package(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Open MPI's C API, for runs over several processes (ScoreKit/Parallel/ProcessGroup.swift).
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
         ),
         // Elementwise kernels in C, one copy per instruction set (AVX-512, AVX2, baseline) chosen at load.
         .target(name: "CKernels", exclude: ["FastMath.h", "KernelBodies.h", "Table.h"]),

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ScoreKit builds against (OpenBLAS, LAPACKE, zlib, pkg-config),
-# only those that are missing. Uses sudo when not run as root.
+# Installs the Debian packages ScoreKit builds against (OpenBLAS, LAPACKE, zlib, pkg-config, and
+# Open MPI for runs over several processes or machines), only those that are missing. Uses sudo
+# when not run as root.
 #   --images   also Fashion-MNIST (dataset-fashion-mnist, 30 MB, under /usr/share/datasets)
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev zlib1g-dev pkg-config)
+packages=(libopenblas-dev liblapacke-dev zlib1g-dev pkg-config libopenmpi-dev openmpi-bin)
 for argument in "$@"; do
   case "$argument" in
     --images) packages+=(dataset-fashion-mnist) ;;

@@ -1,7 +1,9 @@
 import Foundation
+import ScoreKit
 
 /// A progress report on standard error: one line rewritten in place on a terminal (at most
 /// every 0.2 s), or a plain line per tenth of the work when standard error is a file or pipe.
+/// Under MPI only rank 0 reports.
 public final class ProgressLine {
     let label: String
     var total: Int
@@ -26,6 +28,7 @@ public final class ProgressLine {
     /// reports here between its units, so this is also where `--threads auto` follows the load.
     public func update(_ done: Int, detail: String = "") {
         ThreadGovernor.shared.tick()
+        guard ProcessGroup.launchRank == 0 else { return }
         let elapsed = Date().timeIntervalSince(start)
         let rate = Double(done) / max(elapsed, 1e-9)
         let left = Double(total - done) / max(rate, 1e-9)
@@ -54,7 +57,9 @@ public final class ProgressLine {
 }
 
 /// Writes a line to standard output unbuffered, so it lands in order with the progress on
-/// standard error even when both go to the same file. The tools print only through this.
+/// standard error even when both go to the same file. The tools print only through this, and
+/// under MPI only rank 0 prints (the ranks would repeat each other).
 public func printNow(_ text: String) {
+    guard ProcessGroup.launchRank == 0 else { return }
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -13,6 +13,9 @@ struct CompareObjectives: ParsableCommand {
             by each objective for the same wall-clock time, its cost per step and its relative score error \
             against the exact perturbed score. Then the error of the Hutchinson estimate of tr(ds/dx) against \
             the exact trace as the number of projections M grows. Writes objectives.md and two SVG figures.
+
+            Under mpirun the dimensions are spread over the ranks (dimension i on rank i mod N) and rank 0 \
+            writes the report; with --steps the numbers equal a one-process run's.
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Data dimensions to compare.")
@@ -20,6 +23,9 @@ struct CompareObjectives: ParsableCommand {
 
     @Option(name: .long, help: "Training seconds per objective and dimension (equal wall-clock time).")
     var seconds = 15.0
+
+    @Option(name: .long, help: "Train each objective this many steps instead of --seconds: the same step count for all (reproducible to the bit, not equal in time).")
+    var steps: Int?
 
     @Option(name: .long, help: "Hidden width of the network.")
     var hidden = 128
@@ -39,6 +45,7 @@ struct CompareObjectives: ParsableCommand {
         guard !dims.isEmpty else { throw ValidationError("--dims needs at least one dimension") }
         for d in dims { try Limits.check(d, "--dims", in: 1...4096) }
         guard seconds > 0 && seconds <= 86_400 else { throw ValidationError("--seconds must lie in (0, 86400], got \(seconds)") }
+        if let steps { try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps) }
         try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth)
         try Limits.check(batch, "--batch", in: 1...Limits.batch)
         // The exact objective carries d tangents per row: the largest dimension sets the memory.
@@ -47,7 +54,7 @@ struct CompareObjectives: ParsableCommand {
                                for: "--hidden \(hidden) with --batch \(batch) at d = \(largest.dimension)")
     }
 
-    struct TrainingRun {
+    struct TrainingRun: Codable {
         let dimension: Int
         let objective: String
         let steps: Int
@@ -56,7 +63,7 @@ struct CompareObjectives: ParsableCommand {
         var meanError: Double { errors.reduce(0, +) / Double(errors.count) }
     }
 
-    struct TraceRun {
+    struct TraceRun: Codable {
         let dimension: Int
         let projection: Projection
         /// Mean squared error of the M-projection estimate against the exact trace, per M.
@@ -69,45 +76,67 @@ struct CompareObjectives: ParsableCommand {
         }
     }
 
+    /// What one dimension adds to the report: a run per objective and a trace study per projection.
+    struct DimensionResult: Codable {
+        let training: [TrainingRun]
+        let traces: [TraceRun]
+    }
+
     func run() throws {
-        try report.prepare()
+        let group = ProcessGroup.world
+        if group.isLeader { try report.prepare() }
         let dimensions = quick ? [2, 8] : dims, budget = quick ? 1 : seconds
         var root = RandomSource(seed: report.seed)
-        var training: [TrainingRun] = [], traces: [TraceRun] = []
-        for d in dimensions {
-            var rng = root.split()
-            let mixture = GaussianMixture.random(components: 4, dimension: d, rng: &rng)
-            let data = mixture.sample(count: 20_000, rng: &rng)
-            let configuration = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: 2)
-            var trained: ScoreMLP?
-            for kind in ObjectiveKind.allCases {
-                let objective = kind.make(sigmas: .logUniform(min: 0.05, max: 5), dimension: d)
-                var modelRng = RandomSource(seed: report.seed &+ UInt64(d))
-                let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
-                                           objective: objective, batchSize: batch, emaDecay: nil, rng: rng.split())
-                let start = Stopwatch.now()
-                while Stopwatch.now() - start < budget { try trainer.trainStep() }
-                let elapsed = Stopwatch.now() - start
-                var evalRng = RandomSource(seed: report.seed &+ 1000 &+ UInt64(d))
-                let errors = ScoreError.relative(of: NetworkScore(model: trainer.model), target: mixture,
-                                                 sigmas: Self.sigmaLevels, samples: 2000, rng: &evalRng)
-                let result = TrainingRun(dimension: d, objective: kind.rawValue, steps: trainer.step,
-                                         secondsPerStep: elapsed / Double(trainer.step), errors: errors)
-                training.append(result)
-                printNow(String(format: "d=%-3d ", d) + kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+        let generators = dimensions.map { _ in root.split() }
+        let results = try group.distribute(dimensions.count) { try study(dimension: dimensions[$0], budget: budget, rng: generators[$0]) }
+        for result in results {
+            for run in result.training {
+                printNow(String(format: "d=%-3d ", run.dimension) + run.objective.padding(toLength: 7, withPad: " ", startingAt: 0)
                          + String(format: "%6d steps, %8.2f ms/step, relative score error %.4f",
-                                  result.steps, 1e3 * result.secondsPerStep, result.meanError))
-                if kind == .dsm { trained = trainer.model }
+                                  run.steps, 1e3 * run.secondsPerStep, run.meanError))
             }
-            for projection in [Projection.rademacher, .gaussian] {
-                let trace = traceErrors(model: trained!, mixture: mixture, projection: projection,
-                                        repetitions: quick ? 4 : 20, rng: &rng)
-                traces.append(trace)
+            for trace in result.traces {
                 printNow(String(format: "d=%-3d Hutchinson (%@): MSE at M=1 %.4g, slope of log MSE vs log M %.3f",
-                                d, projection.rawValue as NSString, trace.meanSquaredErrors[0], trace.slope))
+                                trace.dimension, trace.projection.rawValue as NSString, trace.meanSquaredErrors[0], trace.slope))
             }
         }
-        try write(training: training, traces: traces, budget: budget)
+        if group.isLeader {
+            try write(training: results.flatMap(\.training), traces: results.flatMap(\.traces), budget: budget)
+        }
+        group.finish()
+    }
+
+    /// Every objective at dimension `d`, trained for the budget (or `--steps`), then the trace study
+    /// on the DSM-trained network.
+    func study(dimension d: Int, budget: Double, rng generator: RandomSource) throws -> DimensionResult {
+        var rng = generator
+        let mixture = GaussianMixture.random(components: 4, dimension: d, rng: &rng)
+        let data = mixture.sample(count: 20_000, rng: &rng)
+        let configuration = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: 2)
+        var trained: ScoreMLP?, training: [TrainingRun] = []
+        for kind in ObjectiveKind.allCases {
+            let objective = kind.make(sigmas: .logUniform(min: 0.05, max: 5), dimension: d)
+            var modelRng = RandomSource(seed: report.seed &+ UInt64(d))
+            let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data,
+                                       objective: objective, batchSize: batch, emaDecay: nil, rng: rng.split())
+            let start = Stopwatch.now()
+            if let steps {
+                for _ in 0..<steps { try trainer.trainStep() }
+            } else {
+                while Stopwatch.now() - start < budget { try trainer.trainStep() }
+            }
+            let elapsed = Stopwatch.now() - start
+            var evalRng = RandomSource(seed: report.seed &+ 1000 &+ UInt64(d))
+            let errors = ScoreError.relative(of: NetworkScore(model: trainer.model), target: mixture,
+                                             sigmas: Self.sigmaLevels, samples: 2000, rng: &evalRng)
+            training.append(TrainingRun(dimension: d, objective: kind.rawValue, steps: trainer.step,
+                                        secondsPerStep: elapsed / Double(trainer.step), errors: errors))
+            if kind == .dsm { trained = trainer.model }
+        }
+        let traces = [Projection.rademacher, .gaussian].map { projection in
+            traceErrors(model: trained!, mixture: mixture, projection: projection, repetitions: quick ? 4 : 20, rng: &rng)
+        }
+        return DimensionResult(training: training, traces: traces)
     }
 
     /// The M-projection Hutchinson estimate (1/M) sum_m v_m^T J v_m of tr(ds/dx) at 256 points of
@@ -182,7 +211,8 @@ struct CompareObjectives: ParsableCommand {
 
             Generated by `swift run -c release compare-objectives\(quick ? " --quick" : "")` on \
             \(ISO8601DateFormatter().string(from: Date()).prefix(10)), OpenBLAS threads \(ThreadGovernor.shared.summary), \
-            \(String(format: "%g", budget)) s of training per objective and dimension.
+            \(steps.map { "\($0) steps" } ?? String(format: "%g s", budget)) of training per objective and dimension\
+            \(ProcessGroup.world.size > 1 ? ", dimensions spread over \(ProcessGroup.world.size) MPI ranks" : "").
 
             **Set-up.** Data: 20,000 points of a 4-component Gaussian mixture in d dimensions (means on the sphere \
             of radius 3, per-coordinate variances uniform on [0.25, 1]; seed \(report.seed)), so the score of every perturbed \

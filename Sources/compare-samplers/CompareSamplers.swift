@@ -15,6 +15,9 @@ struct CompareSamplers: ParsableCommand {
             mixture the mode weights) beside fresh data of the same size; then each model's test-set negative \
             log-likelihood through the probability-flow ODE beside the exact one where the density is known. \
             Writes samplers.md and its figures (images/samplers-*.svg).
+
+            Under mpirun the four models (two data sets, two processes) and their sampler runs are spread \
+            over the ranks and rank 0 writes the report; every number but the timings equals a one-process run's.
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Sampler step counts to compare.")
@@ -42,11 +45,9 @@ struct CompareSamplers: ParsableCommand {
     }
 
     /// A trained model and its likelihood.
-    struct Model {
+    struct Model: Codable {
         let label: String
         let dataset: ToyDataset
-        let process: any ForwardProcess
-        let network: ScoreMLP
         let trainingSeconds: Double
         let negativeLogLikelihood: Double
         let exactNegativeLogLikelihood: Double?
@@ -57,7 +58,7 @@ struct CompareSamplers: ParsableCommand {
     static let exactSuffix = ", exact score"
 
     /// One sampler run, measured.
-    struct Run {
+    struct Run: Codable {
         let model: String
         let dataset: ToyDataset
         let sampler: String
@@ -83,13 +84,31 @@ struct CompareSamplers: ParsableCommand {
         let bandwidth: Double
     }
 
+    /// One model to train and sample: a data set and a process, with the generator it draws from.
+    struct Unit {
+        let dataset: ToyDataset
+        let label: String
+        let process: any ForwardProcess
+        let configuration: MLPConfiguration
+        let train: Matrix
+        let test: Matrix
+        let rng: RandomSource
+    }
+
+    /// What one unit adds to the report.
+    struct UnitResult: Codable {
+        let model: Model
+        let runs: [Run]
+    }
+
     func run() throws {
         let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
         let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
-        try report.prepare()
+        let group = ProcessGroup.world
+        if group.isLeader { try report.prepare() }
         let images = report.images
         var root = RandomSource(seed: report.seed)
-        var models: [Model] = [], runs: [Run] = [], references: [ToyDataset: Reference] = [:]
+        var units: [Unit] = [], references: [ToyDataset: Reference] = [:]
         for dataset in [ToyDataset.eightGaussians, .twoMoons] {
             var dataRng = root.split()
             let train = dataset.sample(count: 50_000, rng: &dataRng), test = dataset.sample(count: testCount, rng: &dataRng)
@@ -97,49 +116,63 @@ struct CompareSamplers: ParsableCommand {
             let mmdData = data.gatherRows(Array(0..<sampleCount))
             let bandwidth = MaximumMeanDiscrepancy.medianHeuristic(data, data, rng: &dataRng)
             let freshSW = (0..<5).map { _ in SlicedWasserstein.distance(dataset.sample(count: sampleCount, rng: &dataRng), data, rng: &dataRng) }
-            let reference = Reference(data: data, mmdData: mmdData, slicedW2: freshSW.reduce(0, +) / 5, slicedW2Range: freshSW.min()!...freshSW.max()!,
-                                      mmd: MaximumMeanDiscrepancy(fresh, mmdData, bandwidth: bandwidth, permutations: 0, rng: &dataRng).squared,
-                                      modeTV: dataset.mixture.map { ModeWeights(of: fresh, mixture: $0).totalVariation }, bandwidth: bandwidth)
-            references[dataset] = reference
+            references[dataset] = Reference(data: data, mmdData: mmdData, slicedW2: freshSW.reduce(0, +) / 5, slicedW2Range: freshSW.min()!...freshSW.max()!,
+                                            mmd: MaximumMeanDiscrepancy(fresh, mmdData, bandwidth: bandwidth, permutations: 0, rng: &dataRng).squared,
+                                            modeTV: dataset.mixture.map { ModeWeights(of: fresh, mixture: $0).totalVariation }, bandwidth: bandwidth)
             let processes: [(String, any ForwardProcess, MLPConfiguration)] = [
                 ("VE", VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)), MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2)),
                 ("VP", VariancePreservingSDE(),
                  MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2, conditioning: .time(width: 32), parameterisation: .noise)),
             ]
             for (label, process, configuration) in processes {
-                var rng = root.split()
-                let model = try trainModel(label: label, dataset: dataset, process: process, configuration: configuration, data: train,
-                                      steps: training, test: test, rng: &rng)
-                models.append(model)
-                // The learned score, and for a mixture its exact marginal score: what each sampler loses with no learning error.
-                let scores: [(String, any ScoreFunction)] = [(label, NetworkScore(model: model.network))]
-                    + (dataset.mixture.map { [(label + Self.exactSuffix, $0 as any ScoreFunction)] } ?? [])
-                for (name, score) in scores {
-                    for sampler in try Self.samplers(for: process, steps: stepCounts) {
-                        var sampleRng = rng.split()
-                        let start = Stopwatch.now()
-                        let result = sampler.sampler.sample(count: sampleCount, score: score, rng: &sampleRng, progress: nil)
-                        let seconds = Stopwatch.now() - start
-                        guard result.samples.isFinite else {
-                            throw RunFailure("\(name) on \(dataset.rawValue): \(sampler.sampler.name) at \(sampler.steps) steps gave non-finite samples")
-                        }
-                        runs.append(Run(model: name, dataset: dataset, sampler: sampler.label, steps: sampler.steps, evaluations: result.evaluations,
-                                        seconds: seconds, slicedW2: SlicedWasserstein.distance(result.samples, data, rng: &sampleRng),
-                                        mmd: MaximumMeanDiscrepancy(result.samples, reference.mmdData, bandwidth: reference.bandwidth, permutations: 0, rng: &sampleRng).squared,
-                                        modeTV: dataset.mixture.map { ModeWeights(of: result.samples, mixture: $0).totalVariation }, samples: result.samples))
-                        printNow(String(format: "%@ %@ %@ %d steps: NFE %d, SW2 %.4f (%.2f s)", name, dataset.rawValue, sampler.label,
-                                        sampler.steps, result.evaluations, runs.last!.slicedW2, seconds))
-                    }
-                }
+                units.append(Unit(dataset: dataset, label: label, process: process, configuration: configuration, train: train, test: test, rng: root.split()))
             }
         }
-        try write(models: models, runs: runs, references: references, stepCounts: stepCounts, sampleCount: sampleCount,
-                  trainingSteps: training, testCount: testCount, images: images)
+        let results = try group.distribute(units.count) { index in
+            try study(units[index], reference: references[units[index].dataset]!, stepCounts: stepCounts, sampleCount: sampleCount, trainingSteps: training)
+        }
+        for run in results.flatMap(\.runs) {
+            printNow(String(format: "%@ %@ %@ %d steps: NFE %d, SW2 %.4f (%.2f s)", run.model, run.dataset.rawValue, run.sampler,
+                            run.steps, run.evaluations, run.slicedW2, run.seconds))
+        }
+        if group.isLeader {
+            try write(models: results.map(\.model), runs: results.flatMap(\.runs), references: references, stepCounts: stepCounts,
+                      sampleCount: sampleCount, trainingSteps: training, testCount: testCount, images: images)
+        }
+        group.finish()
     }
 
-    /// Trains by DSM on `process`, then measures the test-set likelihood.
+    /// Trains `unit`'s model, then runs every sampler its process allows on the learned score and,
+    /// for a mixture, on the exact one.
+    func study(_ unit: Unit, reference: Reference, stepCounts: [Int], sampleCount: Int, trainingSteps: Int) throws -> UnitResult {
+        var rng = unit.rng
+        let (model, network) = try trainModel(label: unit.label, dataset: unit.dataset, process: unit.process, configuration: unit.configuration,
+                                              data: unit.train, steps: trainingSteps, test: unit.test, rng: &rng)
+        // The learned score, and for a mixture its exact marginal score: what each sampler loses with no learning error.
+        let scores: [(String, any ScoreFunction)] = [(unit.label, NetworkScore(model: network))]
+            + (unit.dataset.mixture.map { [(unit.label + Self.exactSuffix, $0 as any ScoreFunction)] } ?? [])
+        var runs: [Run] = []
+        for (name, score) in scores {
+            for sampler in try Self.samplers(for: unit.process, steps: stepCounts) {
+                var sampleRng = rng.split()
+                let start = Stopwatch.now()
+                let result = sampler.sampler.sample(count: sampleCount, score: score, rng: &sampleRng, progress: nil)
+                let seconds = Stopwatch.now() - start
+                guard result.samples.isFinite else {
+                    throw RunFailure("\(name) on \(unit.dataset.rawValue): \(sampler.sampler.name) at \(sampler.steps) steps gave non-finite samples")
+                }
+                runs.append(Run(model: name, dataset: unit.dataset, sampler: sampler.label, steps: sampler.steps, evaluations: result.evaluations,
+                                seconds: seconds, slicedW2: SlicedWasserstein.distance(result.samples, reference.data, rng: &sampleRng),
+                                mmd: MaximumMeanDiscrepancy(result.samples, reference.mmdData, bandwidth: reference.bandwidth, permutations: 0, rng: &sampleRng).squared,
+                                modeTV: unit.dataset.mixture.map { ModeWeights(of: result.samples, mixture: $0).totalVariation }, samples: result.samples))
+            }
+        }
+        return UnitResult(model: model, runs: runs)
+    }
+
+    /// Trains by DSM on `process`, then measures the test-set likelihood; returns the measures and the network.
     func trainModel(label: String, dataset: ToyDataset, process: any ForwardProcess, configuration: MLPConfiguration, data: Matrix,
-               steps: Int, test: Matrix, rng: inout RandomSource) throws -> Model {
+               steps: Int, test: Matrix, rng: inout RandomSource) throws -> (Model, ScoreMLP) {
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &rng), data: data,
                                    objective: DenoisingScoreMatching(process: process, dimension: 2), batchSize: 512,
                                    emaDecay: fast ? nil : 0.999, rng: rng.split())
@@ -151,9 +184,8 @@ struct CompareSamplers: ParsableCommand {
             let q = mixture.marginal(at: process.level(at: process.earliestTime))
             return -(0..<test.rows).reduce(0.0) { $0 + q.logDensity(test.row($1).map(Double.init)) } / Double(test.rows)
         }
-        return Model(label: label, dataset: dataset, process: process, network: network, trainingSeconds: seconds,
-                     negativeLogLikelihood: result.meanNegativeLogLikelihood, exactNegativeLogLikelihood: exact,
-                     likelihoodEvaluations: result.evaluations)
+        return (Model(label: label, dataset: dataset, trainingSeconds: seconds, negativeLogLikelihood: result.meanNegativeLogLikelihood,
+                      exactNegativeLogLikelihood: exact, likelihoodEvaluations: result.evaluations), network)
     }
 
     /// Every sampler the process allows, at each step count: annealed Langevin (VE only) with 10 levels

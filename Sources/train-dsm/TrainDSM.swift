@@ -20,6 +20,11 @@ struct TrainDSM: ParsableCommand {
             ends with the same bytes as a run that never stopped (at any --threads: the count does not change \
             the numbers).
 
+            Under mpirun (mpirun -np N swift-built/train-dsm ...), training is data-parallel: each step's \
+            batch is drawn as one process draws it, each rank computes the gradients of its 1/N of the rows, \
+            and one all-reduce sums them; rank 0 alone writes files, prints and samples. The result equals \
+            the one-process run's to rounding (the order of the sums differs).
+
             On image data (--data digits or fashion-mnist, or --image-shape) the defaults that are not \
             given become --process vp --hidden 512 --layers 3 (fashion-mnist: --hidden 1024 --layers 2) --batch 256 \
             --samples 1000 --eval-every 0, and --clip-denoised for fashion-mnist; and the run also \
@@ -56,6 +61,8 @@ struct TrainDSM: ParsableCommand {
             }
             try command.run()
         } catch {
+            // Under MPI every rank meets the same error; rank 0 alone says it.
+            guard ProcessGroup.launchRank == 0 else { Foundation.exit(exitCode(for: error).rawValue) }
             exit(withError: error)
         }
     }
@@ -105,7 +112,7 @@ struct TrainDSM: ParsableCommand {
             The run keeps its data, network, objective, process, learning rate, batch, noise levels, EMA \
             decay and seed (giving another is refused); --steps, --checkpoint-every, --eval-every and \
             --divergence-factor keep the run's values unless given; --threads, --output (default: the \
-            resumed folder) and the sampling options may change.
+            resumed folder), the number of MPI ranks and the sampling options may change.
             """, valueName: "folder-or-checkpoint"))
     var resume: String?
 
@@ -198,6 +205,8 @@ struct TrainDSM: ParsableCommand {
 
     /// Trains from scratch, or from `resuming`'s checkpoint and the losses saved beside it.
     func train(resuming: (checkpoint: Checkpoint, folder: String)?) throws {
+        let group = ProcessGroup.world
+        guard batch >= group.size else { throw RunFailure("--batch \(batch) is less than the \(group.size) MPI ranks: every rank needs at least one row") }
         let threadLine = ThreadGovernor.shared.start(threads)
         var root = RandomSource(seed: seed)
         var dataRng = root.split(), modelRng = root.split(), trainRng = root.split()
@@ -225,14 +234,17 @@ struct TrainDSM: ParsableCommand {
         let process = processOptions.make(sigmas: sigmas)
         let objective = try objectiveOptions.make(process: process, dimension: data.columns)
         let sampler = try samplerOptions.make(for: process)
-        try OutputPath.prepareFolder(output)
+        if group.isLeader { try OutputPath.prepareFolder(output) }
         func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
         let initial = ScoreMLP(configuration: configuration, rng: &modelRng)
         let trainer = ScoreTrainer(model: resuming.map { ScoreMLP(configuration: configuration, parameters: $0.checkpoint.parameters) } ?? initial,
                                    data: data, objective: objective, batchSize: batch, learningRate: lr,
-                                   emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng)
+                                   emaDecay: emaDecay > 0 ? emaDecay : nil, rng: trainRng, group: group)
         printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(dataOptions.data); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(steps) steps of batch \(batch); \(process.summary)")
         printNow(threadLine + "; " + InstructionSet.summary)
+        if group.size > 1 {
+            printNow("data-parallel over \(group.size) MPI ranks: \(group.shard(of: batch).count) of the \(batch) rows a step on rank 0; rank 0 writes the outputs")
+        }
 
         var losses: [Float] = []
         losses.reserveCapacity(steps)
@@ -265,6 +277,7 @@ struct TrainDSM: ParsableCommand {
             printNow("resuming at step \(saved.step) of \(steps)")
         }
         func saveLosses() throws {
+            guard group.isLeader else { return }
             try NumpyArray(shape: [losses.count], values: losses).write(to: path("losses.npy"))
             try AtomicFile.write("step,loss\n" + losses.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n",
                                  to: path("loss.csv"))
@@ -279,11 +292,12 @@ struct TrainDSM: ParsableCommand {
                 losses.append(Float(loss))
                 recent = losses.count == 1 ? loss : 0.98 * recent + 0.02 * loss
                 progress.update(step, detail: String(format: "loss %.4f", recent))
-                if evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
+                if group.isLeader && evalEvery > 0 && (step % evalEvery == 0 || step == steps) { curve.measure(trainer.samplingModel, step: step) }
                 if checkpointEvery > 0 && step % checkpointEvery == 0 {
+                    try checkRanksAgree(trainer, step: step)
                     // Losses first: a checkpoint never runs ahead of the losses saved beside it.
                     try saveLosses()
-                    try checkpoint().write(to: path("checkpoint.safetensors"))
+                    if group.isLeader { try checkpoint().write(to: path("checkpoint.safetensors")) }
                     savedStep = step
                 }
             }
@@ -294,6 +308,9 @@ struct TrainDSM: ParsableCommand {
             throw RunFailure("\(diverged); \(kept)")
         }
         let trainingSeconds = Date().timeIntervalSince(started), stepsTrained = steps - firstStep
+        try checkRanksAgree(trainer, step: steps)
+        // The other ranks' part ends with the training; rank 0 saves, samples and measures.
+        guard group.isLeader else { return group.finish() }
         try saveLosses()
         try checkpoint().write(to: path("checkpoint.safetensors"))
 
@@ -351,11 +368,21 @@ struct TrainDSM: ParsableCommand {
         summary["dataset"] = dataOptions.data
         summary["seed"] = seed
         summary["threads"] = ThreadGovernor.shared.summary
+        summary["mpi_ranks"] = group.size
         try JSONReport.write(summary, to: path("summary.json"))
         printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s, threads %@); final loss (mean of last 200) %.4f",
                      stepsTrained, trainingSeconds, Double(stepsTrained) / trainingSeconds, ThreadGovernor.shared.summary, finalLoss))
         printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))
         report.lines.forEach(printNow)
         printNow("outputs in \(output)/")
+        group.finish()
+    }
+
+    /// Stops the run if the ranks' weights have drifted apart (they take identical steps, so
+    /// this would mean the sums reached them with different bits).
+    func checkRanksAgree(_ trainer: ScoreTrainer, step: Int) throws {
+        guard trainer.ranksAgree else {
+            throw RunFailure("the \(trainer.group.size) MPI ranks hold different weights at step \(step): their gradient sums differed")
+        }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct LayeringTests {
     /// Bottom-up; folders on one line share a level.
     static let levels: [[String]] = [
-        ["BLAS", "Tensor", "Random", "Special"],   // the numeric core, with the special functions
+        ["BLAS", "Tensor", "Random", "Special", "Parallel"],   // the numeric core, special functions, MPI
         ["Score"],                      // NoiseLevel and the score-function protocols
         ["Densities"],                  // exact densities: Gaussian mixtures and their marginals
         ["Network", "Optim"],

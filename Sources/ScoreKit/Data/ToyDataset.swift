@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The mixtures (`ncsnPair`, `eightGaussians`) have an exact score (`mixture`); the others
 /// are the shapes popularised by FFJORD and NCSN tutorials, defined here by their generators.
-public enum ToyDataset: String, CaseIterable, Sendable {
+public enum ToyDataset: String, CaseIterable, Sendable, Codable {
     /// 0.8 N((5, 5), I) + 0.2 N((-5, -5), I), the example of Song and Ermon (2019).
     case ncsnPair = "ncsn-pair"
     /// Eight equal Gaussians on a circle of radius 2 sqrt(2), standard deviation 0.5 / sqrt(2).

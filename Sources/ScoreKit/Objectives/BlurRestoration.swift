@@ -43,17 +43,20 @@ public final class BlurRestoration: ScoreObjective {
         outputGradient = FloatBuffer(count: rows * d)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
                                  rng: inout RandomSource) -> Double {
         let batch = clean.rows, d = ladder.shape.pixels
         precondition(batch >= 1 && clean.columns == d && model.configuration.dimension == d,
                      "BlurRestoration: batch of \(batch) x \(clean.columns) for \(ladder.shape) images and a network of dimension \(model.configuration.dimension)")
+        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "BlurRestoration: rows \(rows) of a batch of \(batch)")
         reserve(rows: batch)
         let xt = corrupted.pointer, z = noise.pointer, grad = outputGradient.pointer
         clean.elements.withUnsafeBufferPointer { x in
             for i in 0..<batch {
                 let k = 1 + Int(rng.next(upperBound: UInt64(ladder.levels)))
                 time[i] = ladder.time(level: k)
+                // Every row's level is drawn, so the stream is the same for any shard; only the shard is blurred.
+                guard rows.contains(i) else { continue }
                 ladder.blur(count: 1, x.baseAddress! + i * d, level: k, into: xt + i * d, scratch: scratch.pointer)
             }
         }
@@ -62,12 +65,14 @@ public final class BlurRestoration: ScoreObjective {
             let eta = Float(ladder.noise)
             for i in 0..<(batch * d) { xt[i] += eta * z[i] }
         }
-        model.forward(x: xt, sigma: ones.pointer, time: time.pointer, batch: batch, workspace: workspace)
+        let first = rows.lowerBound, n = rows.count
+        model.forward(x: xt + first * d, sigma: ones.pointer, time: time.pointer + first, batch: n, workspace: workspace)
         let restored = workspace.score.pointer, invBatch = 1 / Float(batch)
         var total = 0.0
         clean.elements.withUnsafeBufferPointer { x in
-            for i in 0..<(batch * d) {
-                let r = restored[i] - x[i]
+            let shard = x.baseAddress! + first * d
+            for i in 0..<(n * d) {
+                let r = restored[i] - shard[i]
                 total += Double(r) * Double(r)
                 grad[i] = r * invBatch
             }

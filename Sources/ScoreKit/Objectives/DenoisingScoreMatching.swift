@@ -47,11 +47,12 @@ public final class DenoisingScoreMatching: ScoreObjective {
         scoreGradient = FloatBuffer(count: rows * dimension)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
                                  rng: inout RandomSource) -> Double {
         let batch = clean.rows, d = dimension
         precondition(batch >= 1 && clean.columns == d, "DenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
         precondition(model.configuration.dimension == dimension, "DenoisingScoreMatching: model dimension mismatch")
+        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "DenoisingScoreMatching: rows \(rows) of a batch of \(batch)")
         reserve(rows: batch)
         for i in 0..<batch {
             let level = process.trainingLevel(uniform: rng.uniform())
@@ -60,13 +61,14 @@ public final class DenoisingScoreMatching: ScoreObjective {
             time[i] = Float(level.time)
         }
         rng.fillNormal(noise.pointer, count: batch * d)
-        let s = sigma.pointer, a = alpha.pointer, z = noise.pointer, xt = perturbed.pointer
+        let first = rows.lowerBound, n = rows.count
+        let s = sigma.pointer + first, a = alpha.pointer + first, z = noise.pointer + first * d, xt = perturbed.pointer
         clean.elements.withUnsafeBufferPointer { x in
-            Kernels.perturb(rows: batch, columns: d, alpha: a, x.baseAddress!, sigma: s, z, into: xt)
+            Kernels.perturb(rows: n, columns: d, alpha: a, x.baseAddress! + first * d, sigma: s, z, into: xt)
         }
-        model.forward(x: xt, sigma: s, time: time.pointer, batch: batch, workspace: workspace)
+        model.forward(x: xt, sigma: s, time: time.pointer + first, batch: n, workspace: workspace)
         // residual r = sigma s + z; loss = 0.5 mean ||r||^2; dL/ds = sigma r / batch.
-        let total = Kernels.denoisingResidual(rows: batch, columns: d, sigma: s, score: workspace.score.pointer,
+        let total = Kernels.denoisingResidual(rows: n, columns: d, sigma: s, score: workspace.score.pointer,
                                               noise: z, scale: 1 / Float(batch), gradient: scoreGradient.pointer)
         model.backward(scoreGradient: scoreGradient.pointer, workspace: workspace)
         return 0.5 * total / Double(batch)

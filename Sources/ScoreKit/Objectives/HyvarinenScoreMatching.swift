@@ -80,10 +80,11 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
                                  rng: inout RandomSource) -> Double {
         let batch = clean.rows, d = dimension, m = tangentCount
         precondition(batch >= 1 && clean.columns == d, "HyvarinenScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
+        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "HyvarinenScoreMatching: rows \(rows) of a batch of \(batch)")
         precondition(workspace.tangentCount == tangentCount, "HyvarinenScoreMatching: workspace needs \(tangentCount) tangents")
         reserve(rows: batch)
         let s = sigma.pointer, tau = scale.pointer, xt = perturbed.pointer
@@ -117,19 +118,29 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress!, count: batch * d) }
             weighted = true
         }
+        // The network runs on the shard's n rows; tangent block k holds rows (k * n + i), i < n.
+        let first = rows.lowerBound, n = rows.count
         let v = directions.pointer
         switch estimator {
         case .exact:
-            if unitDirectionsBatch != batch {
+            if unitDirectionsBatch != n {
                 // Block j holds e_j for every row.
                 directions.fill(0)
-                for j in 0..<m { for i in 0..<batch { v[(j * batch + i) * d + j] = 1 } }
-                unitDirectionsBatch = batch
+                for j in 0..<m { for i in 0..<n { v[(j * n + i) * d + j] = 1 } }
+                unitDirectionsBatch = n
             }
         case let .sliced(_, projection), let .slicedVarianceReduced(_, projection):
             projection.fill(v, count: m * batch, dimension: d, rng: &rng)
+            if n < batch {
+                // Block k of the whole batch starts at row k * batch; move the shard's rows to k * n
+                // (never past where they come from, so front to back is safe).
+                for k in 0..<m {
+                    let to = v + k * n * d, from = v + (k * batch + first) * d
+                    for e in 0..<(n * d) { to[e] = from[e] }
+                }
+            }
         }
-        model.forward(x: xt, sigma: s, scale: tau, batch: batch, workspace: workspace, directions: v)
+        model.forward(x: xt + first * d, sigma: s + first, scale: tau + first, batch: n, workspace: workspace, directions: v)
 
         let score = workspace.score.pointer, jv = workspace.tangentScore.pointer
         let gs = scoreGradient.pointer, gt = tangentGradient.pointer
@@ -140,8 +151,8 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         case .slicedVarianceReduced: (traceScale, slicedNorm) = (1 / Float(m), false)
         }
         var total = 0.0
-        for i in 0..<batch {
-            let w = (weighted ? tau[i] * tau[i] : 1) / Float(batch)
+        for i in 0..<n {
+            let w = (weighted ? tau[first + i] * tau[first + i] : 1) / Float(batch)
             let row = score + i * d, gRow = gs + i * d
             var trace: Float = 0, norm: Float = 0
             if !slicedNorm {
@@ -150,7 +161,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
                 for j in 0..<d { gRow[j] = 0 }
             }
             for k in 0..<m {
-                let offset = (k * batch + i) * d
+                let offset = (k * n + i) * d
                 var vjv: Float = 0, vs: Float = 0
                 for j in 0..<d {
                     vjv += v[offset + j] * jv[offset + j]

@@ -45,10 +45,11 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
         scoreGradient = FloatBuffer(count: rows * dimension)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, workspace: MLPWorkspace,
+    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
                                  rng: inout RandomSource) -> Double {
         let batch = clean.rows, d = dimension
         precondition(batch >= 1 && clean.columns == d, "KernelDenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
+        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "KernelDenoisingScoreMatching: rows \(rows) of a batch of \(batch)")
         reserve(rows: batch)
         if perturbed.rows != batch {
             perturbed = Matrix(rows: batch, columns: d)
@@ -60,18 +61,19 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
             kernel.corrupt(row: i, of: clean, sigma: s[i], into: &perturbed, target: &target, rng: &rng)
             tau[i] = scaling.scale(of: kernel, at: s[i])
         }
+        let first = rows.lowerBound
         perturbed.elements.withUnsafeBufferPointer { xt in
-            model.forward(x: xt.baseAddress!, sigma: s, scale: tau, batch: batch, workspace: workspace)
+            model.forward(x: xt.baseAddress! + first * d, sigma: s + first, scale: tau + first, batch: rows.count, workspace: workspace)
         }
         let score = workspace.score.pointer, grad = scoreGradient.pointer
         var total = 0.0
         target.elements.withUnsafeBufferPointer { t in
-            for i in 0..<batch {
-                let w = s[i] * s[i] / Float(batch)
+            for i in rows {
+                let w = s[i] * s[i] / Float(batch), local = (i - first) * d
                 for j in 0..<d {
-                    let r = score[i * d + j] - t[i * d + j]
+                    let r = score[local + j] - t[i * d + j]
                     total += 0.5 * Double(w) * Double(r) * Double(r)
-                    grad[i * d + j] = w * r
+                    grad[local + j] = w * r
                 }
             }
         }

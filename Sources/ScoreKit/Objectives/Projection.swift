@@ -1,6 +1,6 @@
 /// The distribution of the random directions v of the Hutchinson (sliced) estimator.
 /// Each has E[v v^T] = I, so E[v^T J v] = tr(J).
-public enum Projection: String, Sendable, CaseIterable {
+public enum Projection: String, Sendable, CaseIterable, Codable {
     /// Entries +1 or -1 with equal probability: the lowest-variance choice,
     /// Var[v^T J v] = 2 sum_{i != j} J_ij^2 (for symmetric J).
     case rademacher

@@ -66,3 +66,20 @@ public struct Matrix: Equatable, Sendable {
         return out
     }
 }
+
+extension Matrix: Codable {
+    enum CodingKeys: String, CodingKey { case rows, columns, elements }
+
+    /// Decodes a matrix, refusing a shape its elements do not fill (as `init(rows:columns:elements:)` would trap).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try container.decode(Int.self, forKey: .rows), columns = try container.decode(Int.self, forKey: .columns)
+        let elements = try container.decode([Float].self, forKey: .elements)
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, count == elements.count else {
+            throw DecodingError.dataCorruptedError(forKey: .elements, in: container,
+                                                   debugDescription: "\(elements.count) elements do not fill \(rows) x \(columns)")
+        }
+        self.init(rows: rows, columns: columns, elements: elements)
+    }
+}

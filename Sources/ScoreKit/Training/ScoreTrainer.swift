@@ -4,7 +4,13 @@
 ///
 /// All buffers are allocated at construction; a step allocates nothing. Randomness comes from
 /// one `RandomSource` in a fixed order (minibatch indices, then the objective's draws), so the
-/// same seed and BLAS thread count reproduce a run bit for bit.
+/// same seed reproduces a run bit for bit at any thread count.
+///
+/// Over a `ProcessGroup` of N ranks the trainer is data-parallel: every rank makes the whole
+/// batch's draws from the same generator, runs the network on its `shard(of:)` of the rows, and
+/// one sum over the ranks turns the shards' gradients into the batch's (to rounding: only the
+/// order of the additions differs from one process). Every rank then takes the same optimiser
+/// step, so the ranks' weights stay identical; rank 0's are broadcast at the start.
 public final class ScoreTrainer {
     public let model: ScoreMLP
     public let optimiser: any Optimiser
@@ -12,6 +18,8 @@ public final class ScoreTrainer {
     public let objective: any ScoreObjective
     public let data: Matrix
     public let batchSize: Int
+    /// The processes that share each step's batch (`.single`: this one alone).
+    public let group: ProcessGroup
     public private(set) var step = 0
     /// A step whose |loss| exceeds this many times the first step's stops training as diverged
     /// (nil: only NaN and infinity do). Losses fall from the untrained model's as it trains, so
@@ -28,13 +36,17 @@ public final class ScoreTrainer {
     /// - Parameters:
     ///   - optimiser: the update rule; nil for Adam with `learningRate` and PyTorch's other defaults.
     ///   - emaDecay: decay of the weight average, or nil to keep none.
+    ///   - group: the ranks that split each batch; `batchSize` must be at least its size.
     public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, batchSize: Int,
                 optimiser: (any Optimiser)? = nil, learningRate: Float = 1e-3, emaDecay: Float? = 0.999,
-                rng: RandomSource) {
+                rng: RandomSource, group: ProcessGroup = .single) {
         precondition(data.columns == model.configuration.dimension,
                      "ScoreTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
         precondition(data.rows >= 1, "ScoreTrainer: no data")
+        precondition(batchSize >= group.size, "ScoreTrainer: batch size \(batchSize) is less than the \(group.size) ranks")
         precondition(batchSize >= 1, "ScoreTrainer: batch size must be at least 1, got \(batchSize)")
+        group.broadcast(model.parameters)
+        self.group = group
         self.model = model
         self.data = data
         self.batchSize = batchSize
@@ -43,7 +55,7 @@ public final class ScoreTrainer {
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
         self.objective = objective
         objective.reserve(rows: batchSize)
-        workspace = objective.makeWorkspace(for: model.configuration, rows: batchSize)
+        workspace = objective.makeWorkspace(for: model.configuration, rows: group.shard(of: batchSize).count)
         batch = Matrix(rows: batchSize, columns: data.columns)
     }
 
@@ -67,7 +79,10 @@ public final class ScoreTrainer {
                 }
             }
         }
-        let loss = objective.lossAndGradients(model: model, batch: batch, workspace: workspace, rng: &rng)
+        let share = objective.lossAndGradients(model: model, batch: batch, rows: group.shard(of: batchSize),
+                                               workspace: workspace, rng: &rng)
+        let loss = group.sum(share)
+        group.sum(workspace.gradients)
         guard loss.isFinite, workspace.gradients.isFinite else {
             throw TrainingDiverged(step: step + 1, loss: loss)
         }
@@ -80,6 +95,13 @@ public final class ScoreTrainer {
         ema?.update(from: model.parameters)
         step += 1
         return loss
+    }
+
+    /// Whether every rank of the group holds the same weights (always, unless the sums reached
+    /// the ranks with different bits); a collective call, so every rank must make it.
+    public var ranksAgree: Bool {
+        guard group.size > 1 else { return true }
+        return group.agree(on: Matrix(rows: 1, columns: model.parameters.count, elements: model.parameters.array).checksum)
     }
 
     /// What continuing this run needs beyond the weights and their average.
