@@ -37,6 +37,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Instead of the workloads, time the elementwise kernels (ns per element).")
     var kernels = false
 
+    @Flag(name: .long, help: "Instead of the workloads, time the all-reduce of each training workload's gradients; run under mpirun -np N.")
+    var allReduce = false
+
     @Flag(name: .long, help: "Also run the JAX peer (scripts/peers/setup.sh installs it), interleaved, after checking it computes the same losses.")
     var peers = false
 
@@ -62,6 +65,10 @@ struct Bench: ParsableCommand {
                  + InstructionSet.summary)
         if products { return reportProducts(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
+        if allReduce {
+            AllReduceTimer.report(Workload.all.filter { workloads.contains($0.name) }, calls: quick ? 5 : 50)
+            return ProcessGroup.world.finish()
+        }
         let peer = JAXPeer(python: python)
         if peers {
             if let problem = peer.problem { throw RunFailure("--peers: \(problem)") }

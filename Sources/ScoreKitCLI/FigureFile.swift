@@ -9,7 +9,12 @@ public enum FigureFile {
 
     /// Writes `figure` to `path` (an .svg path) and, when possible, the PNG next to it.
     public static func write(_ figure: SVGFigure, to path: String) throws {
-        try figure.write(to: path)
+        try write(svg: figure.svg, to: path)
+    }
+
+    /// Writes a drawn figure's SVG text (one made on another rank, say) and its PNG.
+    public static func write(svg: String, to path: String) throws {
+        try AtomicFile.write(svg, to: path)
         guard let converter else { return }
         let png = (path as NSString).deletingPathExtension + ".png"
         _ = try? Subprocess.run([converter, "-o", png, path])

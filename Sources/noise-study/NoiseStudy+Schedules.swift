@@ -8,7 +8,7 @@ import ScoreKitCLI
 /// far-field size of each exact score, which sets how fast chains started wide come in.
 extension NoiseStudy {
     /// One schedule of the ladder's sampler, with one score, measured.
-    struct ScheduleRun {
+    struct ScheduleRun: Codable {
         let kernel: String
         let exact: Bool
         let epsilon: Float

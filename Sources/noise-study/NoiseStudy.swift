@@ -17,6 +17,9 @@ struct NoiseStudy: ParsableCommand {
             noise. Then each kernel's ladder sampled with its exact score over a grid of step sizes and steps per \
             level, beside the learned score, to split the sample loss into sampling and learning, and the exact \
             scores' far-field size. Writes a Markdown report and figures (about 11 minutes). --fast runs in seconds.
+
+            Under mpirun the six corruptions are spread over the ranks (corruption i on rank i mod N) and rank 0 \
+            writes the report; every number but the timings equals a one-process run's.
             """)
 
     @Option(name: .long, help: "Built-in mixture to study (ncsn-pair or 8gaussians).")
@@ -57,32 +60,52 @@ struct NoiseStudy: ParsableCommand {
     static let minimumContraction = 0.1
 
     /// The checks at one noise level: Vincent's identity (nil without a conditional score) and Tweedie.
-    struct LevelCheck {
+    struct LevelCheck: Codable {
         let sigma: Double
         let identity: DenoisingIdentityCheck?
         let tweedie: TweedieCheck
     }
 
-    /// One corruption trained with one objective, sampled and measured.
+    /// One corruption trained with one objective, sampled and measured: the corruption, and what
+    /// the run measured (whose fields read as the result's own).
+    @dynamicMemberLookup
     struct KernelResult {
         let kernel: any Corruption
+        let measured: Measured
+
+        subscript<Value>(dynamicMember field: KeyPath<Measured, Value>) -> Value { measured[keyPath: field] }
+    }
+
+    /// What one run measured: everything in a `KernelResult` but the corruption, so that it can
+    /// travel between ranks.
+    struct Measured: Codable {
         let objective: String
         let scaling: ScoreScaling
         let checks: [LevelCheck]
         let errorLevels: [Float]
         let scoreErrors: [Double]
-        /// The score error at 8 levels across the training range, for the figure.
-        let fisherCurve: [(sigma: Float, relativeError: Double)]
+        let curveLevels: [Float]
+        let curveErrors: [Double]
         let quality: SampleQuality
         let secondsPerStep: Double
         let samples: Matrix
-        /// The trained network, as the sampler reads it.
-        let score: NetworkScore
+
+        /// The score error at 8 levels across the training range, for the figure.
+        var fisherCurve: [(sigma: Float, relativeError: Double)] { zip(curveLevels, curveErrors).map { ($0, $1) } }
+    }
+
+    /// What one corruption adds to the report: its runs, its sampler checks, its schedule grid
+    /// (additive kernels), and its score-field figure, drawn where the network is.
+    struct CorruptionStudy: Codable {
+        let runs: [Measured]
+        let samplerChecks: [SamplerCheck]
+        let schedules: [ScheduleRun]
+        let fieldFigure: String
     }
 
     /// Sample quality from one sampler on one process: with the exact score (no learning error),
     /// or with a variant of the usual sampler.
-    struct SamplerCheck {
+    struct SamplerCheck: Codable {
         let process: String
         let sampler: String
         let quality: SampleQuality
@@ -108,72 +131,101 @@ struct NoiseStudy: ParsableCommand {
     func run() throws {
         let dataset = ToyDataset(rawValue: data)!, mixture = dataset.mixture!
         let sampleCount = fast ? 1_000 : 5_000
+        let group = ProcessGroup.world
         var root = RandomSource(seed: report.seed)
         var dataRng = root.split()
-        try report.prepare()
+        if group.isLeader { try report.prepare() }
         let images = report.images
         let setup = Setup(mixture: mixture, trainingData: mixture.sample(count: 50_000, rng: &dataRng),
                           comparison: mixture.sample(count: sampleCount, rng: &dataRng), holdout: mixture.sample(count: sampleCount, rng: &dataRng),
                           trainSteps: fast ? 300 : steps, checkPairs: fast ? 5_000 : pairs, sampleCount: sampleCount, images: images)
         let sigmaMin: Float = 0.02, sigmaMax: Float = 8, checkLevels = [0.3, 1.5], errorLevels: [Float] = [0.1, 0.5, 2]
-        var results: [KernelResult] = [], samplerChecks: [SamplerCheck] = [], schedules: [ScheduleRun] = []
-        for kernel in Self.kernels {
-            var rng = root.split()
-            let sampler = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, stepsPerLevel: fast ? 20 : 100,
-                                           epsilon: Self.langevinEpsilon, denoise: false)
-            let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng).samples }
-            results += try study(kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
-                                 scalings: [.noiseLevel], rng: &rng, sample: sample)
-            // The same sampler with the exact perturbed score: what it loses with no learning error.
-            samplerChecks.append(SamplerCheck(process: kernel.name, sampler: "exact score",
-                                              quality: setup.quality(of: sample(kernel.corrupted(mixture), &rng), rng: &rng)))
-            // The learned score of the grid: DSM's where Vincent's identity holds, else SSM-VR's.
-            let runs = results.filter { $0.kernel.name == kernel.name }
-            let learned = runs.first { run in run.checks.allSatisfy { $0.identity?.holds ?? false } } ?? runs.last!
-            schedules += scheduleRuns(kernel: kernel, learned: learned.score, setup: setup, range: (sigmaMin, sigmaMax), rng: &rng)
-            if kernel is GaussianKernel {
-                // The DSM run's own samples, moved by the last step: the difference is the step's alone.
-                let dsm = results.last { $0.objective == "dsm" }!, scores = dsm.score.scores(dsm.samples, sigma: sigmaMin)
-                var denoised = dsm.samples, move = 0.0
-                for i in 0..<denoised.rows {
-                    let before = denoised.row(i).map(Double.init)
-                    let row = kernel.denoised(before, score: scores.row(i).map(Double.init), sigma: Double(sigmaMin))
-                    move += zip(row, before).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() / Double(denoised.rows)
-                    for j in 0..<denoised.columns { denoised[i, j] = Float(row[j]) }
-                }
-                samplerChecks.append(SamplerCheck(process: kernel.name, sampler: String(format: "DSM, then Tweedie's last step (mean move %.4f)", move),
-                                                  quality: setup.quality(of: denoised, rng: &rng)))
-            }
-        }
-        var degraded: [KernelResult] = []
         let degradations = [LinearDegradation(around: mixture, noiseFraction: 0), LinearDegradation(around: mixture, noiseFraction: degradationNoise)]
-        for degradation in degradations {
-            var rng = root.split()
-            let top = Float(degradation.sigma(forContraction: Self.minimumContraction))
-            let sampler = DegradationLangevin(degradation: degradation, sigmas: geometricLevels(from: top, to: sigmaMin, count: 10),
-                                              stepsPerLevel: fast ? 20 : 100)
-            let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: sampleCount, score: score, rng: &rng) }
-            degraded += try study(degradation, setup: setup, range: (sigmaMin, top), checkLevels: checkLevels.filter { $0 < Double(top) },
-                                  errorLevels: errorLevels.filter { $0 < top } + [top], scalings: [.corruption, .noiseLevel],
-                                  rng: &rng, sample: sample)
-            samplerChecks.append(SamplerCheck(process: degradation.name, sampler: "exact score",
-                                              quality: setup.quality(of: sample(degradation.corrupted(mixture), &rng), rng: &rng)))
+        let corruptions: [any Corruption] = Self.kernels + degradations
+        let generators = corruptions.map { _ in root.split() }
+        let studies = try group.distribute(corruptions.count) { index in
+            if let kernel = corruptions[index] as? any PerturbationKernel {
+                return try study(kernel: kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
+                                 rng: generators[index])
+            }
+            return try study(degradation: corruptions[index] as! LinearDegradation, setup: setup, sigmaMin: sigmaMin,
+                             checkLevels: checkLevels, errorLevels: errorLevels, rng: generators[index])
         }
         var compositionRng = root.split()
+        guard group.isLeader else { return group.finish() }
+        for (corruption, study) in zip(corruptions, studies) {
+            try FigureFile.write(svg: study.fieldFigure, to: (images as NSString).appendingPathComponent("noise-field-\(Self.fileName(corruption.name)).svg"))
+        }
+        func results(_ range: Range<Int>) -> [KernelResult] {
+            range.flatMap { index in studies[index].runs.map { KernelResult(kernel: corruptions[index], measured: $0) } }
+        }
         let compositionSamples = fast ? 5_000 : 50_000
         let composition = Self.kernels.map { CompositionCheck(kernel: $0, samples: compositionSamples, rng: &compositionRng) }
             + [CompositionCheck(degradation: degradations[1], sigma: checkLevels.last!, samples: compositionSamples, rng: &compositionRng)]
         let tails = [1, sigmaMax].flatMap { Self.scoreTails(kernels: Self.kernels, mixture: mixture, sigma: $0, reach: Double(6 * sigmaMax)) }
-        try write(results, degraded: degraded, samplerChecks: samplerChecks, schedules: schedules, tails: tails, composition: composition,
+        try write(results(0..<Self.kernels.count), degraded: results(Self.kernels.count..<corruptions.count),
+                  samplerChecks: studies.flatMap(\.samplerChecks), schedules: studies.flatMap(\.schedules), tails: tails, composition: composition,
                   setup: setup, checkLevels: checkLevels, errorLevels: errorLevels, sigmaRange: (sigmaMin, sigmaMax))
+        group.finish()
+    }
+
+    /// An additive kernel: its checks and runs, the ladder's sampler with the exact score, the
+    /// schedule grid, and for Gaussian noise the DSM samples moved by Tweedie's last step.
+    func study(kernel: any PerturbationKernel, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
+               rng generator: RandomSource) throws -> CorruptionStudy {
+        var rng = generator
+        let sampler = AnnealedLangevin(sigmaMax: range.max, sigmaMin: range.min, stepsPerLevel: fast ? 20 : 100,
+                                       epsilon: Self.langevinEpsilon, denoise: false)
+        let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: setup.sampleCount, score: score, rng: &rng).samples }
+        let (runs, scores, figure) = try study(kernel, setup: setup, range: range, checkLevels: checkLevels, errorLevels: errorLevels,
+                                               scalings: [.noiseLevel], rng: &rng, sample: sample)
+        // The same sampler with the exact perturbed score: what it loses with no learning error.
+        var checks = [SamplerCheck(process: kernel.name, sampler: "exact score",
+                                   quality: setup.quality(of: sample(kernel.corrupted(setup.mixture), &rng), rng: &rng))]
+        // The learned score of the grid: DSM's where Vincent's identity holds, else SSM-VR's.
+        let learned = runs.indices.first { runs[$0].checks.allSatisfy { $0.identity?.holds ?? false } } ?? runs.count - 1
+        let schedules = scheduleRuns(kernel: kernel, learned: scores[learned], setup: setup, range: range, rng: &rng)
+        if kernel is GaussianKernel {
+            // The DSM run's own samples, moved by the last step: the difference is the step's alone.
+            let index = runs.lastIndex { $0.objective == "dsm" }!, dsm = runs[index]
+            let moved = scores[index].scores(dsm.samples, sigma: range.min)
+            var denoised = dsm.samples, move = 0.0
+            for i in 0..<denoised.rows {
+                let before = denoised.row(i).map(Double.init)
+                let row = kernel.denoised(before, score: moved.row(i).map(Double.init), sigma: Double(range.min))
+                move += zip(row, before).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() / Double(denoised.rows)
+                for j in 0..<denoised.columns { denoised[i, j] = Float(row[j]) }
+            }
+            checks.append(SamplerCheck(process: kernel.name, sampler: String(format: "DSM, then Tweedie's last step (mean move %.4f)", move),
+                                       quality: setup.quality(of: denoised, rng: &rng)))
+        }
+        return CorruptionStudy(runs: runs, samplerChecks: checks, schedules: schedules, fieldFigure: figure)
+    }
+
+    /// A contraction toward the data mean: its checks and runs under both output scalings, and
+    /// its sampler with the exact score.
+    func study(degradation: LinearDegradation, setup: Setup, sigmaMin: Float, checkLevels: [Double], errorLevels: [Float],
+               rng generator: RandomSource) throws -> CorruptionStudy {
+        var rng = generator
+        let top = Float(degradation.sigma(forContraction: Self.minimumContraction))
+        let sampler = DegradationLangevin(degradation: degradation, sigmas: geometricLevels(from: top, to: sigmaMin, count: 10),
+                                          stepsPerLevel: fast ? 20 : 100)
+        let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: setup.sampleCount, score: score, rng: &rng) }
+        let (runs, _, figure) = try study(degradation, setup: setup, range: (sigmaMin, top), checkLevels: checkLevels.filter { $0 < Double(top) },
+                                          errorLevels: errorLevels.filter { $0 < top } + [top], scalings: [.corruption, .noiseLevel],
+                                          rng: &rng, sample: sample)
+        let check = SamplerCheck(process: degradation.name, sampler: "exact score",
+                                 quality: setup.quality(of: sample(degradation.corrupted(setup.mixture), &rng), rng: &rng))
+        return CorruptionStudy(runs: runs, samplerChecks: [check], schedules: [], fieldFigure: figure)
     }
 
     /// The identity and Tweedie checks for one corruption, then the same network trained by DSM
     /// (where the corruption has a conditional score) and by SSM-VR under each output scaling,
-    /// each measured and sampled.
+    /// each measured and sampled; returns the runs, their trained scores and the first run's
+    /// score-field figure (SVG).
     func study(_ kernel: any Corruption, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
                scalings: [ScoreScaling], rng: inout RandomSource,
-               sample: (any ScoreFunction, inout RandomSource) -> Matrix) throws -> [KernelResult] {
+               sample: (any ScoreFunction, inout RandomSource) -> Matrix) throws -> (runs: [Measured], scores: [NetworkScore], figure: String) {
         let mixture = setup.mixture, exact = kernel.corrupted(mixture)
         let checks = checkLevels.map { level in
             LevelCheck(sigma: level,
@@ -190,7 +242,7 @@ struct NoiseStudy: ParsableCommand {
                 + [HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
                                           perturbation: .kernel(kernel, sigmas), scaling: scaling, dimension: 2)]
         }
-        var results: [KernelResult] = []
+        var runs: [Measured] = [], scores: [NetworkScore] = [], figure = ""
         for objective in objectives {
             let scaling = (objective as? KernelDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
             var modelRng = RandomSource(seed: report.seed &+ 1)
@@ -203,19 +255,18 @@ struct NoiseStudy: ParsableCommand {
             let score = NetworkScore(model: trainer.samplingModel, outputScale: scaling == .corruption ? kernel.scoreScale : nil)
             let scoreErrors = ScoreError.relative(of: score, target: exact, sigmas: errorLevels, samples: 2000, rng: &rng)
             let curveLevels = geometricLevels(from: range.max, to: range.min, count: 8)
-            let fisherCurve = zip(curveLevels, ScoreError.relative(of: score, target: exact, sigmas: curveLevels,
-                                                                   samples: fast ? 300 : 1000, rng: &rng)).map { ($0, $1) }
+            let curveErrors = ScoreError.relative(of: score, target: exact, sigmas: curveLevels, samples: fast ? 300 : 1000, rng: &rng)
             if objective === objectives[0] {
-                try FigureFile.write(Figures.scoreField(learned: score, exact: exact, over: setup.comparison, at: NoiseLevel(sigma: 0.3),
-                                                        title: "\(kernel.name), sigma = 0.3: learned (\(label.uppercased())) and exact score"),
-                                     to: (setup.images as NSString).appendingPathComponent("noise-field-\(Self.fileName(kernel.name)).svg"))
+                figure = Figures.scoreField(learned: score, exact: exact, over: setup.comparison, at: NoiseLevel(sigma: 0.3),
+                                            title: "\(kernel.name), sigma = 0.3: learned (\(label.uppercased())) and exact score").svg
             }
             let samples = sample(score, &rng)
             let quality = setup.quality(of: samples, rng: &rng)
-            results.append(KernelResult(kernel: kernel, objective: label, scaling: scaling, checks: checks, errorLevels: errorLevels, scoreErrors: scoreErrors,
-                                        fisherCurve: fisherCurve, quality: quality, secondsPerStep: secondsPerStep, samples: samples, score: score))
+            runs.append(Measured(objective: label, scaling: scaling, checks: checks, errorLevels: errorLevels, scoreErrors: scoreErrors,
+                                 curveLevels: curveLevels, curveErrors: curveErrors, quality: quality, secondsPerStep: secondsPerStep, samples: samples))
+            scores.append(score)
         }
-        return results
+        return (runs, scores, figure)
     }
 
     /// The score functions the identity is checked with: very different fields, one of them exact.

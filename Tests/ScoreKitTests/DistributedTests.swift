@@ -64,6 +64,20 @@ import ScoreKitCLI
         #expect(summary.contains("\"mpi_ranks\" : 2") || summary.contains("\"mpi_ranks\":2"), "\(summary.prefix(300))")
     }
 
+    /// A batch smaller than the ranks is refused before any work, with the reason, once.
+    @Test func aBatchSmallerThanTheRanksIsRefused() throws {
+        let out = try Self.folder("small-batch")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        do {
+            _ = try Subprocess.run(Self.mpirun([Self.tool("train-dsm"), "--batch", "1", "--steps", "10", "--output", out]))
+            Issue.record("train-dsm --batch 1 on 2 ranks did not fail")
+        } catch {
+            let message = "\(error)"
+            #expect(message.components(separatedBy: "--batch 1 is less than the 2 MPI ranks").count == 2, "\(message.prefix(800))")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing may be written")
+    }
+
     /// A sweep spread over 2 ranks writes the report of the same sweep in one process: the same
     /// rows and numbers (step-budgeted, so only the timing column may differ). Rejected: results
     /// gathered out of order, a rank's results dropped, generators that depend on the rank.

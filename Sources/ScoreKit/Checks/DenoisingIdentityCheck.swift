@@ -12,8 +12,8 @@ import Foundation
 /// On pairs (x, x~) it evaluates D(s) = ||s - grad log q||^2 - ||s - grad log k||^2 for each score
 /// function s, and compares every s with the first by the paired mean of D(s) - D(s_0) and its
 /// standard error. The identity holds when no difference exceeds `tolerance` standard errors.
-public struct DenoisingIdentityCheck {
-    public struct Comparison: Sendable {
+public struct DenoisingIdentityCheck: Codable {
+    public struct Comparison: Sendable, Codable {
         /// Which score function, against the first.
         public let name: String
         /// Mean of D(s) - D(s_0): 0 when the identity holds.

@@ -3,8 +3,8 @@
 /// denoising step of a sampler; exact for Gaussian noise). The true conditional mean leaves a residual x - E[x | x~] orthogonal to every function
 /// of x~, so on pairs (x, x~) this measures E[(x - T(x~)) . h(x~)] for h = x~ and h = grad log q(x~),
 /// with standard errors: T is the posterior mean only if both vanish (within `tolerance` errors).
-public struct TweedieCheck: Sendable {
-    public struct Correlation: Sendable {
+public struct TweedieCheck: Sendable, Codable {
+    public struct Correlation: Sendable, Codable {
         public let name: String
         public let mean: Double
         public let standardError: Double

@@ -8,7 +8,7 @@
 /// distance of a pooled subsample (the median heuristic) unless given. The p-value of the
 /// hypothesis "same distribution" comes from a permutation test on a subsample of at most
 /// `permutationSampleSize` points per side: (1 + #{permuted MMD^2 >= observed}) / (1 + permutations).
-public struct MaximumMeanDiscrepancy: Sendable {
+public struct MaximumMeanDiscrepancy: Sendable, Codable {
     public let squared: Double
     public let bandwidth: Double
     public let pValue: Double

@@ -2,7 +2,7 @@
 /// highest responsibility, but only if it lies within that component's bulk: squared
 /// Mahalanobis distance at most d + 8 sqrt(2 d) (the chi-square mean plus eight standard
 /// deviations: in 2-D it excludes e^-9, about 1 in 8,000, of true draws). Other points are off-mode.
-public struct ModeWeights: Sendable {
+public struct ModeWeights: Sendable, Codable {
     /// Fraction of the points assigned to each component.
     public let fractions: [Double]
     /// Fraction of the points near no component.

@@ -1,9 +1,9 @@
 /// Every sample metric between generated samples and data, each next to the value it takes
 /// when the "generated" points are themselves fresh data of the same size: what "perfect"
 /// reads at this sample size, since none of these estimators is exactly 0 for finite samples.
-public struct SampleQuality {
+public struct SampleQuality: Codable {
     /// The metrics, by what they measure; the raw value is the name reports show.
-    public enum Metric: String, CaseIterable, Sendable {
+    public enum Metric: String, CaseIterable, Sendable, Codable {
         case slicedWasserstein = "sliced Wasserstein-2"
         case mmd = "MMD^2 (RBF, unbiased)"
         case mmdPValue = "MMD permutation p-value"
@@ -33,7 +33,7 @@ public struct SampleQuality {
         }
     }
 
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Codable {
         public let metric: Metric
         public let value: Double
         public let perfect: Double

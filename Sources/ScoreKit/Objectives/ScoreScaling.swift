@@ -2,7 +2,7 @@
 /// f stays of order one at every level. Sliced score matching, whose loss is about ||s||^2, also
 /// weights each row by tau^2; denoising score matching keeps sigma^2, the inverse of its
 /// target's variance.
-public enum ScoreScaling: Sendable, Equatable {
+public enum ScoreScaling: Sendable, Equatable, Codable {
     /// tau = sigma (NCSN, Song and Ermon): right for additive noise, whose score is about 1 / sigma.
     case noiseLevel
     /// tau = the corruption's `scoreScale(at:)`: for a contraction, whose score grows as the

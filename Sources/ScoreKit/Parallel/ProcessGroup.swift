@@ -87,6 +87,14 @@ public final class ProcessGroup: @unchecked Sendable {
         return output
     }
 
+    /// The largest `value` over the ranks, on every rank (the slowest rank's time, say).
+    public func maximum(_ value: Double) -> Double {
+        guard size > 1 else { return value }
+        var input = value, output = 0.0
+        MPI_Allreduce(&input, &output, 1, sk_mpi_double(), sk_mpi_max(), sk_mpi_world())
+        return output
+    }
+
     /// Whether every rank holds the same `value` (a checksum of state that must not drift apart).
     public func agree(on value: UInt64) -> Bool {
         guard size > 1 else { return true }
