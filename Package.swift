@@ -15,10 +15,13 @@ let package = Package(
         .executable(name: "likelihood", targets: ["likelihood"]),
         .executable(name: "compare-samplers", targets: ["compare-samplers"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "tutorial", targets: ["tutorial"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `swift package generate-documentation --target ScoreKit` builds Sources/ScoreKit/ScoreKit.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -44,6 +47,7 @@ let package = Package(
         .executableTarget(name: "likelihood", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "compare-samplers", dependencies: ["ScoreKitCLI"]),
         .executableTarget(name: "bench", dependencies: ["ScoreKitCLI"], path: "Benchmarks/bench"),
+        .executableTarget(name: "tutorial", dependencies: ["ScoreKitCLI", "ScoreKitTutorial"]),
 
         // MARK: - Implementation details
 
@@ -70,6 +74,8 @@ let package = Package(
         ),
         // Elementwise kernels in C, one copy per instruction set (AVX-512, AVX2, baseline) chosen at load.
         .target(name: "CKernels", exclude: ["FastMath.h", "KernelBodies.h", "Table.h"]),
+        // The DocC articles' computations, shared by the tutorial tool and the tests.
+        .target(name: "ScoreKitTutorial", dependencies: ["ScoreKit"]),
         .target(
             name: "ScoreKitCLI",
             dependencies: [
@@ -81,7 +87,7 @@ let package = Package(
         // MARK: - Tests
 
         // Fixtures/ holds reference files made by NumPy and safetensors; the tests find them by path.
-        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI", "ScoreKitTutorial"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,6 +65,7 @@ struct Bench: ParsableCommand {
                  + InstructionSet.summary)
         if products { return reportProducts(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
+        if !allReduce { try SingleProcess.require("bench (but for --all-reduce)") }
         if allReduce {
             AllReduceTimer.report(Workload.all.filter { workloads.contains($0.name) }, calls: quick ? 5 : 50)
             return ProcessGroup.world.finish()

@@ -25,6 +25,7 @@ struct EvalScore: ParsableCommand {
     }
 
     func run() throws {
+        try SingleProcess.require("eval-score")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         let x = try DataFile.load(points)

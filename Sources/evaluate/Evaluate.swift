@@ -42,6 +42,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        try SingleProcess.require("evaluate")
         printNow(ThreadGovernor.shared.start(threads))
         try OutputPath.prepareFolder(output)
         var root = RandomSource(seed: seed)

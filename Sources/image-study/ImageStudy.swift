@@ -76,6 +76,7 @@ struct ImageStudy: ParsableCommand {
     }
 
     func run() throws {
+        try SingleProcess.require("image-study")
         try report.prepare()
         var root = RandomSource(seed: report.seed)
         var dataRng = root.split()

@@ -54,6 +54,7 @@ struct Likelihood: ParsableCommand {
     }
 
     func run() throws {
+        try SingleProcess.require("likelihood")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }

@@ -42,6 +42,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
+        try SingleProcess.require("sample")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }

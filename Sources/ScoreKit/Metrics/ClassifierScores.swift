@@ -13,7 +13,7 @@ public struct ClassifierScores: Sendable {
     /// Mean of max_y p(y | x): how sure the classifier is of the images.
     public let meanConfidence: Double
 
-    /// - Parameter probabilities: [N, classes], each row a distribution.
+    /// - Parameter p: [N, classes] class probabilities, each row a distribution.
     public init(probabilities p: Matrix) {
         precondition(p.rows >= 1 && p.columns >= 2, "ClassifierScores: needs probabilities of at least 2 classes")
         let k = p.columns

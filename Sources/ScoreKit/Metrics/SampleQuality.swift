@@ -56,6 +56,7 @@ public struct SampleQuality: Codable {
     ///   - holdout: other data, independent of `data`, with as many rows as `samples`: the
     ///     stand-in for a perfect model.
     ///   - mixture: the true density, when known (adds mode weights, coverage, log-density).
+    ///   - rng: the draws of the estimators (projections, permutations).
     /// A metric whose estimator needs more points than a set has is skipped and named in `skipped`.
     public init(samples: Matrix, data: Matrix, holdout: Matrix, mixture: GaussianMixture? = nil,
                 rng: inout RandomSource) {

@@ -59,6 +59,12 @@ public final class ProcessGroup: @unchecked Sendable {
         return rankVariables.lazy.compactMap { environment[$0].flatMap { Int($0) } }.first ?? 0
     }()
 
+    /// How many processes the launcher started, without initialising MPI (1 when not launched by one).
+    public static let launchSize: Int = {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"].lazy.compactMap { environment[$0].flatMap { Int($0) } }.first ?? 1
+    }()
+
     /// Rank 0: the one that writes files and prints.
     public var isLeader: Bool { rank == 0 }
 

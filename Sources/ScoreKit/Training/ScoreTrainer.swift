@@ -34,8 +34,14 @@ public final class ScoreTrainer {
 
     /// Trains with `objective`, `batchSize` rows per step.
     /// - Parameters:
+    ///   - model: the network, trained in place.
+    ///   - data: the training set, [N, d]; each step draws its rows uniformly with replacement.
+    ///   - objective: the loss and its gradients.
+    ///   - batchSize: rows per step (over all ranks of `group`).
     ///   - optimiser: the update rule; nil for Adam with `learningRate` and PyTorch's other defaults.
+    ///   - learningRate: Adam's step size when `optimiser` is nil.
     ///   - emaDecay: decay of the weight average, or nil to keep none.
+    ///   - rng: the run's generator: the minibatches and the objective's draws.
     ///   - group: the ranks that split each batch; `batchSize` must be at least its size.
     public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, batchSize: Int,
                 optimiser: (any Optimiser)? = nil, learningRate: Float = 1e-3, emaDecay: Float? = 0.999,

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The library's folders, bottom-up: each uses only the folders on its own level and below.
+/// `LayeringTests` checks the sources against this list, and the catalogue's landing page draws it.
+public enum Architecture {
+    public struct Level: Sendable {
+        public let folders: [String]
+        /// What the level holds, and the protocols that are its seams.
+        public let summary: String
+    }
+
+    public static let levels: [Level] = [
+        Level(folders: ["BLAS", "Tensor", "Random", "Special", "Parallel"],
+              summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions, MPI"),
+        Level(folders: ["Score"], summary: "NoiseLevel; protocols ScoreFunction, ScoreJacobian"),
+        Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
+        Level(folders: ["Network", "Optim"], summary: "ScoreMLP, NetworkScore; protocol Optimiser (Adam), weight average"),
+        Level(folders: ["Processes"], summary: "protocol ForwardProcess: VE, VP, VP and sub-VP SDEs"),
+        Level(folders: ["Noise"], summary: "protocols Corruption, PerturbationKernel: the noise study's kernels, blur"),
+        Level(folders: ["Objectives"], summary: "protocol ScoreObjective: DSM, Hyvarinen (exact, sliced), kernel DSM"),
+        Level(folders: ["Training"], summary: "ScoreTrainer (data-parallel over a ProcessGroup)"),
+        Level(folders: ["Samplers"], summary: "protocol Sampler: Langevin, DDPM/DDIM, reverse SDE, PC, ODE, likelihood"),
+        Level(folders: ["Data"], summary: "ToyDataset, ImageSet"),
+        Level(folders: ["Metrics"], summary: "ScoreError, sliced W2, MMD, precision/recall, Frechet distance"),
+        Level(folders: ["Checks"], summary: "Monte Carlo checks: Vincent's identity, Tweedie, composition"),
+        Level(folders: ["Formats"], summary: ".npy, safetensors, checkpoints, IDX, PNG, gzip; atomic writes"),
+        Level(folders: ["Figures"], summary: "SVGFigure, Figures, ImageGrid"),
+    ]
+
+    /// The levels as stacked boxes, the numeric core at the bottom (SVG).
+    public static var svg: String {
+        let width = 880.0, row = 34.0, gap = 6.0, top = 40.0
+        let height = top + Double(levels.count) * (row + gap) + 10
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">ScoreKit's layers: each folder uses only the ones below it</text>\n"
+        for (index, level) in levels.reversed().enumerated() {
+            let y = top + Double(index) * (row + gap), shade = 245 - 6 * (levels.count - 1 - index)
+            out += "<rect x=\"10\" y=\"\(y)\" width=\"\(width - 20)\" height=\"\(row)\" rx=\"4\" fill=\"rgb(\(shade),\(shade + 4),255)\" stroke=\"#5577aa\"/>\n"
+            out += "<text x=\"20\" y=\"\(y + 22)\" font-size=\"13\" font-weight=\"bold\">\(escape(level.folders.joined(separator: ", ")))</text>\n"
+            out += "<text x=\"320\" y=\"\(y + 22)\" font-size=\"12\">\(escape(level.summary))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
