@@ -26,7 +26,7 @@ struct JAXPeer {
     func rate(_ workload: Workload, threads: Int, repetitions: Int, seconds: Double) throws -> Double {
         let (arguments, environment) = command(["--workload", workload.name, "--repetitions", "\(repetitions)",
                                                 "--seconds", "\(seconds)"], threads: threads)
-        let line = try Subprocess.run(arguments, environment: environment)
+        let line = try ExternalCommand.waitForOutput(of: arguments[0], Array(arguments.dropFirst()), environment: environment)
         guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let median = json["median"] as? Double else { throw RunFailure("unexpected output from the JAX peer: \(line)") }
         return median
@@ -35,7 +35,7 @@ struct JAXPeer {
     /// The DSM and SSM losses JAX computes on the weights and batch in `folder`.
     func losses(folder: String) throws -> (dsm: Double, ssm: Double) {
         let (arguments, environment) = command(["--check", folder], threads: 1)
-        let line = try Subprocess.run(arguments, environment: environment)
+        let line = try ExternalCommand.waitForOutput(of: arguments[0], Array(arguments.dropFirst()), environment: environment)
         guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
               let dsm = json["dsm_loss"], let ssm = json["ssm_loss"] else { throw RunFailure("unexpected output from the JAX check: \(line)") }
         return (dsm, ssm)

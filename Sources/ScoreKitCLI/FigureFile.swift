@@ -17,6 +17,6 @@ public enum FigureFile {
         try AtomicFile.write(svg, to: path)
         guard let converter else { return }
         let png = (path as NSString).deletingPathExtension + ".png"
-        _ = try? Subprocess.run([converter, "-o", png, path])
+        _ = try? ExternalCommand.waitForOutput(of: converter, ["-o", png, path])
     }
 }

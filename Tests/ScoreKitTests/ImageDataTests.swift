@@ -74,13 +74,13 @@ import Testing
         #expect(try ImageDataset.digits.load(rng: &again).train == digits.train)
     }
 
-    @Test func pngDecodesInPythonToTheSamePixels() throws {
+    @Test func pngDecodesInPythonToTheSamePixels() async throws {
         var image = PNGImage(width: 3, height: 2, fill: 0)
         image.pixels = [0, 64, 128, 192, 255, 7]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-\(getpid()).png").path
         try image.write(to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try InteroperabilityTests.python("""
+        let output = try await InteroperabilityTests.python("""
             import struct, zlib
             data = open('\(path)', 'rb').read()
             assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'

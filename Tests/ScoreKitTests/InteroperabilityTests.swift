@@ -8,15 +8,15 @@ import ScoreKitCLI
 /// missing module fails the test. Elsewhere the check is not run, and the run's closing line says
 /// so ("with 1 known issue").
 @Suite struct InteroperabilityTests {
-    static let pythonHasSafetensors: Bool = (try? python("import safetensors, numpy")) != nil
     static let pythonRequired = ProcessInfo.processInfo.environment["SCOREKIT_REQUIRE_PYTHON"] != nil
 
-    static func python(_ code: String) throws -> String {
-        try Subprocess.run(["python3", "-c", code])
+    static func python(_ code: String) async throws -> String {
+        try await ExternalCommand.output(of: "python3", ["-c", code])
     }
 
-    @Test func pythonLoadsCheckpointsAndArrays() throws {
-        guard Self.pythonHasSafetensors || Self.pythonRequired else {
+    @Test func pythonLoadsCheckpointsAndArrays() async throws {
+        let pythonHasSafetensors = (try? await Self.python("import safetensors, numpy")) != nil
+        guard pythonHasSafetensors || Self.pythonRequired else {
             withKnownIssue("not run: python3 lacks safetensors or numpy (pip install safetensors numpy)") {
                 Issue.record("the Python interoperability check did not run")
             }
@@ -35,7 +35,7 @@ import ScoreKitCLI
         let expected = model.score(x, sigma: 0.5)
 
         // Python recomputes s(x, 0.5) from the loaded weights with the definition in numpy.
-        let output = try Self.python("""
+        let output = try await Self.python("""
             import numpy as np
             from safetensors import safe_open
             from safetensors.numpy import load_file
