@@ -20,15 +20,22 @@ public struct ArticleFile {
 
     /// The text between the markers now.
     public func generatedPart() throws -> String {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try contents()
         return String(text[try range(in: text)]).trimmingCharacters(in: .newlines)
     }
 
     /// Replaces the text between the markers with `generated` (atomically).
     public func write(_ generated: String) throws {
-        var text = try String(contentsOfFile: path, encoding: .utf8)
+        var text = try contents()
         text.replaceSubrange(try range(in: text), with: "\n" + generated + "\n")
         try AtomicFile.write(text, to: path)
+    }
+
+    private func contents() throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Malformed(description: "\(path): no readable article here (is this the catalogue?)")
+        }
+        return text
     }
 
     private func range(in text: String) throws -> Range<String.Index> {
