@@ -1,13 +1,9 @@
 import Foundation
 import ScoreKit
 
-/// "Hyvarinen's objective and the trace": Hutchinson's estimate (1/M) sum_m v_m^T J v_m of
-/// tr(ds/dx) against the exact trace from d unit tangents, its mean squared error against M next
-/// to the variance law, and what a training step of each objective costs as d grows.
-///
-/// For one point with Jacobian J and S = (J + J^T) / 2, a single projection has variance
-/// 2 sum_{i != j} S_ij^2 (Rademacher) or 2 sum_{i, j} S_ij^2 (Gaussian); M independent ones
-/// divide it by M.
+/// "Hyvarinen's objective and the trace": Hutchinson's estimate of tr(ds/dx) against the exact
+/// trace, its mean squared error against M next to the variance law (`HutchinsonCheck`), and
+/// what a training step of each objective costs as d grows.
 public struct TraceArticle: Article {
     public static let fileName = "HyvarinensObjectiveAndTheTrace"
     public static let projectionCounts = [1, 2, 4, 8, 16, 32, 64]
@@ -22,49 +18,17 @@ public struct TraceArticle: Article {
     public let figures: [(name: String, figure: SVGFigure)]
 
     public init(quick: Bool) throws {
-        let d = Self.dimension, n = 256, repetitions = quick ? 8 : 40
+        let d = Self.dimension, n = 256
         var rng = RandomSource(seed: 3)
         let network = NetworkScore(model: ScoreMLP(configuration: MLPConfiguration(dimension: d, hiddenWidth: 64, hiddenLayers: 2), rng: &rng))
-        let points = Matrix(rows: n, columns: d, elements: rng.normals(count: n * d)), level = NoiseLevel(sigma: 0.5)
-        var scores = Matrix(rows: n, columns: d)
-        func products(_ directions: Matrix) -> Matrix {
-            var out = Matrix(rows: directions.rows, columns: d)
-            network.jacobianProducts(points, at: level, directions: directions, scores: &scores, products: &out)
-            return out
-        }
-        // Block j of the unit tangents holds e_j for every point: its products are column j of J.
-        var units = Matrix(rows: d * n, columns: d)
-        for j in 0..<d { for i in 0..<n { units[j * n + i, j] = 1 } }
-        let columns = products(units)
-        func jacobian(_ i: Int, _ row: Int, _ column: Int) -> Double { Double(columns[column * n + i, row]) }
-        let traces = (0..<n).map { i in (0..<d).reduce(0.0) { $0 + jacobian(i, $1, $1) } }
-        var offDiagonal = 0.0, diagonal = 0.0
-        for i in 0..<n {
-            for a in 0..<d {
-                for b in 0..<d {
-                    let s = 0.5 * (jacobian(i, a, b) + jacobian(i, b, a))
-                    if a == b { diagonal += s * s } else { offDiagonal += s * s }
-                }
-            }
-        }
+        let points = Matrix(rows: n, columns: d, elements: rng.normals(count: n * d))
         var measured: [Projection: [Double]] = [:], predicted: [Projection: [Double]] = [:], slopes: [Projection: Double] = [:]
         for projection in [Projection.rademacher, .gaussian] {
-            let single = 2 * (projection == .rademacher ? offDiagonal : offDiagonal + diagonal) / Double(n)
-            predicted[projection] = Self.projectionCounts.map { single / Double($0) }
-            let errors = Self.projectionCounts.map { m -> Double in
-                var total = 0.0
-                for _ in 0..<repetitions {
-                    let v = projection.directions(count: m * n, dimension: d, rng: &rng), jv = products(v)
-                    for i in 0..<n {
-                        var estimate = 0.0
-                        for k in 0..<m { for j in 0..<d { estimate += Double(v[k * n + i, j]) * Double(jv[k * n + i, j]) } }
-                        total += (estimate / Double(m) - traces[i]) * (estimate / Double(m) - traces[i])
-                    }
-                }
-                return total / Double(n * repetitions)
-            }
-            measured[projection] = errors
-            slopes[projection] = Self.slope(xs: Self.projectionCounts.map { log(Double($0)) }, ys: errors.map { log($0) })
+            let check = HutchinsonCheck(score: network, points: points, level: NoiseLevel(sigma: 0.5), projection: projection,
+                                        projectionCounts: Self.projectionCounts, repetitions: quick ? 8 : 40, rng: &rng)
+            measured[projection] = check.meanSquaredErrors
+            predicted[projection] = check.law
+            slopes[projection] = check.slope
         }
         self.measured = measured
         self.predicted = predicted
@@ -80,12 +44,6 @@ public struct TraceArticle: Article {
             figure.line(xs: logM, ys: measured[projection]!.map { log10($0) }, color: color, width: 1.5, label: "\(projection.rawValue), measured")
         }
         figures = [("hutchinson-variance", figure)]
-    }
-
-    /// Least-squares slope of `ys` against `xs`.
-    static func slope(xs: [Double], ys: [Double]) -> Double {
-        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
-        return zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
     }
 
     /// Milliseconds per step of DSM, SSM-VR and the exact objective for MLP(d, 128, 2), batch 128.

@@ -63,17 +63,14 @@ struct CompareObjectives: ParsableCommand {
         var meanError: Double { errors.reduce(0, +) / Double(errors.count) }
     }
 
+    /// The trace study at one dimension: the check's measures, without the law.
     struct TraceRun: Codable {
         let dimension: Int
         let projection: Projection
         /// Mean squared error of the M-projection estimate against the exact trace, per M.
         let meanSquaredErrors: [Double]
         /// Least-squares slope of log MSE against log M (-1 for a 1/M fall).
-        var slope: Double {
-            let xs = CompareObjectives.projectionCounts.map { log(Double($0)) }, ys = meanSquaredErrors.map { log($0) }
-            let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
-            return zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
-        }
+        let slope: Double
     }
 
     /// What one dimension adds to the report: a run per objective and a trace study per projection.
@@ -140,39 +137,16 @@ struct CompareObjectives: ParsableCommand {
     }
 
     /// The M-projection Hutchinson estimate (1/M) sum_m v_m^T J v_m of tr(ds/dx) at 256 points of
-    /// q_0.5, against the exact trace from d unit tangents; mean squared error over points and repetitions.
+    /// q_0.5, against the exact trace from d unit tangents (`HutchinsonCheck`).
     func traceErrors(model: ScoreMLP, mixture: GaussianMixture, projection: Projection, repetitions: Int,
                      rng: inout RandomSource) -> TraceRun {
         let n = 256, d = mixture.dimension, sigma: Float = 0.5
         var points = mixture.sample(count: n, rng: &rng)
         let noise = rng.normals(count: n * d)
         for i in points.elements.indices { points.elements[i] += sigma * noise[i] }
-        let network = NetworkScore(model: model), level = NoiseLevel(sigma: Double(sigma))
-        var scores = Matrix(rows: n, columns: d)
-        func jacobianVectorProducts(_ directions: Matrix) -> Matrix {
-            var products = Matrix(rows: directions.rows, columns: d)
-            network.jacobianProducts(points, at: level, directions: directions, scores: &scores, products: &products)
-            return products
-        }
-        var units = Matrix(rows: d * n, columns: d)
-        for j in 0..<d { for i in 0..<n { units[j * n + i, j] = 1 } }
-        let exact = jacobianVectorProducts(units)
-        let traces = (0..<n).map { i in (0..<d).reduce(0.0) { $0 + Double(exact[$1 * n + i, $1]) } }
-        let errors = Self.projectionCounts.map { m -> Double in
-            var total = 0.0
-            for _ in 0..<repetitions {
-                let v = projection.directions(count: m * n, dimension: d, rng: &rng)
-                let jv = jacobianVectorProducts(v)
-                for i in 0..<n {
-                    var estimate = 0.0
-                    for k in 0..<m { for j in 0..<d { estimate += Double(v[k * n + i, j]) * Double(jv[k * n + i, j]) } }
-                    let diff = estimate / Double(m) - traces[i]
-                    total += diff * diff
-                }
-            }
-            return total / Double(n * repetitions)
-        }
-        return TraceRun(dimension: d, projection: projection, meanSquaredErrors: errors)
+        let check = HutchinsonCheck(score: NetworkScore(model: model), points: points, level: NoiseLevel(sigma: Double(sigma)),
+                                    projection: projection, projectionCounts: Self.projectionCounts, repetitions: repetitions, rng: &rng)
+        return TraceRun(dimension: d, projection: projection, meanSquaredErrors: check.meanSquaredErrors, slope: check.slope)
     }
 
     func write(training: [TrainingRun], traces: [TraceRun], budget: Double) throws {
