@@ -7,7 +7,7 @@ import ScoreKit
 ///     grad log k(x~ | x) = -(x~ - x) / sigma^2,
 ///
 /// has the same mean for every score function s: explicit and denoising score matching differ
-/// by a constant. Four very different fields, one of them the exact score, at three levels.
+/// by a constant. The check's four probe fields, one of them the exact score, at three levels.
 public struct DenoisingArticle: Article {
     public static let fileName = "VincentsDenoisingObjective"
     public static let sigmas = [0.1, 0.5, 2.0]
@@ -20,16 +20,10 @@ public struct DenoisingArticle: Article {
         var rng = RandomSource(seed: 6)
         let pairs = quick ? 20_000 : 400_000
         self.pairs = pairs
+        let exact = kernel.corrupted(mixture)
         checks = Self.sigmas.map { sigma in
-            let exact = kernel.corrupted(mixture)
-            func exactScore(_ y: [Double]) -> [Double] {
-                exact.scores(Matrix(rows: 1, columns: 2, elements: y.map(Float.init)), sigma: Float(sigma)).elements.map(Double.init)
-            }
-            let scores: [(name: String, score: ([Double]) -> [Double])] = [
-                ("zero", { _ in [0, 0] }), ("exact score", exactScore), ("linear, -x / 2", { [-0.5 * $0[0], -0.5 * $0[1]] }),
-                ("wavy, (sin x2, cos x1)", { [sin($0[1]), cos($0[0])] }),
-            ]
-            return DenoisingIdentityCheck(mixture: mixture, kernel: kernel, sigma: sigma, scores: scores, samples: pairs, rng: &rng)
+            DenoisingIdentityCheck(mixture: mixture, kernel: kernel, sigma: sigma,
+                                   scores: DenoisingIdentityCheck.probeFields(exact: exact, sigma: sigma), samples: pairs, rng: &rng)
         }
     }
 

@@ -22,14 +22,9 @@ public struct GaussianNoiseArticle: Article {
         let pairs = self.pairs
         var rng = RandomSource(seed: 9)
         identity = Self.kernels.map { kernel in
-            let exact = kernel.corrupted(mixture)
-            func exactScore(_ y: [Double]) -> [Double] {
-                exact.scores(Matrix(rows: 1, columns: 2, elements: y.map(Float.init)), sigma: Float(Self.sigma)).elements.map(Double.init)
-            }
-            let scores: [(name: String, score: ([Double]) -> [Double])] = [
-                ("zero", { _ in [0, 0] }), ("exact", exactScore), ("linear", { [-0.5 * $0[0], -0.5 * $0[1]] }), ("wavy", { [sin($0[1]), cos($0[0])] }),
-            ]
-            return DenoisingIdentityCheck(mixture: mixture, kernel: kernel, sigma: Self.sigma, scores: scores, samples: pairs, rng: &rng)
+            DenoisingIdentityCheck(mixture: mixture, kernel: kernel, sigma: Self.sigma,
+                                   scores: DenoisingIdentityCheck.probeFields(exact: kernel.corrupted(mixture), sigma: Self.sigma),
+                                   samples: pairs, rng: &rng)
         }
         tweedie = Self.kernels.map { TweedieCheck(mixture: mixture, kernel: $0, sigma: Self.sigma, samples: pairs, rng: &rng) }
         composition = Self.kernels.map { CompositionCheck(kernel: $0, samples: quick ? 5_000 : 50_000, rng: &rng) }

@@ -231,7 +231,7 @@ struct NoiseStudy: ParsableCommand {
             LevelCheck(sigma: level,
                        identity: kernel.hasConditionalScore
                            ? DenoisingIdentityCheck(mixture: mixture, kernel: kernel, sigma: level,
-                                                    scores: Self.scoreFunctions(exact: exact, sigma: level), samples: setup.checkPairs, rng: &rng)
+                                                    scores: DenoisingIdentityCheck.probeFields(exact: exact, sigma: level), samples: setup.checkPairs, rng: &rng)
                            : nil,
                        tweedie: TweedieCheck(mixture: mixture, kernel: kernel, sigma: level, samples: setup.checkPairs, rng: &rng))
         }
@@ -267,15 +267,6 @@ struct NoiseStudy: ParsableCommand {
             scores.append(score)
         }
         return (runs, scores, figure)
-    }
-
-    /// The score functions the identity is checked with: very different fields, one of them exact.
-    static func scoreFunctions(exact: any PerturbedDataSource, sigma: Double) -> [(name: String, score: ([Double]) -> [Double])] {
-        func exactScore(_ y: [Double]) -> [Double] {
-            exact.scores(Matrix(rows: 1, columns: y.count, elements: y.map(Float.init)), sigma: Float(sigma)).elements.map(Double.init)
-        }
-        return [("zero", { _ in [0, 0] }), ("exact", exactScore), ("linear", { [-0.5 * $0[0], -0.5 * $0[1]] }),
-                ("wavy", { [sin($0[1]), cos($0[0])] })]
     }
 
     /// A kernel's name as it appears in figure file names ("contraction+noise" becomes "contraction-noise").

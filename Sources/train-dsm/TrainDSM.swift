@@ -20,7 +20,7 @@ struct TrainDSM: ParsableCommand {
             ends with the same bytes as a run that never stopped (at any --threads: the count does not change \
             the numbers).
 
-            Under mpirun (mpirun -np N swift-built/train-dsm ...), training is data-parallel: each step's \
+            Under mpirun (mpirun -np N .build/release/train-dsm ...), training is data-parallel: each step's \
             batch is drawn as one process draws it, each rank computes the gradients of its 1/N of the rows, \
             and one all-reduce sums them; rank 0 alone writes files, prints and samples. The result equals \
             the one-process run's to rounding (the order of the sums differs).

@@ -7,6 +7,14 @@ import ScoreKitTutorial
 /// and each article file must be what the generator writes (markers in place, the same tables,
 /// its figures present), so that an article cannot go stale without a test failing.
 @Suite struct TutorialTests {
+    /// Every article computed once at the reduced budget (in the first test that asks), shared by
+    /// the file check and the claims below. Read-only after that one initialisation.
+    nonisolated(unsafe) static let computed: [String: Result<any Article, any Error>] = Dictionary(uniqueKeysWithValues: articles.map { type in
+        (type.fileName, Result { try type.init(quick: true) as any Article })
+    })
+
+    static func article<A: Article>(_ type: A.Type) throws -> A { try computed[type.fileName]!.get() as! A }
+
     static let catalogue = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources/ScoreKit/ScoreKit.docc").path
 
@@ -16,10 +24,9 @@ import ScoreKitTutorial
     /// an article that lost its markers, a figure not written.
     @Test(arguments: articles.map { $0.fileName })
     func articleFilesMatchTheirGenerator(name: String) throws {
-        let type = articles.first { $0.fileName == name }!
         let file = ArticleFile(catalogue: Self.catalogue, name: name)
         let committed = try file.generatedPart().split(separator: "\n")
-        let fresh = try type.init(quick: true)
+        let fresh = try Self.computed[name]!.get()
         let regenerated = fresh.generated.split(separator: "\n")
         func headers(_ lines: [Substring]) -> [Substring] { lines.filter { $0.hasPrefix("| ") }.map { $0.split(separator: "|").first ?? "" } }
         #expect(committed.count == regenerated.count, "\(name): \(committed.count) generated lines in the file, the generator writes \(regenerated.count)")
@@ -35,7 +42,7 @@ import ScoreKitTutorial
     /// at the large levels. Rejected: a training loop that does not train, an error measured
     /// against the wrong density.
     @Test func scoreArticleTrainsTowardTheExactScore() throws {
-        let article = try ScoreArticle(quick: true)
+        let article = try Self.article(ScoreArticle.self)
         for error in article.untrained { #expect(error > 0.6, "untrained \(article.untrained)") }
         for k in ScoreArticle.sigmas.indices where ScoreArticle.sigmas[k] >= 1 {
             #expect(article.trained[k] < 0.4, "sigma \(ScoreArticle.sigmas[k]): \(article.trained[k])")
@@ -46,7 +53,7 @@ import ScoreKitTutorial
     /// per M: a relative standard error near 10%), slopes near -1, Rademacher below Gaussian.
     /// Rejected: projections reused across M, a missing 1/M, the diagonal counted for Rademacher.
     @Test func traceArticleFollowsTheVarianceLaw() throws {
-        let article = try TraceArticle(quick: true)
+        let article = try Self.article(TraceArticle.self)
         for projection in [Projection.rademacher, .gaussian] {
             for (measured, law) in zip(article.measured[projection]!, article.predicted[projection]!) {
                 #expect(abs(measured / law - 1) < 0.35, "\(projection): measured \(measured), law \(law)")
@@ -58,8 +65,8 @@ import ScoreKitTutorial
     }
 
     /// Vincent's identity holds for Gaussian noise at every level of the article.
-    @Test func denoisingArticleFindsTheIdentity() {
-        let article = DenoisingArticle(quick: true)
+    @Test func denoisingArticleFindsTheIdentity() throws {
+        let article = try Self.article(DenoisingArticle.self)
         #expect(article.checks.count == DenoisingArticle.sigmas.count)
         for check in article.checks { #expect(check.holds, "\(check.comparisons)") }
     }
@@ -68,7 +75,7 @@ import ScoreKitTutorial
     /// sampler with the exact score lands near the data. Rejected: a wrong weight (sigma instead
     /// of sigma^2), a sampler that does not reach the data (distances above 1).
     @Test func samplingArticleShowsTheEquivalenceAndWorkingSamplers() throws {
-        let article = try SamplingArticle(quick: true)
+        let article = try Self.article(SamplingArticle.self)
         #expect(abs(article.denoisingLoss - article.noiseLoss) <= 1e-5 * article.noiseLoss,
                 "DSM \(article.denoisingLoss), noise prediction \(article.noiseLoss)")
         for run in article.runs { #expect(run.slicedW2 < 0.5, "\(run.sampler): \(run.slicedW2)") }
@@ -76,8 +83,8 @@ import ScoreKitTutorial
 
     /// The three properties: the identity holds for every smooth kernel and fails for uniform
     /// noise; Tweedie's step is exact only for Gaussian noise; only the Gaussian family composes.
-    @Test func gaussianNoiseArticleSeparatesTheKernels() {
-        let article = GaussianNoiseArticle(quick: true)
+    @Test func gaussianNoiseArticleSeparatesTheKernels() throws {
+        let article = try Self.article(GaussianNoiseArticle.self)
         let names = GaussianNoiseArticle.kernels.map(\.name)
         for (k, name) in names.enumerated() {
             #expect(article.identity[k].holds == (name != "uniform"), "\(name): identity \(article.identity[k].comparisons)")

@@ -27,6 +27,20 @@ public struct DenoisingIdentityCheck: Codable {
 
     public var holds: Bool { comparisons.allSatisfy { abs($0.difference) <= tolerance * $0.standardError } }
 
+    /// Four very different score fields to check the identity with, in any dimension: "zero",
+    /// "exact" (`exact`'s score at level `sigma`), "linear" (-x / 2) and "wavy" (s_j = sin x_{j+1}
+    /// for even j, cos x_{j-1} for odd j, indices mod d: (sin x2, cos x1) in 2-D).
+    public static func probeFields(exact: any ScoreFunction, sigma: Double) -> [(name: String, score: ([Double]) -> [Double])] {
+        func exactScore(_ y: [Double]) -> [Double] {
+            exact.scores(Matrix(rows: 1, columns: y.count, elements: y.map(Float.init)), sigma: Float(sigma)).elements.map(Double.init)
+        }
+        func wavy(_ y: [Double]) -> [Double] {
+            y.indices.map { j in j % 2 == 0 ? sin(y[(j + 1) % y.count]) : cos(y[j - 1]) }
+        }
+        return [("zero", { [Double](repeating: 0, count: $0.count) }), ("exact", exactScore), ("linear", { $0.map { -0.5 * $0 } }),
+                ("wavy", wavy)]
+    }
+
     public init(mixture: GaussianMixture, kernel: any Corruption, sigma: Double,
                 scores: [(name: String, score: ([Double]) -> [Double])],
                 samples: Int = 20_000, tolerance: Double = 4, rng: inout RandomSource) {

@@ -20,6 +20,8 @@ public final class ScoreTrainer {
     public let batchSize: Int
     /// The processes that share each step's batch (`.single`: this one alone).
     public let group: ProcessGroup
+    /// This rank's rows of every batch.
+    let shard: Range<Int>
     public private(set) var step = 0
     /// A step whose |loss| exceeds this many times the first step's stops training as diverged
     /// (nil: only NaN and infinity do). Losses fall from the untrained model's as it trains, so
@@ -53,6 +55,7 @@ public final class ScoreTrainer {
         precondition(batchSize >= 1, "ScoreTrainer: batch size must be at least 1, got \(batchSize)")
         group.broadcast(model.parameters)
         self.group = group
+        shard = group.shard(of: batchSize)
         self.model = model
         self.data = data
         self.batchSize = batchSize
@@ -61,7 +64,7 @@ public final class ScoreTrainer {
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
         self.objective = objective
         objective.reserve(rows: batchSize)
-        workspace = objective.makeWorkspace(for: model.configuration, rows: group.shard(of: batchSize).count)
+        workspace = objective.makeWorkspace(for: model.configuration, rows: shard.count)
         batch = Matrix(rows: batchSize, columns: data.columns)
     }
 
@@ -85,8 +88,7 @@ public final class ScoreTrainer {
                 }
             }
         }
-        let share = objective.lossAndGradients(model: model, batch: batch, rows: group.shard(of: batchSize),
-                                               workspace: workspace, rng: &rng)
+        let share = objective.lossAndGradients(model: model, batch: batch, rows: shard, workspace: workspace, rng: &rng)
         let loss = group.sum(share)
         group.sum(workspace.gradients)
         guard loss.isFinite, workspace.gradients.isFinite else {
