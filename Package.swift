@@ -30,7 +30,7 @@ let package = Package(
 
         .target(
             name: "ScoreKit",
-            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE", "CZlib", "CMPI",
+            dependencies: ["CKernels", "CLaunch", "COpenBLAS", "CLAPACKE", "CZlib", "CMPI",
                            .product(name: "RealModule", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
@@ -76,12 +76,14 @@ let package = Package(
         ),
         // Elementwise kernels in C, one copy per instruction set (AVX-512, AVX2, baseline) chosen at load.
         .target(name: "CKernels", exclude: ["FastMath.h", "KernelBodies.h", "Table.h"]),
+        // The CPU's features and a relaunch on a fault, for choosing OpenBLAS's kernels at launch.
+        .target(name: "CLaunch"),
         // The DocC articles' computations, shared by the tutorial tool and the tests.
         .target(name: "ScoreKitTutorial", dependencies: ["ScoreKit"]),
         .target(
             name: "ScoreKitCLI",
             dependencies: [
-                "ScoreKit",
+                "ScoreKit", "CLaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

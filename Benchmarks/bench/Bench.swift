@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct Bench: ParsableCommand {
+struct Bench: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the reference workloads of docs/WORKLOADS.md against the machine's SGEMM bound.",
@@ -43,6 +43,12 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Also run the JAX peer (scripts/peers/setup.sh installs it), interleaved, after checking it computes the same losses.")
     var peers = false
 
+    @Flag(name: .long, help: "Also time each workload's GEMM bound on every OpenBLAS kernel type this CPU runs (Cooperlake, SkylakeX, Haswell, ..., Prescott), each in its own process.")
+    var kernelsCompare = false
+
+    @Flag(name: .long, help: .hidden)
+    var gemmBounds = false
+
     @Option(name: .long, help: "The Python of the peers' environment.")
     var python = ".build-peers/venv/bin/python"
 
@@ -58,11 +64,18 @@ struct Bench: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
 
-    func run() throws {
+    func execute() throws {
         if let json { try OutputPath.prepareFile(json, extension: "json", option: "--json") }
         let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
+        let selected = Workload.all.filter { workloads.contains($0.name) }
+        let fixedCounts = Array(Set(threads.map { setting -> Int in
+            if case .fixed(let count) = setting { return count }
+            return ProcessInfo.processInfo.activeProcessorCount
+        })).sorted()
+        if gemmBounds { return printNow(try KernelComparison.measure(selected, threads: fixedCounts, repetitions: reps, seconds: minimum)) }
         printNow("bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(reps) repetition(s) of at least \(minimum) s each, "
                  + InstructionSet.summary)
+        printNow(BLAS.kernels.summary)
         if products { return reportProducts(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
         if !allReduce { try SingleProcess.require("bench (but for --all-reduce)") }
@@ -75,7 +88,7 @@ struct Bench: ParsableCommand {
             if let problem = peer.problem { throw RunFailure("--peers: \(problem)") }
             printNow(try LossCheck.run(peer: peer))
         }
-        printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound"]
+        printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound", "BLAS"]
                      + (peers ? ["JAX (jit)", "engine/JAX"] : [])))
         var results: [[String: Any]] = []
         for workload in Workload.all where workloads.contains(workload.name) {
@@ -95,11 +108,12 @@ struct Bench: ParsableCommand {
                 printNow(row([workload.name, label, Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
                               String(format: "%.1f", gflops), Self.format(boundMedian),
-                              String(format: "%.2f", median / boundMedian)]
+                              String(format: "%.2f", median / boundMedian), BLAS.kernels.core]
                              + (jax.map { [Self.format($0), String(format: "%.2f", median / $0)] } ?? [])))
                 var result: [String: Any] = ["workload": workload.name, "threads": setting.description, "thread_count": count, "unit": workload.unit,
                                              "median": median, "min": engine.first!, "max": engine.last!,
-                                             "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian]
+                                             "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian,
+                                             "blas_kernels": BLAS.kernels.core]
                 if let jax { result["jax"] = jax }
                 results.append(result)
             }
@@ -122,8 +136,10 @@ struct Bench: ParsableCommand {
                 printNow(String(format: "a DDPM step costs %.2f annealed-Langevin steps (threads %@)", langevin / ddpm, count))
             }
         }
+        let kernelBounds = kernelsCompare
+            ? try KernelComparison.report(selected, threads: fixedCounts, repetitions: reps, seconds: minimum) : []
         if let json {
-            try JSONReport.write(["results": results], to: json)
+            try JSONReport.write(["results": results, "openblas": BLAS.kernels.fields, "kernel_bounds": kernelBounds], to: json)
             printNow("wrote \(json)")
         }
     }
@@ -145,7 +161,7 @@ struct Bench: ParsableCommand {
     }
 
     func row(_ cells: [String]) -> String {
-        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 12, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 
     static func format(_ rate: Double) -> String {

@@ -13,7 +13,9 @@ public enum ExternalCommand {
     /// Runs `name` (looked up on PATH, or a path when it holds a "/") with `arguments`, with
     /// `environment` added to this process's own; returns its standard output (at most 16 MB).
     public static func output(of name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
-        let added = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        // A child's own OpenBLAS detects for itself, whatever this tool's launch chose for its own.
+        let changes = KernelLaunch.childEnvironment.merging(environment.mapValues { Optional($0) }) { $1 }
+        let added = Dictionary(uniqueKeysWithValues: changes.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
         let executable: Executable = name.contains("/") ? .path(FilePath(name)) : .name(name)
         let result = try await run(executable, arguments: Arguments(arguments), environment: .inherit.updating(added),
                                    output: .string(limit: 1 << 24), error: .string(limit: 1 << 20))

@@ -1,7 +1,7 @@
 import Foundation
 import ScoreKit
 
-/// Sets OpenBLAS's thread count for a tool's run: the fixed `--threads N`, or with `auto` the
+/// Sets the matrix products' thread count (`BLAS.threadCount`) for a tool's run: the fixed `--threads N`, or with `auto` the
 /// count that runs the work fastest among those the free cores allow.
 ///
 /// `auto` does two things between units of work (`tick`, which every `ProgressLine` update
@@ -10,9 +10,9 @@ import ScoreKit
 ///   our cores, less /proc/self/stat for our own time) and never uses more threads than those;
 /// - it times the units of work per second at each allowed count (1 and the free cores) and keeps
 ///   the faster, re-trying the other after 4 s, then 8, 16, ... up to 64 s while it stays slower.
-///   The window after a change is not timed: OpenBLAS's threads wake and the caches refill.
+///   The window after a change is not timed: the product threads wake and the caches refill.
 ///
-/// Why both: OpenBLAS's threads wait for each other after every product, so a thread that shares
+/// Why both: the product threads wait for each other after every product, so a thread that shares
 /// its core with another busy process stalls them all (measured on 2 cores with a busy loop on
 /// one: dsm-toy 1,484 steps/s on 1 thread, 217 on 2); and on an idle machine small products can
 /// still run slower on 2 threads than on 1 (dsm-toy 831 against 1,440 in one run, 1,906 against
@@ -49,9 +49,14 @@ public final class ThreadGovernor: @unchecked Sendable {
     var secondsAt: [Int: Double] = [:]
     var lastChange = 0.0
 
-    /// Applies `requested`; returns the line the tool prints: the count and why.
+    /// Applies `requested`; returns the line the tool prints: the count and why, and the
+    /// OpenBLAS kernels that run (`BLAS.kernels`).
     @discardableResult
     public func start(_ requested: ThreadCount, option: String = "--threads") -> String {
+        countLine(requested, option: option) + "; " + BLAS.kernels.summary
+    }
+
+    func countLine(_ requested: ThreadCount, option: String) -> String {
         let available = ProcessInfo.processInfo.activeProcessorCount
         defer {
             // The summary counts from here, not from an earlier run's count.

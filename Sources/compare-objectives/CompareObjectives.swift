@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct CompareObjectives: ParsableCommand {
+struct CompareObjectives: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare-objectives",
         abstract: "Compare exact, sliced (SSM, SSM-VR) and denoising score matching, and the Hutchinson trace estimator.",
@@ -79,7 +79,7 @@ struct CompareObjectives: ParsableCommand {
         let traces: [TraceRun]
     }
 
-    func run() throws {
+    func execute() throws {
         let group = ProcessGroup.world
         if group.isLeader { try report.prepare() }
         let dimensions = quick ? [2, 8] : dims, budget = quick ? 1 : seconds

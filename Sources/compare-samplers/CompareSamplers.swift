@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct CompareSamplers: ParsableCommand {
+struct CompareSamplers: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare-samplers",
         abstract: "Compare every sampler on a variance-exploding and a variance-preserving model, against the number of network evaluations.",
@@ -101,7 +101,7 @@ struct CompareSamplers: ParsableCommand {
         let runs: [Run]
     }
 
-    func run() throws {
+    func execute() throws {
         let stepCounts = fast ? [10, 50] : steps, sampleCount = fast ? 300 : samples
         let training = fast ? 300 : trainSteps, testCount = fast ? 100 : testPoints
         let group = ProcessGroup.world

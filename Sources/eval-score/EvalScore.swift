@@ -3,7 +3,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct EvalScore: ParsableCommand {
+struct EvalScore: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-score",
         abstract: "Evaluate a saved score network s(x, sigma) at given points.",
@@ -24,7 +24,7 @@ struct EvalScore: ParsableCommand {
         guard sigma > 0 && sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("eval-score")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()

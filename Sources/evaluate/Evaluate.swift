@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct Evaluate: ParsableCommand {
+struct Evaluate: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Measure a model or a set of samples against a data set.",
@@ -41,7 +41,7 @@ struct Evaluate: ParsableCommand {
         guard (samplesFile == nil) != (checkpoint == nil) else { throw ValidationError("give exactly one of --samples-file and --checkpoint") }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("evaluate")
         printNow(ThreadGovernor.shared.start(threads))
         try OutputPath.prepareFolder(output)

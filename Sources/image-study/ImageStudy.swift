@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct ImageStudy: ParsableCommand {
+struct ImageStudy: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "image-study",
         abstract: "Why Gaussian noise, on images: Gaussian, Laplace and uniform noise, blur plus noise and deterministic blur, trained and sampled on digits or Fashion-MNIST.",
@@ -75,7 +75,7 @@ struct ImageStudy: ParsableCommand {
         var dimension: Int { images.shape.pixels }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("image-study")
         try report.prepare()
         var root = RandomSource(seed: report.seed)

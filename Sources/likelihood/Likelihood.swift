@@ -11,7 +11,7 @@ enum DivergenceOption: String, ExpressibleByArgument {
 }
 
 @main
-struct Likelihood: ParsableCommand {
+struct Likelihood: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "likelihood",
         abstract: "The log-likelihood of points under a saved score model, through its probability-flow ODE.",
@@ -53,7 +53,7 @@ struct Likelihood: ParsableCommand {
         guard rtol > 0 && rtol.isFinite && atol > 0 && atol.isFinite else { throw ValidationError("--rtol and --atol must be positive, got \(rtol) and \(atol)") }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("likelihood")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()

@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct NoiseStudy: ParsableCommand {
+struct NoiseStudy: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "noise-study",
         abstract: "Why Gaussian noise? Denoising score matching with Gaussian, Laplace, uniform and Student-t noise and a blur-like contraction, measured.",
@@ -128,7 +128,7 @@ struct NoiseStudy: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func execute() throws {
         let dataset = ToyDataset(rawValue: data)!, mixture = dataset.mixture!
         let sampleCount = fast ? 1_000 : 5_000
         let group = ProcessGroup.world

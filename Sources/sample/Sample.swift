@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct Sample: ParsableCommand {
+struct Sample: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Draw samples from a saved score network with any sampler its forward process allows.",
@@ -41,7 +41,7 @@ struct Sample: ParsableCommand {
         guard steps == nil || samplerOptions.samplingSteps == nil else { throw ValidationError("give --steps or --sampling-steps, not both") }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("sample")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()

@@ -4,7 +4,7 @@ import ScoreKit
 import ScoreKitCLI
 
 @main
-struct TrainDSM: ParsableCommand {
+struct TrainDSM: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-dsm",
         abstract: "Train a noise-conditional score network by denoising (or sliced, or exact) score matching, then sample from it.",
@@ -173,7 +173,7 @@ struct TrainDSM: ParsableCommand {
             .flatMap { setting in setting.value.map { [setting.option, $0] } ?? [] }
     }
 
-    func run() throws {
+    func execute() throws {
         guard let resume else { return try train(resuming: nil) }
         let file = resume.hasSuffix(".safetensors") ? resume : (resume as NSString).appendingPathComponent("checkpoint.safetensors")
         let saved = try Checkpoint.read(file)
@@ -352,6 +352,7 @@ struct TrainDSM: ParsableCommand {
         }
         summary["final_loss_mean_last_200"] = finalLoss
         summary["steps"] = steps
+        summary["openblas"] = BLAS.kernels.fields
         summary["objective"] = objective.name
         summary["process"] = process.name
         summary["sampler"] = sampler.name

@@ -5,7 +5,7 @@ import ScoreKitCLI
 import ScoreKitTutorial
 
 @main
-struct Tutorial: ParsableCommand {
+struct Tutorial: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "tutorial",
         abstract: "Regenerate the numbers and figures of the DocC articles (Sources/ScoreKit/ScoreKit.docc).",
@@ -36,7 +36,7 @@ struct Tutorial: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func execute() throws {
         try SingleProcess.require("tutorial")
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: catalogue, isDirectory: &isFolder), isFolder.boolValue else {

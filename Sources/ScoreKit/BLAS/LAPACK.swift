@@ -1,13 +1,15 @@
 import CLAPACKE
 
 /// The only door to LAPACK (through LAPACKE): the Cholesky factor and the symmetric
-/// eigendecomposition, in double precision, on row-major n x n arrays.
+/// eigendecomposition, in double precision, on row-major n x n arrays. OpenBLAS runs them
+/// single-threaded (`BLAS`), so their bits do not depend on the thread count either.
 public enum LAPACK {
     /// The lower Cholesky factor L of a symmetric positive definite A (A = L L^T), read from
     /// A's lower triangle (`dpotrf`); the strict upper triangle of the result is zero.
     /// Nil when A is not positive definite to working precision, or holds a NaN.
     public static func cholesky(_ a: [Double], size n: Int) -> [Double]? {
         precondition(n >= 1 && a.count == n * n, "LAPACK.cholesky: \(a.count) values for a \(n) x \(n) matrix")
+        BLAS.prepare()
         guard a.allSatisfy(\.isFinite) else { return nil }
         var factor = a
         let info = factor.withUnsafeMutableBufferPointer {
@@ -24,6 +26,7 @@ public enum LAPACK {
     /// iteration fails to converge.
     public static func symmetricEigen(_ a: [Double], size n: Int) -> (values: [Double], vectors: [Double])? {
         precondition(n >= 1 && a.count == n * n, "LAPACK.symmetricEigen: \(a.count) values for a \(n) x \(n) matrix")
+        BLAS.prepare()
         guard a.allSatisfy(\.isFinite) else { return nil }
         var vectors = a, values = [Double](repeating: 0, count: n)
         let info = vectors.withUnsafeMutableBufferPointer { v in
