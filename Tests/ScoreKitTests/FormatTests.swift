@@ -165,6 +165,19 @@ import ScoreKitCLI
         bad = legacy
         bad.metadata["hidden_width"] = "3037000500"
         #expect { try Checkpoint(bad) } throws: { "\($0)".contains("above the largest supported") }
+        // Valid as Doubles, not as the Floats the process holds: refused, naming the field,
+        // instead of reaching VarianceExploding's precondition.
+        for (key, value, says) in [("sigma_max", "1e39", "'sigma_max' is 1e+39, outside the range of the Float"),
+                                   ("sigma_min", "1e-46", "'sigma_min' is 1e-46, outside the range of the Float"),
+                                   ("sigma_max", "0.0100000001", "'sigma_min' 0.01 is not below 'sigma_max' 0.01 as Floats"),
+                                   ("sigma_ladder", "1,abc,2", "'sigma_ladder' is not a list"),
+                                   ("sigma_ladder", "1,,2", "'sigma_ladder' is not a list"),
+                                   ("sigma_ladder", "1,1e39", "'sigma_ladder' is not a list")] {
+            bad = legacy
+            bad.metadata["process"] = "ve"
+            bad.metadata[key] = value
+            #expect { try Checkpoint(bad) } throws: { "\($0)".contains(says) }
+        }
     }
 
     @Test func atomicWriteReplacesWholeFilesAndLeavesNoTemporaries() throws {

@@ -135,6 +135,15 @@ public struct Checkpoint: Equatable, Sendable {
             guard let text = meta[key], let value = Double(text), value > 0, value.isFinite else { throw fail("metadata '\(key)' is missing or not a positive number") }
             return value
         }
+        /// A level the engine holds as a Float: checked after narrowing (1e39 is finite as a
+        /// Double, infinite as a Float; 1e-46 becomes 0).
+        func float(_ key: String) throws -> Float {
+            let value = try real(key)
+            guard Float(value).isFinite, Float(value) > 0 else {
+                throw fail("metadata '\(key)' is \(value), outside the range of the Float the engine holds it in")
+            }
+            return Float(value)
+        }
         let conditioning: Conditioning
         if meta["time_embedding"] != nil {
             let width = try integer("time_embedding", atMost: 64)
@@ -176,16 +185,19 @@ public struct Checkpoint: Equatable, Sendable {
         emaParameters = file.tensors["ema.layers.0.weight"] == nil ? nil : try flat("ema.")
         switch meta["process"] {
         case nil, "ve":
-            let lo = try real("sigma_min"), hi = try real("sigma_max")
-            guard lo < hi else { throw fail("sigma_min \(lo) is not below sigma_max \(hi)") }
+            let lo = try float("sigma_min"), hi = try float("sigma_max")
+            guard lo < hi else { throw fail("metadata 'sigma_min' \(lo) is not below 'sigma_max' \(hi) as Floats") }
             if let ladder = meta["sigma_ladder"] {
-                let levels = ladder.split(separator: ",").compactMap { Float($0) }
-                guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("metadata 'sigma_ladder' is not a list of positive numbers") }
+                let entries = ladder.split(separator: ",", omittingEmptySubsequences: false)
+                let levels = entries.compactMap { Float($0) }
+                guard !levels.isEmpty, levels.count == entries.count, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                    throw fail("metadata 'sigma_ladder' is not a list of positive finite Floats")
+                }
                 process = VarianceExploding(sigmas: .ladder(levels))
             } else {
-                process = VarianceExploding(sigmas: .logUniform(min: Float(lo), max: Float(hi)))
+                process = VarianceExploding(sigmas: .logUniform(min: lo, max: hi))
             }
-            if meta["process"] == nil { note = "\(name) predates recorded processes: read as variance exploding over sigma \(Float(lo)) to \(Float(hi))" }
+            if meta["process"] == nil { note = "\(name) predates recorded processes: read as variance exploding over sigma \(lo) to \(hi)" }
         case "vp":
             let steps = try integer("timesteps", atMost: 100_000)
             guard steps >= 2 else { throw fail("metadata 'timesteps' must be at least 2, got \(steps)") }
