@@ -35,7 +35,8 @@ public struct KernelChoice: Codable, Equatable, Sendable {
     /// OpenBLAS detected a core as wide as the CPU, or one this table does not know); otherwise
     /// the cores to try, best first. A pure function of its arguments.
     public static func plan(cpu: CPUFeatures, detected: String, userSet: String?) -> KernelChoice? {
-        guard userSet == nil, let tier = OpenBLASCores.tier(of: detected), tier < cpu.tier else { return nil }
+        guard userSet == nil, let tier = OpenBLASCores.tier(of: detected) else { return nil }
+        // Only a wider family than the detected one: within a family OpenBLAS's choice stands.
         let better = OpenBLASCores.candidates(for: cpu).filter { (OpenBLASCores.tier(of: $0) ?? .sse) > tier }
         guard let first = better.first else { return nil }
         return KernelChoice(detected: detected, trying: first, remaining: Array(better.dropFirst()))
