@@ -12,7 +12,7 @@ import ScoreKit
 /// (`ProductCheck`); a core that is missing, wrong or crashes is dropped for the next, and with
 /// none left OpenBLAS's own choice runs. A value the user set is never replaced.
 public enum KernelLaunch {
-    /// Called first in `ScoreKitCommand.main`; returns once this process's kernels are final.
+    /// Called first in `ScoreKitCommand.run()`; returns once this process's kernels are final.
     public static func settle() {
         guard var choice = KernelChoice.inherited, choice.trying == OpenBLASKernels.userCoreType else {
             let kernels = OpenBLASKernels.current

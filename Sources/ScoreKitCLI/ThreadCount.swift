@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// The value of every tool's `--threads`: a fixed number of threads for the matrix products, or `auto` (the
-/// default), which follows the cores no other process is using (`ThreadGovernor`).
+/// The value of every tool's `--threads`: a fixed number of threads for the matrix products, or
+/// `auto` (the default), which follows the cores no other process is using (`ThreadGovernor`).
 public enum ThreadCount: ExpressibleByArgument, CustomStringConvertible, Equatable, Sendable {
     case automatic
     case fixed(Int)

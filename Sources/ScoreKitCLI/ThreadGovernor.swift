@@ -1,8 +1,9 @@
 import Foundation
 import ScoreKit
 
-/// Sets the matrix products' thread count (`BLAS.threadCount`) for a tool's run: the fixed `--threads N`, or with `auto` the
-/// count that runs the work fastest among those the free cores allow.
+/// Sets the matrix products' thread count (`BLAS.threadCount`) for a tool's run: the fixed
+/// `--threads N`, or with `auto` the count that runs the work fastest among those the free
+/// cores allow.
 ///
 /// `auto` does two things between units of work (`tick`, which every `ProgressLine` update
 /// calls; a new progress line starts a new kind of work):

@@ -36,7 +36,7 @@ public enum BLAS {
         let ldb = leadingDimensionB ?? (transposeB ? k : n)
         precondition(ldb >= (transposeB ? k : n), "gemm: leading dimension \(ldb) of B below its row length")
         let product = TiledProduct(m: m, n: n, k: k, alpha: alpha, a: a, lda: transposeA ? m : k, transposeA: transposeA,
-                                   b: b, ldb: ldb, transposeB: transposeB, beta: beta, c: c)
+                                   b: b, ldb: ldb, transposeB: transposeB, beta: beta, c: c, tiling: GemmTiling(m: m, n: n, k: k))
         TileWorkers.shared.run(product, threads: setUp.threads.load(ordering: .relaxed))
     }
 
@@ -50,13 +50,6 @@ public enum BLAS {
         let beta: Float
         let c: UnsafeMutablePointer<Float>
         let tiling: GemmTiling
-
-        init(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-             b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float, c: UnsafeMutablePointer<Float>) {
-            (self.m, self.n, self.k, self.alpha, self.beta, self.c) = (m, n, k, alpha, beta, c)
-            (self.a, self.lda, self.transposeA, self.b, self.ldb, self.transposeB) = (a, lda, transposeA, b, ldb, transposeB)
-            tiling = GemmTiling(m: m, n: n, k: k)
-        }
 
         /// Tile `index`: a block of C's rows and columns, from the same rows of op(A) and columns of
         /// op(B), by one single-threaded OpenBLAS call; C's row stride stays n.

@@ -13,8 +13,8 @@
 /// tiles as soon as a product is worth two threads, and more only while every band keeps at least
 /// `minimumEdge` rows or columns.
 struct GemmTiling: Equatable {
-    /// Multiply-adds a tile holds at least: about 20 µs on one core, far above the cost of
-    /// handing it to another thread (`TileWorkers`).
+    /// Multiply-adds a tile holds at least: tens of microseconds on one core, well above the cost
+    /// of handing it to another thread (`TileWorkers`).
     static let minimumWork = 1 << 21
     /// Bands beyond two keep at least this many rows or columns each.
     static let minimumEdge = 512

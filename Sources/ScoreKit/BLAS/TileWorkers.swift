@@ -4,8 +4,8 @@ import Synchronization
 /// The threads that share a product's tiles with the caller (`BLAS.gemm`).
 ///
 /// A training step runs a product every few tens of microseconds, and waking a sleeping thread
-/// costs about as much (measured: `DispatchQueue.concurrentPerform` added ~40 µs a product on
-/// dsm-toy). So, as OpenBLAS's own threads do, a worker spins for a while after its last tile
+/// (as `DispatchQueue.concurrentPerform` does) costs about as much as a small product. So, as
+/// OpenBLAS's own threads do, a worker spins for a while after its last tile
 /// (`spinSeconds`) and only then sleeps. One product at a time uses the workers; a caller that
 /// finds them busy (another thread's product) computes all its tiles itself, with the same bits.
 final class TileWorkers: @unchecked Sendable {
@@ -25,8 +25,8 @@ final class TileWorkers: @unchecked Sendable {
     private let wake = NSCondition()
     /// The current job, written before `state` publishes it and read by its helpers only.
     private var job: BLAS.TiledProduct?
+    /// Workers started so far; only the caller holding `inUse` starts more.
     private var workers = 0
-    private let starting = Mutex(())
 
     /// The most workers a job can ask for (the low byte of `state`).
     static let mostWorkers = 255
@@ -65,16 +65,14 @@ final class TileWorkers: @unchecked Sendable {
     }
 
     private func startWorkers(_ count: Int) {
-        starting.withLock { _ in
-            // The state before this job is published: a new worker must see the job as new.
-            let before = state.load(ordering: .acquiring)
-            while workers < count {
-                let number = workers
-                let thread = Thread { [self] in work(number, seen: before) }
-                thread.name = "ScoreKit BLAS \(number + 1)"
-                thread.start()
-                workers += 1
-            }
+        // The state before this job is published: a new worker must see the job as new.
+        let before = state.load(ordering: .acquiring)
+        while workers < count {
+            let number = workers
+            let thread = Thread { [self] in work(number, seen: before) }
+            thread.name = "ScoreKit BLAS \(number + 1)"
+            thread.start()
+            workers += 1
         }
     }
 
