@@ -94,6 +94,8 @@ let package = Package(
 
         // Fixtures/ holds reference files made by NumPy and safetensors; the tests find them by path.
         .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI", "ScoreKitTutorial"], exclude: ["Fixtures"]),
+        // An objective written against ScoreKit's public API alone (no @testable, no package access).
+        .testTarget(name: "CustomObjectiveTests", dependencies: ["ScoreKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,9 +49,9 @@ public struct ObjectiveOptions: ParsableArguments {
             throw ValidationError("--objective exact pushes d = \(dimension) tangents through the network per row (\(dimension + 1) stacked passes a step, about \(dimension + 1) times DSM's cost); it is limited to d <= \(Limits.exactScoreMatchingDimension): use ssm-vr, whose --projections set the cost")
         }
         if objective == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension) }
-        guard let ve = process as? VarianceExploding else {
+        guard let sigmas = process.additiveSigmas else {
             throw ValidationError("--objective \(objective.rawValue) trains on variance-exploding noise only; use --objective dsm with --process \(process.name)")
         }
-        return make(sigmas: ve.sigmas, dimension: dimension)
+        return make(sigmas: sigmas, dimension: dimension)
     }
 }

@@ -4,22 +4,29 @@ import ScoreKit
 extension VariancePreserving.Schedule: ExpressibleByArgument {}
 extension OutputParameterisation: ExpressibleByArgument {}
 
-/// The forward processes by name, as the tools offer them.
-public enum ProcessKind: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case ve, vp, vpSDE = "vp-sde", subVPSDE = "subvp-sde"
+/// A forward process named on the command line: any that `ProcessRegistry` holds.
+public struct ProcessChoice: ExpressibleByArgument, Sendable {
+    public let type: any RegisteredProcess.Type
+
+    public init(_ type: any RegisteredProcess.Type) { self.type = type }
+
+    public init?(argument: String) {
+        guard let type = ProcessRegistry.type(named: argument) else { return nil }
+        self.type = type
+    }
+
+    public var name: String { type.processName }
+    public var defaultValueDescription: String { name }
+    public static var allValueStrings: [String] { ProcessRegistry.names }
 }
 
 /// Which forward process to train on, and how the network is conditioned and parameterised.
 public struct ProcessOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Forward process: ve, vp, vp-sde or subvp-sde.",
-        discussion: """
-            ve: x + sigma z with sigma from --sigma-min to --sigma-max (NCSN; the network reads log sigma). \
-            vp: DDPM's chain of --timesteps steps with the --schedule of beta. \
-            vp-sde / subvp-sde: the continuous VP and sub-VP SDEs, beta(t) linear from 0.1 to 20. \
-            The vp processes condition the network on a sinusoidal embedding of t (--time-embedding).
-            """))
-    public var process: ProcessKind = .ve
+        "Forward process: \(ProcessRegistry.names.joined(separator: ", ")).",
+        discussion: ProcessRegistry.processes.map { "\($0.processName): \($0.help)" }.joined(separator: " ")
+            + " All but ve condition the network on a sinusoidal embedding of t (--time-embedding)."))
+    public var process = ProcessChoice(VarianceExploding.self)
 
     @Option(name: .long, help: "vp: the beta schedule, linear (1e-4 to 0.02 at T = 1000) or cosine.")
     public var schedule: VariancePreserving.Schedule = .linear
@@ -44,18 +51,14 @@ public struct ProcessOptions: ParsableArguments {
 
     /// The process; `sigmas` are the levels of a ve process.
     public func make(sigmas: SigmaDistribution) -> any ForwardProcess {
-        switch process {
-        case .ve: return VarianceExploding(sigmas: sigmas)
-        case .vp: return VariancePreserving(steps: timesteps, schedule: schedule)
-        case .vpSDE: return VariancePreservingSDE()
-        case .subVPSDE: return SubVariancePreservingSDE()
-        }
+        process.type.init(settings: ProcessSettings(sigmas: sigmas, timesteps: timesteps, schedule: schedule))
     }
 
-    /// The network for data of `dimension` dimensions on this process.
-    public func configuration(dimension: Int, hiddenWidth: Int, hiddenLayers: Int) -> MLPConfiguration {
+    /// The network for data of `dimension` dimensions on `process`, conditioned and parameterised
+    /// as the process does by default unless --parameterisation says otherwise.
+    public func configuration(for process: any ForwardProcess, dimension: Int, hiddenWidth: Int, hiddenLayers: Int) -> MLPConfiguration {
         MLPConfiguration(dimension: dimension, hiddenWidth: hiddenWidth, hiddenLayers: hiddenLayers,
-                         conditioning: process == .ve ? .logSigma : .time(width: timeEmbedding),
-                         parameterisation: parameterisation ?? (process == .ve ? .score : .noise))
+                         conditioning: process.standardConditioning(timeEmbedding: timeEmbedding),
+                         parameterisation: parameterisation ?? process.standardParameterisation)
     }
 }

@@ -9,8 +9,8 @@ public enum SamplerKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// What a model trained on `process` samples with unless told otherwise: annealed Langevin on
     /// the NCSN ladder, DDPM on its own chain, the reverse SDE on a continuous process.
     public static func standard(for process: any ForwardProcess) -> SamplerKind {
-        if process is VarianceExploding { return .annealedLangevin }
-        return process.steps != nil ? .ddpm : .reverseSDE
+        if process.additiveSigmas != nil { return .annealedLangevin }
+        return process.continuous == nil ? .ddpm : .reverseSDE
     }
 }
 
@@ -94,10 +94,10 @@ public struct SamplerOptions: ParsableArguments {
         do {
             switch kind {
             case .annealedLangevin:
-                guard let ve = process as? VarianceExploding else {
+                guard let sigmas = process.additiveSigmas else {
                     throw SamplerError("annealed-langevin walks a variance-exploding ladder; a \(process.name) model samples with ddpm, ddim or pc (whose corrector is Langevin)")
                 }
-                return AnnealedLangevin(sigmaMax: Float(ve.sigmaMax), sigmaMin: Float(ve.sigmaMin), levels: levels,
+                return AnnealedLangevin(sigmaMax: sigmas.range.upperBound, sigmaMin: sigmas.range.lowerBound, levels: levels,
                                         stepsPerLevel: stepsPerLevel, epsilon: eps, denoise: denoise)
             case .langevin:
                 return try LangevinDynamics(level: process.level(at: process.earliestTime), steps: samplingSteps ?? 1000,
@@ -107,13 +107,13 @@ public struct SamplerOptions: ParsableArguments {
                 return try DiffusionSampler(process: process, rule: rule, steps: samplingSteps, denoise: denoise,
                                             clip: clipDenoised ? -1...1 : nil)
             case .reverseSDE:
-                return try ReverseSDE(process: process, steps: samplingSteps ?? 1000, denoise: denoise)
+                return try ReverseSDE(process: continuous(process, for: "the reverse SDE"), steps: samplingSteps ?? 1000, denoise: denoise)
             case .pc:
                 return try PredictorCorrector(process: process, steps: samplingSteps, correctorSteps: correctorSteps, snr: snr, denoise: denoise)
             case .odeHeun:
-                return try ProbabilityFlowODE(process: process, solver: .heun(steps: samplingSteps ?? 500), denoise: denoise)
+                return try ProbabilityFlowODE(process: continuous(process, for: "the probability-flow ODE"), solver: .heun(steps: samplingSteps ?? 500), denoise: denoise)
             case .odeRK45:
-                return try ProbabilityFlowODE(process: process, solver: .rk45(relativeTolerance: rtol, absoluteTolerance: atol), denoise: denoise)
+                return try ProbabilityFlowODE(process: continuous(process, for: "the probability-flow ODE"), solver: .rk45(relativeTolerance: rtol, absoluteTolerance: atol), denoise: denoise)
             }
         } catch let error as SamplerError {
             throw ValidationError("--sampler \(kind.rawValue): \(error)")
@@ -133,4 +133,12 @@ public struct SamplerOptions: ParsableArguments {
 
 extension SamplerKind {
     static var allCasesString: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// `process` with its SDE, or the reason `what`, which integrates one, cannot run on it.
+public func continuous(_ process: any ForwardProcess, for what: String) throws -> any ContinuousProcess {
+    guard let continuous = process.continuous else {
+        throw SamplerError("\(what) needs a continuous process; \(process.name) is a discrete chain (use ddpm or ddim, or --process vp-sde)")
+    }
+    return continuous
 }

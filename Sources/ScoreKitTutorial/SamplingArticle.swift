@@ -24,8 +24,7 @@ public struct SamplingArticle: Article {
         let clean = ToyDataset.eightGaussians.sample(count: batch, rng: &rng)
         let objective = DenoisingScoreMatching(process: process, dimension: d)
         var draws = RandomSource(seed: 8)
-        denoisingLoss = objective.lossAndGradients(model: model, batch: clean,
-                                                   workspace: objective.makeWorkspace(for: model.configuration, rows: batch), rng: &draws)
+        denoisingLoss = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(clean, rng: &draws)
         var replay = RandomSource(seed: 8)
         let levels = (0..<batch).map { _ in process.trainingLevel(uniform: replay.uniform()) }
         let noise = replay.normals(count: batch * d), network = NetworkScore(model: model)

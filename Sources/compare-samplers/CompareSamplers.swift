@@ -88,7 +88,7 @@ struct CompareSamplers: ScoreKitCommand {
     struct Unit {
         let dataset: ToyDataset
         let label: String
-        let process: any ForwardProcess
+        let process: any ContinuousProcess
         let configuration: MLPConfiguration
         let train: Matrix
         let test: Matrix
@@ -119,7 +119,7 @@ struct CompareSamplers: ScoreKitCommand {
             references[dataset] = Reference(data: data, mmdData: mmdData, slicedW2: freshSW.reduce(0, +) / 5, slicedW2Range: freshSW.min()!...freshSW.max()!,
                                             mmd: MaximumMeanDiscrepancy(fresh, mmdData, bandwidth: bandwidth, permutations: 0, rng: &dataRng).squared,
                                             modeTV: dataset.mixture.map { ModeWeights(of: fresh, mixture: $0).totalVariation }, bandwidth: bandwidth)
-            let processes: [(String, any ForwardProcess, MLPConfiguration)] = [
+            let processes: [(String, any ContinuousProcess, MLPConfiguration)] = [
                 ("VE", VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)), MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2)),
                 ("VP", VariancePreservingSDE(),
                  MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2, conditioning: .time(width: 32), parameterisation: .noise)),
@@ -171,7 +171,7 @@ struct CompareSamplers: ScoreKitCommand {
     }
 
     /// Trains by DSM on `process`, then measures the test-set likelihood; returns the measures and the network.
-    func trainModel(label: String, dataset: ToyDataset, process: any ForwardProcess, configuration: MLPConfiguration, data: Matrix,
+    func trainModel(label: String, dataset: ToyDataset, process: any ContinuousProcess, configuration: MLPConfiguration, data: Matrix,
                steps: Int, test: Matrix, rng: inout RandomSource) throws -> (Model, ScoreMLP) {
         let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &rng), data: data,
                                    objective: DenoisingScoreMatching(process: process, dimension: 2), batchSize: 512,
@@ -192,11 +192,11 @@ struct CompareSamplers: ScoreKitCommand {
     /// of S / 10 steps; DDPM, DDIM and the reverse SDE with S levels; predictor-corrector with S / 2
     /// levels of one corrector step; Heun with S / 2 steps (2 evaluations each); RK45 with the
     /// tolerance that step count stands for (1e-1 at 10 down to 1e-6 at 1000).
-    static func samplers(for process: any ForwardProcess, steps: [Int]) throws -> [(label: String, steps: Int, sampler: any Sampler)] {
+    static func samplers(for process: any ContinuousProcess, steps: [Int]) throws -> [(label: String, steps: Int, sampler: any Sampler)] {
         var out: [(String, Int, any Sampler)] = []
         for s in steps {
-            if let ve = process as? VarianceExploding {
-                out.append(("annealed Langevin", s, AnnealedLangevin(sigmaMax: Float(ve.sigmaMax), sigmaMin: Float(ve.sigmaMin), levels: 10,
+            if let sigmas = process.additiveSigmas {
+                out.append(("annealed Langevin", s, AnnealedLangevin(sigmaMax: sigmas.range.upperBound, sigmaMin: sigmas.range.lowerBound, levels: 10,
                                                                     stepsPerLevel: max(1, s / 10), denoise: true)))
             }
             let tolerance = pow(10, -1 - 5 * log10(Double(s) / 10) / 2)

@@ -60,7 +60,7 @@ struct Likelihood: ScoreKitCommand {
         if let note = checkpoint.note { printNow("note: \(note)") }
         let likelihood: ProbabilityFlowLikelihood
         do {
-            likelihood = try ProbabilityFlowLikelihood(process: checkpoint.process, divergence: divergence.divergence, relativeTolerance: rtol, absoluteTolerance: atol)
+            likelihood = try ProbabilityFlowLikelihood(process: continuous(checkpoint.process, for: "the likelihood (through the probability-flow ODE)"), divergence: divergence.divergence, relativeTolerance: rtol, absoluteTolerance: atol)
         } catch let error as SamplerError {
             throw RunFailure("\(model.checkpoint): \(error)")
         }

@@ -48,10 +48,10 @@ struct Sample: ScoreKitCommand {
         if let note = checkpoint.note { printNow("note: \(note)") }
         var process = checkpoint.process
         if sigmaMax != nil || sigmaMin != nil {
-            guard let ve = process as? VarianceExploding else {
+            guard let sigmas = process.additiveSigmas else {
                 throw RunFailure("--sigma-max and --sigma-min apply to a ve model; this one was trained on \(process.name)")
             }
-            let hi = sigmaMax ?? Float(ve.sigmaMax), lo = sigmaMin ?? Float(ve.sigmaMin)
+            let hi = sigmaMax ?? sigmas.range.upperBound, lo = sigmaMin ?? sigmas.range.lowerBound
             guard lo < hi else { throw RunFailure("sigma-min \(lo) must be below sigma-max \(hi)") }
             process = VarianceExploding(sigmas: .logUniform(min: lo, max: hi))
         }

@@ -157,7 +157,7 @@ struct TrainDSM: ScoreKitCommand {
     var definingSettings: [(option: String, value: String?)] {
         [("--data", dataOptions.data), ("--data-points", String(dataOptions.dataPoints)),
          ("--objective", objectiveOptions.objective.rawValue), ("--projections", String(objectiveOptions.projections)),
-         ("--projection", objectiveOptions.projection.rawValue), ("--process", processOptions.process.rawValue),
+         ("--projection", objectiveOptions.projection.rawValue), ("--process", processOptions.process.name),
          ("--schedule", processOptions.schedule.rawValue), ("--timesteps", String(processOptions.timesteps)),
          ("--parameterisation", processOptions.parameterisation?.rawValue), ("--time-embedding", String(processOptions.timeEmbedding)),
          ("--batch", String(batch)), ("--hidden", String(hidden)), ("--layers", String(layers)), ("--lr", String(lr)),
@@ -219,7 +219,11 @@ struct TrainDSM: ScoreKitCommand {
             throw RunFailure("--resume: \(dataOptions.data) is not the data the run was trained on (its checksum differs)")
         }
 
-        let configuration = processOptions.configuration(dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
+        let sigmas: SigmaDistribution = sigmaLevels == 0
+            ? .logUniform(min: sigmaMin, max: sigmaMax)
+            : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
+        let process = processOptions.make(sigmas: sigmas)
+        let configuration = processOptions.configuration(for: process, dimension: data.columns, hiddenWidth: hidden, hiddenLayers: layers)
         try Limits.checkMemory(bytes: Limits.trainingBytes(configuration, batch: batch, tangents: objectiveOptions.tangents(dimension: data.columns)),
                                for: "training \(configuration) with --batch \(batch)")
         if hidden < data.columns {
@@ -228,10 +232,6 @@ struct TrainDSM: ScoreKitCommand {
             // by sqrt(alpha_t) at every step).
             printNow("note: --hidden \(hidden) is below d = \(data.columns): the network's rank is at most \(hidden), so it cannot predict all \(data.columns) noise coordinates at high noise; samples may grow without bound (use --hidden \(data.columns) or more)")
         }
-        let sigmas: SigmaDistribution = sigmaLevels == 0
-            ? .logUniform(min: sigmaMin, max: sigmaMax)
-            : .geometricLadder(min: sigmaMin, max: sigmaMax, levels: sigmaLevels)
-        let process = processOptions.make(sigmas: sigmas)
         let objective = try objectiveOptions.make(process: process, dimension: data.columns)
         let sampler = try samplerOptions.make(for: process)
         if group.isLeader { try OutputPath.prepareFolder(output) }
@@ -381,7 +381,7 @@ struct TrainDSM: ScoreKitCommand {
 
     /// Stops the run if the ranks' weights have drifted apart (they take identical steps, so
     /// this would mean the sums reached them with different bits).
-    func checkRanksAgree(_ trainer: ScoreTrainer, step: Int) throws {
+    func checkRanksAgree(_ trainer: ScoreTrainer<ScoreMLP>, step: Int) throws {
         guard trainer.ranksAgree else {
             throw RunFailure("the \(trainer.group.size) MPI ranks hold different weights at step \(step): their gradient sums differed")
         }

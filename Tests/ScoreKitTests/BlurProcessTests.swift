@@ -77,8 +77,7 @@ import Testing
         let clean = randomMatrix(batch, d, rng: &rng)
         let objective = BlurRestoration(ladder: ladder)
         var draws = RandomSource(seed: 9), replay = draws
-        let loss = objective.lossAndGradients(model: model, batch: clean, workspace: objective.makeWorkspace(for: model.configuration, rows: batch),
-                                              rng: &draws)
+        let loss = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(clean, rng: &draws)
         var levels: [Int] = []
         for _ in 0..<batch { levels.append(1 + Int(replay.next(upperBound: UInt64(6)))) }
         let z = noise > 0 ? replay.normals(count: batch * d) : [Float](repeating: 0, count: batch * d)

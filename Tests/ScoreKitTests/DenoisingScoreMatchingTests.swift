@@ -8,8 +8,7 @@ import ScoreKit
 
     func loss(_ model: ScoreMLP, _ objective: DenoisingScoreMatching, x: [Float], seed: UInt64) -> Double {
         var rng = RandomSource(seed: seed)
-        let ws = MLPWorkspace(configuration: config, capacity: batch)
-        return objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &rng)
+        return ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &rng)
     }
 
     @Test func lossGradientMatchesFiniteDifferences() {
@@ -17,9 +16,9 @@ import ScoreKit
         let model = ScoreMLP(configuration: config, rng: &rng)
         let objective = DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: 2)
         let x = rng.normals(count: batch * 2)
-        let ws = MLPWorkspace(configuration: config, capacity: batch)
+        let ws = ObjectiveEvaluator(network: model, objective: objective, rows: batch)
         var noiseRng = RandomSource(seed: 99)
-        _ = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &noiseRng)
+        _ = ws.lossAndGradients(rows(x, batch), rng: &noiseRng)
         let analytic = ws.gradients.array
         let nonTrivial = expectParameterGradientsMatchFiniteDifferences(of: model.parameters, analytic: analytic, rel: 2e-2, abs: 2e-3) {
             loss(model, objective, x: x, seed: 99)
@@ -66,7 +65,7 @@ import ScoreKit
         let x = rng.normals(count: batch * 2)
         let objective = DenoisingScoreMatching(process: process, dimension: 2)
         var noise = RandomSource(seed: 13)
-        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: objective.makeWorkspace(for: config, rows: batch), rng: &noise)
+        let got = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &noise)
         var replay = RandomSource(seed: 13)
         let levels = (0..<batch).map { _ in process.trainingLevel(uniform: replay.uniform()) }
         let z = replay.normals(count: batch * 2)
@@ -146,10 +145,10 @@ import ScoreKit
         var rng = RandomSource(seed: 72)
         let model = ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 8, hiddenLayers: 1), rng: &rng)
         let x: [Float] = [1, 2, -1, 0.5, 3, -2, 0, 0]
-        let ws = objective.makeWorkspace(for: model.configuration, rows: 4)
+        let ws = ObjectiveEvaluator(network: model, objective: objective, rows: 4)
         var r = RandomSource(seed: 1)
-        let got = objective.lossAndGradients(model: model, batch: rows(x, 4), workspace: ws, rng: &r)
-        let norm = (0..<8).reduce(0.0) { $0 + Double(ws.score[$1]) * Double(ws.score[$1]) }
+        let got = ws.lossAndGradients(rows(x, 4), rng: &r)
+        let norm = (0..<8).reduce(0.0) { $0 + Double(ws.batch.score[$1]) * Double(ws.batch.score[$1]) }
         #expect(isClose(got, 0.5 * 0.25 * norm / 4, rel: 1e-5))
     }
 }

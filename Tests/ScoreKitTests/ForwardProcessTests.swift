@@ -5,7 +5,7 @@ import ScoreKit
 /// The forward processes against their published schedules and against each other: the SDE
 /// coefficients must carry exactly the marginals that `level(at:)` states.
 @Suite struct ForwardProcessTests {
-    static let continuous: [any ForwardProcess] = [VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)),
+    static let continuous: [any ContinuousProcess] = [VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10)),
                                                    VariancePreservingSDE(), SubVariancePreservingSDE()]
 
     @Test func ddpmSchedulesMatchTheirPapers() {
@@ -54,7 +54,7 @@ import ScoreKit
         // drift without the 1/2, g^2 in place of g, sub-VP's diffusion without (1 - abar^2).
         let process = Self.continuous[index]
         for t in [0.1, 0.4, 0.8] {
-            let (f, g) = process.sde(at: t)!
+            let (f, g) = process.sde(at: t)
             let h = 1e-6, up = process.level(at: t + h), down = process.level(at: t - h), here = process.level(at: t)
             let alphaSlope = (up.alpha - down.alpha) / (2 * h)
             #expect(isClose(alphaSlope, f * here.alpha, rel: 1e-6, abs: 1e-9), "\(process.name) alpha' at \(t)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ScoreKit
+import ScoreKitCLI
 
 /// log p through the probability-flow ODE against densities known in closed form.
 @Suite struct LikelihoodTests {
@@ -52,7 +53,7 @@ import ScoreKit
         // Tolerance 0.01 nats for a solver at tolerances 1e-6: the paths run through eight modes
         // of variance 0.125 (about 1e-4 is the solver's share where the field is smooth).
         let data = ToyDataset.eightGaussians.mixture!
-        let process: any ForwardProcess = switch processName {
+        let process: any ContinuousProcess = switch processName {
         case "vp-sde": VariancePreservingSDE()
         case "subvp-sde": SubVariancePreservingSDE()
         default: VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10))
@@ -94,7 +95,9 @@ import ScoreKit
     }
 
     @Test func discreteChainsAndBadTolerancesAreRefused() {
-        #expect(throws: SamplerError.self) { try ProbabilityFlowLikelihood(process: VariancePreserving(steps: 100)) }
+        // A chain has no SDE: the likelihood cannot even be built for it.
+        #expect(VariancePreserving(steps: 100).continuous == nil)
+        #expect(throws: SamplerError.self) { try continuous(VariancePreserving(steps: 100), for: "the likelihood") }
         #expect(throws: SamplerError.self) { try ProbabilityFlowLikelihood(process: VariancePreservingSDE(), relativeTolerance: -1) }
     }
 }

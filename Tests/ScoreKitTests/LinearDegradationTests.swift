@@ -152,7 +152,7 @@ import ScoreKit
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: 2 * batch)
         var noise = RandomSource(seed: 211)
-        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: objective.makeWorkspace(for: config, rows: batch), rng: &noise)
+        let got = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &noise)
         var replay = RandomSource(seed: 211)
         for _ in 0..<batch { _ = replay.uniform() }
         var corruptedRows = Matrix(rows: batch, columns: 2), targetRows = Matrix(rows: batch, columns: 2)

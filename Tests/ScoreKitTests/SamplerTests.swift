@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ScoreKit
+import ScoreKitCLI
 
 /// Every sampler driven by the exact marginal score of a Gaussian mixture under its process must
 /// reproduce the mixture: what is left is the sampler's own error, which these bound.
@@ -202,8 +203,11 @@ import ScoreKit
     }
 
     @Test func impossiblePairingsAndSettingsAreRefused() {
-        #expect(throws: SamplerError.self) { try ReverseSDE(process: Self.vp) }
-        #expect(throws: SamplerError.self) { try ProbabilityFlowODE(process: Self.vp, solver: .heun(steps: 10)) }
+        #expect(Self.vp.continuous == nil && Self.vpSDE.continuous != nil)
+        for sampler in ["reverse-sde", "ode-heun", "ode-rk45"] {
+            let error = #expect(throws: (any Error).self) { try SamplerOptions.parse(["--sampler", sampler]).make(for: Self.vp) }
+            #expect(error.map { "\($0)".contains("needs a continuous process; vp is a discrete chain") } == true, "\(sampler): \(String(describing: error))")
+        }
         #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 1.5)) }
         #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 0), steps: 1001) }
         #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vpSDE, rule: .ddim(eta: 0), steps: 1) }

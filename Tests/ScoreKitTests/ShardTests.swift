@@ -50,10 +50,10 @@ import Testing
         let batch = randomMatrix(10, configuration.dimension, rng: &rng)
         func run(_ rows: Range<Int>) -> (loss: Double, gradients: [Float], state: [UInt64]) {
             let objective = Self.objective(index).objective
-            let workspace = objective.makeWorkspace(for: configuration, rows: rows.count)
+            let evaluator = ObjectiveEvaluator(network: model, objective: objective, rows: rows.count)
             var draws = RandomSource(seed: 5)
-            let loss = objective.lossAndGradients(model: model, batch: batch, rows: rows, workspace: workspace, rng: &draws)
-            return (loss, workspace.gradients.array, draws.state)
+            let loss = evaluator.lossAndGradients(batch, rows: rows, rng: &draws)
+            return (loss, evaluator.gradients.array, draws.state)
         }
         let whole = run(0..<10)
         let shares = [0..<4, 4..<5, 5..<10].map(run)

@@ -112,9 +112,8 @@ import ScoreKit
         let perturbation: Perturbation = noise > 0 ? .gaussian(.ladder([noise])) : .clean(sigma: sigma)
         let objective = HyvarinenScoreMatching(estimator: .exact, perturbation: perturbation,
                                                dimension: config.dimension)
-        let ws = objective.makeWorkspace(for: config, rows: batch)
         var r = RandomSource(seed: 1)
-        let got = objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: ws, rng: &r)
+        let got = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &r)
         var xt = x
         if noise > 0 {
             var replay = RandomSource(seed: 1)

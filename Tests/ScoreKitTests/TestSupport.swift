@@ -43,11 +43,12 @@ func rows(_ x: [Float], _ batch: Int) -> Matrix { Matrix(rows: batch, columns: x
 @discardableResult
 func expectObjectiveGradientsMatchFiniteDifferences(_ objective: any ScoreObjective, model: ScoreMLP, x: [Float], batch: Int, seed: UInt64,
                                                     rel: Double, abs: Double, label: String = "") -> Int {
-    func loss(_ workspace: MLPWorkspace) -> Double {
+    func loss(_ evaluator: ObjectiveEvaluator<ScoreMLP>) -> Double {
         var rng = RandomSource(seed: seed)
-        return objective.lossAndGradients(model: model, batch: rows(x, batch), workspace: workspace, rng: &rng)
+        return evaluator.lossAndGradients(rows(x, batch), rng: &rng)
     }
-    let ws = objective.makeWorkspace(for: model.configuration, rows: batch), scratch = objective.makeWorkspace(for: model.configuration, rows: batch)
+    let ws = ObjectiveEvaluator(network: model, objective: objective, rows: batch)
+    let scratch = ObjectiveEvaluator(network: model, objective: objective, rows: batch)
     _ = loss(ws)
     return expectParameterGradientsMatchFiniteDifferences(of: model.parameters, analytic: ws.gradients.array, rel: rel, abs: abs, label: label) {
         loss(scratch)

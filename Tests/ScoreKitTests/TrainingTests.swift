@@ -4,7 +4,7 @@ import ScoreKit
 @Suite struct TrainingTests {
     let config = MLPConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 2)
 
-    func trainer(seed: UInt64, data: Matrix, lr: Float = 3e-3) -> ScoreTrainer {
+    func trainer(seed: UInt64, data: Matrix, lr: Float = 3e-3) -> ScoreTrainer<ScoreMLP> {
         var rng = RandomSource(seed: seed)
         let model = ScoreMLP(configuration: config, rng: &rng)
         return ScoreTrainer(model: model, data: data, sigmas: .logUniform(min: 0.1, max: 5), batchSize: 128,
@@ -84,7 +84,7 @@ import ScoreKit
         var rng = RandomSource(seed: 21)
         let data = ToyDataset.eightGaussians.sample(count: 1000, rng: &rng)
         let initial = ScoreMLP(configuration: config, rng: &rng).parameters.array
-        func trainer(_ parameters: [Float], seed: UInt64) -> ScoreTrainer {
+        func trainer(_ parameters: [Float], seed: UInt64) -> ScoreTrainer<ScoreMLP> {
             ScoreTrainer(model: ScoreMLP(configuration: config, parameters: parameters), data: data, sigmas: .logUniform(min: 0.01, max: 10),
                          batchSize: 64, emaDecay: 0.9, rng: RandomSource(seed: seed))
         }

@@ -53,25 +53,6 @@ public struct Checkpoint: Equatable, Sendable {
         ScoreMLP(configuration: configuration, parameters: preferringEMA ? emaParameters ?? parameters : parameters)
     }
 
-    /// The process's name and parameters as metadata.
-    static func metadata(of process: any ForwardProcess) -> [String: String] {
-        switch process {
-        case let ve as VarianceExploding:
-            var out = ["process": ve.name, "sigma_min": String(Float(ve.sigmaMin)), "sigma_max": String(Float(ve.sigmaMax))]
-            if case let .ladder(levels) = ve.sigmas { out["sigma_ladder"] = levels.map { String($0) }.joined(separator: ",") }
-            return out
-        case let vp as VariancePreserving:
-            return ["process": vp.name, "timesteps": String(vp.betas.count), "schedule": vp.schedule.rawValue]
-        case let sde as VariancePreservingSDE:
-            return ["process": sde.name, "beta_min": String(sde.betaMin), "beta_max": String(sde.betaMax), "earliest_time": String(sde.earliestTime)]
-        case let sub as SubVariancePreservingSDE:
-            return ["process": sub.name, "beta_min": String(sub.base.betaMin), "beta_max": String(sub.base.betaMax),
-                    "earliest_time": String(sub.base.earliestTime)]
-        default:
-            preconditionFailure("Checkpoint: no metadata form for the \(process.name) process")
-        }
-    }
-
     public var safeTensors: SafeTensors {
         var meta = [
             "format": Self.format,
@@ -92,7 +73,7 @@ public struct Checkpoint: Equatable, Sendable {
             meta["time_embedding"] = String(width)
         }
         if configuration.parameterisation == .noise { meta["conditioning"]! += "; s = -f / sigma_t" }
-        meta.merge(Self.metadata(of: process)) { _, new in new }
+        meta.merge(process.metadata) { _, new in new }
         for (key, value) in run { meta["run.\(key)"] = value }
         if let training {
             meta["random_state"] = training.random.map { String($0, radix: 16) }.joined(separator: ",")
@@ -126,24 +107,12 @@ public struct Checkpoint: Equatable, Sendable {
         func fail(_ why: String) -> InputError { InputError("\(name): not a ScoreKit checkpoint: \(why)") }
         let meta = file.metadata
         guard meta["format"] == Self.format else { throw fail("metadata 'format' is \(meta["format"] ?? "missing"), expected \(Self.format)") }
-        func integer(_ key: String, atMost limit: Int) throws -> Int {
-            guard let text = meta[key], let value = Int(text), value >= 1 else { throw fail("metadata '\(key)' is missing or not a positive integer") }
-            guard value <= limit else { throw fail("metadata '\(key)' is \(value), above the largest supported \(limit)") }
-            return value
+        let reader = MetadataReader(meta)
+        /// The reader's problems, as this file's.
+        func field<T>(_ read: () throws -> T) throws -> T {
+            do { return try read() } catch let problem as MetadataReader.Problem { throw fail(problem.description) }
         }
-        func real(_ key: String) throws -> Double {
-            guard let text = meta[key], let value = Double(text), value > 0, value.isFinite else { throw fail("metadata '\(key)' is missing or not a positive number") }
-            return value
-        }
-        /// A level the engine holds as a Float: checked after narrowing (1e39 is finite as a
-        /// Double, infinite as a Float; 1e-46 becomes 0).
-        func float(_ key: String) throws -> Float {
-            let value = try real(key)
-            guard Float(value).isFinite, Float(value) > 0 else {
-                throw fail("metadata '\(key)' is \(value), outside the range of the Float the engine holds it in")
-            }
-            return Float(value)
-        }
+        func integer(_ key: String, atMost limit: Int) throws -> Int { try field { try reader.integer(key, atMost: limit) } }
         let conditioning: Conditioning
         if meta["time_embedding"] != nil {
             let width = try integer("time_embedding", atMost: 64)
@@ -183,35 +152,12 @@ public struct Checkpoint: Equatable, Sendable {
         configuration = config
         parameters = try flat("")
         emaParameters = file.tensors["ema.layers.0.weight"] == nil ? nil : try flat("ema.")
-        switch meta["process"] {
-        case nil, "ve":
-            let lo = try float("sigma_min"), hi = try float("sigma_max")
-            guard lo < hi else { throw fail("metadata 'sigma_min' \(lo) is not below 'sigma_max' \(hi) as Floats") }
-            if let ladder = meta["sigma_ladder"] {
-                let entries = ladder.split(separator: ",", omittingEmptySubsequences: false)
-                let levels = entries.compactMap { Float($0) }
-                guard !levels.isEmpty, levels.count == entries.count, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                    throw fail("metadata 'sigma_ladder' is not a list of positive finite Floats")
-                }
-                process = VarianceExploding(sigmas: .ladder(levels))
-            } else {
-                process = VarianceExploding(sigmas: .logUniform(min: lo, max: hi))
-            }
-            if meta["process"] == nil { note = "\(name) predates recorded processes: read as variance exploding over sigma \(lo) to \(hi)" }
-        case "vp":
-            let steps = try integer("timesteps", atMost: 100_000)
-            guard steps >= 2 else { throw fail("metadata 'timesteps' must be at least 2, got \(steps)") }
-            guard let schedule = VariancePreserving.Schedule(rawValue: meta["schedule"] ?? "") else {
-                throw fail("metadata 'schedule' is \(meta["schedule"] ?? "missing"), expected linear or cosine")
-            }
-            process = VariancePreserving(steps: steps, schedule: schedule)
-        case let name? where name == "vp-sde" || name == "subvp-sde":
-            let lo = try real("beta_min"), hi = try real("beta_max"), earliest = try real("earliest_time")
-            guard lo <= hi, earliest < 1 else { throw fail("metadata needs beta_min <= beta_max and earliest_time below 1") }
-            process = name == "vp-sde" ? VariancePreservingSDE(betaMin: lo, betaMax: hi, earliestTime: earliest)
-                                       : SubVariancePreservingSDE(betaMin: lo, betaMax: hi, earliestTime: earliest)
-        case let other?:
-            throw fail("metadata 'process' is \(other), expected ve, vp, vp-sde or subvp-sde")
+        if meta["process"] == nil {
+            let legacy = try field { try VarianceExploding(metadata: reader) }
+            process = legacy
+            note = "\(name) predates recorded processes: read as variance exploding over sigma \(legacy.sigmas.range.lowerBound) to \(legacy.sigmas.range.upperBound)"
+        } else {
+            process = try field { try ProcessRegistry.process(from: reader) }
         }
         dataset = meta["dataset"] ?? "unknown"
         guard let seedText = meta["seed"], let seedValue = UInt64(seedText) else { throw fail("metadata 'seed' is missing or not an unsigned integer") }

@@ -8,7 +8,7 @@ import Foundation
 /// [sin(omega_0 t), ..., sin(omega_(K-1) t), cos(omega_0 t), ..., cos(omega_(K-1) t)]: from one
 /// radian per DDPM step (of 1,000) down to periods far longer than the whole process. Powers of two
 /// let every feature follow from the slowest one by the double-angle formulas, one sin and cos per row.
-public enum Conditioning: Sendable, Equatable, CustomStringConvertible {
+public enum Conditioning: Sendable, Equatable, Codable, CustomStringConvertible {
     case logSigma
     case time(width: Int)
 
@@ -56,7 +56,7 @@ public enum Conditioning: Sendable, Equatable, CustomStringConvertible {
 /// sigma^2-weighted target). `noise`: f is the noise prediction eps_hat (DDPM), and the score is
 /// s = -eps_hat / sigma. The two give the same loss up to f's sign; the parameterisation only
 /// fixes what the saved network computes.
-public enum OutputParameterisation: String, Sendable, CaseIterable {
+public enum OutputParameterisation: String, Sendable, CaseIterable, Codable {
     case score
     case noise = "eps"
 }

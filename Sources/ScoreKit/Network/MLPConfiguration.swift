@@ -1,6 +1,6 @@
 /// The shape of a score network `MLP(d, H, L)`: data dimension d, hidden width H,
 /// number of hidden layers L (see `ScoreMLP`), what it is conditioned on and what its output means.
-public struct MLPConfiguration: Sendable, Equatable, CustomStringConvertible {
+public struct MLPConfiguration: Sendable, Equatable, Codable, CustomStringConvertible {
     public let dimension: Int
     public let hiddenWidth: Int
     public let hiddenLayers: Int
@@ -9,17 +9,40 @@ public struct MLPConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     public init(dimension: Int, hiddenWidth: Int, hiddenLayers: Int, conditioning: Conditioning = .logSigma,
                 parameterisation: OutputParameterisation = .score) {
-        precondition(dimension >= 1, "MLPConfiguration: dimension must be at least 1, got \(dimension)")
-        precondition(hiddenWidth >= 1, "MLPConfiguration: hidden width must be at least 1, got \(hiddenWidth)")
-        precondition(hiddenLayers >= 1, "MLPConfiguration: hidden layers must be at least 1, got \(hiddenLayers)")
-        if case let .time(width) = conditioning {
-            precondition(width >= 2 && width % 2 == 0 && width <= 64, "MLPConfiguration: the time embedding's width must be even, 2 to 64, got \(width)")
+        if let problem = Self.problem(dimension: dimension, hiddenWidth: hiddenWidth, hiddenLayers: hiddenLayers, conditioning: conditioning) {
+            preconditionFailure("MLPConfiguration: \(problem)")
         }
         self.dimension = dimension
         self.hiddenWidth = hiddenWidth
         self.hiddenLayers = hiddenLayers
         self.conditioning = conditioning
         self.parameterisation = parameterisation
+    }
+
+    /// Decodes a configuration, refusing (with the reason) one the initialiser would trap on.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let dimension = try container.decode(Int.self, forKey: .dimension)
+        let hiddenWidth = try container.decode(Int.self, forKey: .hiddenWidth)
+        let hiddenLayers = try container.decode(Int.self, forKey: .hiddenLayers)
+        let conditioning = try container.decode(Conditioning.self, forKey: .conditioning)
+        if let problem = Self.problem(dimension: dimension, hiddenWidth: hiddenWidth, hiddenLayers: hiddenLayers, conditioning: conditioning) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
+        }
+        self.init(dimension: dimension, hiddenWidth: hiddenWidth, hiddenLayers: hiddenLayers, conditioning: conditioning,
+                  parameterisation: try container.decode(OutputParameterisation.self, forKey: .parameterisation))
+    }
+
+    /// Why these sizes make no network (nil when they do): each at least 1, a time embedding of
+    /// even width 2 to 64.
+    public static func problem(dimension: Int, hiddenWidth: Int, hiddenLayers: Int, conditioning: Conditioning) -> String? {
+        if dimension < 1 { return "dimension must be at least 1, got \(dimension)" }
+        if hiddenWidth < 1 { return "hidden width must be at least 1, got \(hiddenWidth)" }
+        if hiddenLayers < 1 { return "hidden layers must be at least 1, got \(hiddenLayers)" }
+        if case let .time(width) = conditioning, !(width >= 2 && width % 2 == 0 && width <= 64) {
+            return "the time embedding's width must be even, 2 to 64, got \(width)"
+        }
+        return nil
     }
 
     /// Input columns: the d coordinates, then the conditioning features.

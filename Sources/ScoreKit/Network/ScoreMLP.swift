@@ -187,3 +187,15 @@ public final class ScoreMLP {
     /// s(x, sigma) at a bare variance-exploding level.
     public func score(_ x: Matrix, sigma: Float) -> Matrix { score(x, at: NoiseLevel(sigma: Double(sigma))) }
 }
+
+extension ScoreMLP: ScoreNetwork {
+    public var dimension: Int { configuration.dimension }
+
+    public func makePass(capacity: Int, tangentCount: Int) -> any NetworkPass {
+        MLPPass(model: self, capacity: capacity, tangentCount: tangentCount)
+    }
+
+    public func withParameters(_ values: [Float]) -> ScoreMLP {
+        ScoreMLP(configuration: configuration, parameters: values)
+    }
+}

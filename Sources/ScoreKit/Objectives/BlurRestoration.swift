@@ -2,7 +2,7 @@
 ///
 ///     k ~ U{1...K},   x_k = A_(t_k) x_0 + eta z,   loss = mean_i 0.5 || R(x_k,i, k_i) - x_0,i ||^2
 ///
-/// The network is a `ScoreMLP` read with sigma = 1 (its raw output, conditioned on the time k / K).
+/// The network is any `ScoreNetwork` read with sigma = 1 (its raw output, conditioned on the time k / K).
 ///
 /// - Deterministic blur (eta = 0) is Cold Diffusion's restoration (Bansal et al., 2022, with the
 ///   squared error in place of their L1): no conditional score exists, so this is all there is to learn.
@@ -17,12 +17,8 @@ public final class BlurRestoration: ScoreObjective {
     public let ladder: BlurLadder
     /// Rows the scratch holds.
     public private(set) var capacity = 0
-    var ones = FloatBuffer(count: 0)
-    var time = FloatBuffer(count: 0)
-    var corrupted = FloatBuffer(count: 0)
     var scratch = FloatBuffer(count: 0)
     var noise = FloatBuffer(count: 0)
-    var outputGradient = FloatBuffer(count: 0)
 
     public init(ladder: BlurLadder) {
         self.ladder = ladder
@@ -35,49 +31,46 @@ public final class BlurRestoration: ScoreObjective {
         guard rows > capacity else { return }
         let d = ladder.shape.pixels
         capacity = rows
-        ones = FloatBuffer(Array(repeating: 1, count: rows))
-        time = FloatBuffer(count: rows)
-        corrupted = FloatBuffer(count: rows * d)
         scratch = FloatBuffer(count: rows * d)
         noise = FloatBuffer(count: rows * d)
-        outputGradient = FloatBuffer(count: rows * d)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
-                                 rng: inout RandomSource) -> Double {
-        let batch = clean.rows, d = ladder.shape.pixels
-        precondition(batch >= 1 && clean.columns == d && model.configuration.dimension == d,
-                     "BlurRestoration: batch of \(batch) x \(clean.columns) for \(ladder.shape) images and a network of dimension \(model.configuration.dimension)")
-        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "BlurRestoration: rows \(rows) of a batch of \(batch)")
-        reserve(rows: batch)
-        let xt = corrupted.pointer, z = noise.pointer, grad = outputGradient.pointer
+    public func prepare(_ clean: Matrix, rows: Range<Int>, into batch: NetworkBatch, rng: inout RandomSource) {
+        let d = ladder.shape.pixels
+        checkBatch(clean, rows: rows, dimension: d, into: batch)
+        let count = clean.rows, first = rows.lowerBound, n = rows.count
+        let xt = batch.points.pointer
         clean.elements.withUnsafeBufferPointer { x in
-            for i in 0..<batch {
+            for i in 0..<count {
                 let k = 1 + Int(rng.next(upperBound: UInt64(ladder.levels)))
-                time[i] = ladder.time(level: k)
                 // Every row's level is drawn, so the stream is the same for any shard; only the shard is blurred.
                 guard rows.contains(i) else { continue }
-                ladder.blur(count: 1, x.baseAddress! + i * d, level: k, into: xt + i * d, scratch: scratch.pointer)
+                batch.time[i - first] = ladder.time(level: k)
+                ladder.blur(count: 1, x.baseAddress! + i * d, level: k, into: xt + (i - first) * d, scratch: scratch.pointer)
             }
         }
         if ladder.noise > 0 {
-            rng.fillNormal(z, count: batch * d)
-            let eta = Float(ladder.noise)
-            for i in 0..<(batch * d) { xt[i] += eta * z[i] }
+            rng.fillNormal(noise.pointer, count: count * d)
+            let eta = Float(ladder.noise), z = noise.pointer + first * d
+            for i in 0..<(n * d) { xt[i] += eta * z[i] }
         }
-        let first = rows.lowerBound, n = rows.count
-        model.forward(x: xt + first * d, sigma: ones.pointer, time: time.pointer + first, batch: n, workspace: workspace)
-        let restored = workspace.score.pointer, invBatch = 1 / Float(batch)
+        // Read with sigma = 1: the network's raw output, conditioned on the time k / K.
+        batch.sigma.fill(1)
+        batch.outputScale.fill(1)
+    }
+
+    public func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double {
+        let d = ladder.shape.pixels, n = rows.count
+        let restored = batch.score.pointer, grad = batch.scoreGradient.pointer, invBatch = 1 / Float(clean.rows)
         var total = 0.0
         clean.elements.withUnsafeBufferPointer { x in
-            let shard = x.baseAddress! + first * d
+            let shard = x.baseAddress! + rows.lowerBound * d
             for i in 0..<(n * d) {
                 let r = restored[i] - shard[i]
                 total += Double(r) * Double(r)
                 grad[i] = r * invBatch
             }
         }
-        model.backward(scoreGradient: grad, workspace: workspace)
-        return 0.5 * total / Double(batch)
+        return 0.5 * total / Double(clean.rows)
     }
 }

@@ -10,18 +10,14 @@
 ///
 /// Per step it draws, in this order, one uniform per row for its level
 /// (`ForwardProcess.trainingLevel`) and then the batch's Gaussian noise row by row, so a seed fixes
-/// the whole run. It owns its per-batch scratch, sized by `reserve(rows:)`.
+/// the whole run. It keeps the batch's alphas and noise between `prepare` and `loss`.
 public final class DenoisingScoreMatching: ScoreObjective {
     public let process: any ForwardProcess
     public let dimension: Int
     /// Rows the scratch holds.
     public private(set) var capacity = 0
-    var sigma = FloatBuffer(count: 0)
     var alpha = FloatBuffer(count: 0)
-    var time = FloatBuffer(count: 0)
     var noise = FloatBuffer(count: 0)
-    var perturbed = FloatBuffer(count: 0)
-    var scoreGradient = FloatBuffer(count: 0)
 
     public var name: String { "dsm" }
     public var tangentCount: Int { 0 }
@@ -39,38 +35,33 @@ public final class DenoisingScoreMatching: ScoreObjective {
     public func reserve(rows: Int) {
         guard rows > capacity else { return }
         capacity = rows
-        sigma = FloatBuffer(count: rows)
         alpha = FloatBuffer(count: rows)
-        time = FloatBuffer(count: rows)
         noise = FloatBuffer(count: rows * dimension)
-        perturbed = FloatBuffer(count: rows * dimension)
-        scoreGradient = FloatBuffer(count: rows * dimension)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
-                                 rng: inout RandomSource) -> Double {
-        let batch = clean.rows, d = dimension
-        precondition(batch >= 1 && clean.columns == d, "DenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
-        precondition(model.configuration.dimension == dimension, "DenoisingScoreMatching: model dimension mismatch")
-        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "DenoisingScoreMatching: rows \(rows) of a batch of \(batch)")
-        reserve(rows: batch)
-        for i in 0..<batch {
+    public func prepare(_ clean: Matrix, rows: Range<Int>, into batch: NetworkBatch, rng: inout RandomSource) {
+        checkBatch(clean, rows: rows, dimension: dimension, into: batch)
+        let d = dimension, first = rows.lowerBound, n = rows.count
+        for i in 0..<clean.rows {
             let level = process.trainingLevel(uniform: rng.uniform())
-            sigma[i] = Float(level.sigma)
             alpha[i] = Float(level.alpha)
-            time[i] = Float(level.time)
+            guard rows.contains(i) else { continue }
+            batch.sigma[i - first] = Float(level.sigma)
+            batch.time[i - first] = Float(level.time)
         }
-        rng.fillNormal(noise.pointer, count: batch * d)
-        let first = rows.lowerBound, n = rows.count
-        let s = sigma.pointer + first, a = alpha.pointer + first, z = noise.pointer + first * d, xt = perturbed.pointer
+        rng.fillNormal(noise.pointer, count: clean.rows * d)
+        batch.outputScale.copy(from: batch.sigma)
         clean.elements.withUnsafeBufferPointer { x in
-            Kernels.perturb(rows: n, columns: d, alpha: a, x.baseAddress! + first * d, sigma: s, z, into: xt)
+            Kernels.perturb(rows: n, columns: d, alpha: alpha.pointer + first, x.baseAddress! + first * d,
+                            sigma: batch.sigma.pointer, noise.pointer + first * d, into: batch.points.pointer)
         }
-        model.forward(x: xt, sigma: s, time: time.pointer + first, batch: n, workspace: workspace)
+    }
+
+    public func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double {
         // residual r = sigma s + z; loss = 0.5 mean ||r||^2; dL/ds = sigma r / batch.
-        let total = Kernels.denoisingResidual(rows: n, columns: d, sigma: s, score: workspace.score.pointer,
-                                              noise: z, scale: 1 / Float(batch), gradient: scoreGradient.pointer)
-        model.backward(scoreGradient: scoreGradient.pointer, workspace: workspace)
-        return 0.5 * total / Double(batch)
+        let total = Kernels.denoisingResidual(rows: rows.count, columns: dimension, sigma: batch.sigma.pointer,
+                                              score: batch.score.pointer, noise: noise.pointer + rows.lowerBound * dimension,
+                                              scale: 1 / Float(clean.rows), gradient: batch.scoreGradient.pointer)
+        return 0.5 * total / Double(clean.rows)
     }
 }

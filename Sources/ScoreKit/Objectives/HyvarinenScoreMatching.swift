@@ -30,16 +30,13 @@ public final class HyvarinenScoreMatching: ScoreObjective {
     public private(set) var capacity = 0
     public let tangentCount: Int
     var sigma = FloatBuffer(count: 0)
-    var scale = FloatBuffer(count: 0)
-    var perturbed = FloatBuffer(count: 0)
+    var noise = FloatBuffer(count: 0)
     var directions = FloatBuffer(count: 0)
-    var scoreGradient = FloatBuffer(count: 0)
-    var tangentGradient = FloatBuffer(count: 0)
     /// A kernel's corrupted rows and conditional scores (the latter unused: Hyvarinen needs none).
     var corrupted = Matrix(rows: 0, columns: 0)
     var conditionalScores = Matrix(rows: 0, columns: 0)
-    /// The batch size the unit directions of `exact` are laid out for (0: not yet).
-    private var unitDirectionsBatch = 0
+    /// Whether rows are weighted by tau^2 (all but clean data).
+    private var weighted = false
 
     public init(estimator: Estimator, perturbation: Perturbation, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
         switch estimator {
@@ -64,12 +61,8 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         guard rows > capacity else { return }
         capacity = rows
         sigma = FloatBuffer(count: rows)
-        scale = FloatBuffer(count: rows)
-        perturbed = FloatBuffer(count: rows * dimension)
+        noise = FloatBuffer(count: rows * dimension)
         directions = FloatBuffer(count: tangentCount * rows * dimension)
-        scoreGradient = FloatBuffer(count: rows * dimension)
-        tangentGradient = FloatBuffer(count: tangentCount * rows * dimension)
-        unitDirectionsBatch = 0
     }
 
     public var name: String {
@@ -80,70 +73,66 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
-                                 rng: inout RandomSource) -> Double {
-        let batch = clean.rows, d = dimension, m = tangentCount
-        precondition(batch >= 1 && clean.columns == d, "HyvarinenScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
-        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "HyvarinenScoreMatching: rows \(rows) of a batch of \(batch)")
-        precondition(workspace.tangentCount == tangentCount, "HyvarinenScoreMatching: workspace needs \(tangentCount) tangents")
-        reserve(rows: batch)
-        let s = sigma.pointer, tau = scale.pointer, xt = perturbed.pointer
-        let weighted: Bool
+    public func prepare(_ clean: Matrix, rows: Range<Int>, into batch: NetworkBatch, rng: inout RandomSource) {
+        checkBatch(clean, rows: rows, dimension: dimension, into: batch)
+        let count = clean.rows, d = dimension, m = tangentCount, first = rows.lowerBound, n = rows.count
+        let s = sigma.pointer, xt = batch.points.pointer
+        batch.time.fill(0)
         switch perturbation {
         case let .clean(level):
-            sigma.fill(level)
-            scale.fill(level)
-            clean.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress!, count: batch * d) }
+            batch.sigma.fill(level)
+            batch.outputScale.fill(level)
+            clean.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress! + first * d, count: n * d) }
             weighted = false
         case let .gaussian(sigmas):
-            sigmas.fill(s, count: batch, rng: &rng)
-            rng.fillNormal(xt, count: batch * d)
+            sigmas.fill(s, count: count, rng: &rng)
+            rng.fillNormal(noise.pointer, count: count * d)
+            let z = noise.pointer
             clean.elements.withUnsafeBufferPointer { x in
-                for i in 0..<batch {
-                    for j in 0..<d { xt[i * d + j] = x[i * d + j] + s[i] * xt[i * d + j] }
+                for i in rows {
+                    for j in 0..<d { xt[(i - first) * d + j] = x[i * d + j] + s[i] * z[i * d + j] }
                 }
             }
-            tau.update(from: s, count: batch)
+            (batch.sigma.pointer).update(from: s + first, count: n)
+            (batch.outputScale.pointer).update(from: s + first, count: n)
             weighted = true
         case let .kernel(kernel, sigmas):
-            sigmas.fill(s, count: batch, rng: &rng)
-            if corrupted.rows != batch {
-                corrupted = Matrix(rows: batch, columns: d)
-                conditionalScores = Matrix(rows: batch, columns: d)
+            sigmas.fill(s, count: count, rng: &rng)
+            if corrupted.rows != count {
+                corrupted = Matrix(rows: count, columns: d)
+                conditionalScores = Matrix(rows: count, columns: d)
             }
-            for i in 0..<batch {
+            for i in 0..<count {
                 kernel.corrupt(row: i, of: clean, sigma: s[i], into: &corrupted, target: &conditionalScores, rng: &rng)
-                tau[i] = scaling.scale(of: kernel, at: s[i])
+                guard rows.contains(i) else { continue }
+                batch.outputScale[i - first] = scaling.scale(of: kernel, at: s[i])
             }
-            corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress!, count: batch * d) }
+            (batch.sigma.pointer).update(from: s + first, count: n)
+            corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress! + first * d, count: n * d) }
             weighted = true
         }
-        // The network runs on the shard's n rows; tangent block k holds rows (k * n + i), i < n.
-        let first = rows.lowerBound, n = rows.count
-        let v = directions.pointer
+        // Tangent block k holds the shard's rows (k * n + i), i < n.
+        let v = batch.directions.pointer
         switch estimator {
         case .exact:
-            if unitDirectionsBatch != n {
-                // Block j holds e_j for every row.
-                directions.fill(0)
-                for j in 0..<m { for i in 0..<n { v[(j * n + i) * d + j] = 1 } }
-                unitDirectionsBatch = n
-            }
+            // Block j holds e_j for every row.
+            (v).update(repeating: 0, count: m * n * d)
+            for j in 0..<m { for i in 0..<n { v[(j * n + i) * d + j] = 1 } }
         case let .sliced(_, projection), let .slicedVarianceReduced(_, projection):
-            projection.fill(v, count: m * batch, dimension: d, rng: &rng)
-            if n < batch {
-                // Block k of the whole batch starts at row k * batch; move the shard's rows to k * n
-                // (never past where they come from, so front to back is safe).
-                for k in 0..<m {
-                    let to = v + k * n * d, from = v + (k * batch + first) * d
-                    for e in 0..<(n * d) { to[e] = from[e] }
-                }
+            // Every row's directions are drawn, so the stream is the same for any shard; block k of
+            // the whole batch starts at row k * count.
+            projection.fill(directions.pointer, count: m * count, dimension: d, rng: &rng)
+            for k in 0..<m {
+                (v + k * n * d).update(from: directions.pointer + (k * count + first) * d, count: n * d)
             }
         }
-        model.forward(x: xt + first * d, sigma: s + first, scale: tau + first, batch: n, workspace: workspace, directions: v)
+    }
 
-        let score = workspace.score.pointer, jv = workspace.tangentScore.pointer
-        let gs = scoreGradient.pointer, gt = tangentGradient.pointer
+    public func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double {
+        let d = dimension, m = tangentCount, n = rows.count
+        let tau = batch.outputScale.pointer, v = batch.directions.pointer
+        let score = batch.score.pointer, jv = batch.tangentScore.pointer
+        let gs = batch.scoreGradient.pointer, gt = batch.tangentScoreGradient.pointer
         let traceScale: Float, slicedNorm: Bool
         switch estimator {
         case .exact: (traceScale, slicedNorm) = (1, false)
@@ -152,7 +141,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         }
         var total = 0.0
         for i in 0..<n {
-            let w = (weighted ? tau[first + i] * tau[first + i] : 1) / Float(batch)
+            let w = (weighted ? tau[i] * tau[i] : 1) / Float(clean.rows)
             let row = score + i * d, gRow = gs + i * d
             var trace: Float = 0, norm: Float = 0
             if !slicedNorm {
@@ -176,7 +165,6 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             }
             total += Double(w) * Double(traceScale * trace + norm)
         }
-        model.backward(scoreGradient: gs, tangentScoreGradient: gt, workspace: workspace)
         return total
     }
 }

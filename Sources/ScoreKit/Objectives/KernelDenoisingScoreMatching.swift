@@ -20,10 +20,8 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
     /// Rows the scratch holds.
     public private(set) var capacity = 0
     var sigma = FloatBuffer(count: 0)
-    var scale = FloatBuffer(count: 0)
     var perturbed = Matrix(rows: 0, columns: 0)
     var target = Matrix(rows: 0, columns: 0)
-    var scoreGradient = FloatBuffer(count: 0)
 
     public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
         precondition(sigmas.problem == nil, "KernelDenoisingScoreMatching: \(sigmas.problem!)")
@@ -41,35 +39,36 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
         guard rows > capacity else { return }
         capacity = rows
         sigma = FloatBuffer(count: rows)
-        scale = FloatBuffer(count: rows)
-        scoreGradient = FloatBuffer(count: rows * dimension)
     }
 
-    public func lossAndGradients(model: ScoreMLP, batch clean: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
-                                 rng: inout RandomSource) -> Double {
-        let batch = clean.rows, d = dimension
-        precondition(batch >= 1 && clean.columns == d, "KernelDenoisingScoreMatching: batch of \(batch) x \(clean.columns), expected rows of \(d)")
-        precondition(!rows.isEmpty && rows.clamped(to: 0..<batch) == rows, "KernelDenoisingScoreMatching: rows \(rows) of a batch of \(batch)")
-        reserve(rows: batch)
-        if perturbed.rows != batch {
-            perturbed = Matrix(rows: batch, columns: d)
-            target = Matrix(rows: batch, columns: d)
+    public func prepare(_ clean: Matrix, rows: Range<Int>, into batch: NetworkBatch, rng: inout RandomSource) {
+        checkBatch(clean, rows: rows, dimension: dimension, into: batch)
+        let count = clean.rows, d = dimension, first = rows.lowerBound
+        if perturbed.rows != count {
+            perturbed = Matrix(rows: count, columns: d)
+            target = Matrix(rows: count, columns: d)
         }
-        let s = sigma.pointer, tau = scale.pointer
-        sigmas.fill(s, count: batch, rng: &rng)
-        for i in 0..<batch {
+        let s = sigma.pointer
+        sigmas.fill(s, count: count, rng: &rng)
+        for i in 0..<count {
             kernel.corrupt(row: i, of: clean, sigma: s[i], into: &perturbed, target: &target, rng: &rng)
-            tau[i] = scaling.scale(of: kernel, at: s[i])
+            guard rows.contains(i) else { continue }
+            batch.sigma[i - first] = s[i]
+            batch.time[i - first] = 0
+            batch.outputScale[i - first] = scaling.scale(of: kernel, at: s[i])
         }
-        let first = rows.lowerBound
         perturbed.elements.withUnsafeBufferPointer { xt in
-            model.forward(x: xt.baseAddress! + first * d, sigma: s + first, scale: tau + first, batch: rows.count, workspace: workspace)
+            batch.points.pointer.update(from: xt.baseAddress! + first * d, count: rows.count * d)
         }
-        let score = workspace.score.pointer, grad = scoreGradient.pointer
+    }
+
+    public func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double {
+        let d = dimension, first = rows.lowerBound, s = sigma.pointer
+        let score = batch.score.pointer, grad = batch.scoreGradient.pointer
         var total = 0.0
         target.elements.withUnsafeBufferPointer { t in
             for i in rows {
-                let w = s[i] * s[i] / Float(batch), local = (i - first) * d
+                let w = s[i] * s[i] / Float(clean.rows), local = (i - first) * d
                 for j in 0..<d {
                     let r = score[local + j] - t[i * d + j]
                     total += 0.5 * Double(w) * Double(r) * Double(r)
@@ -77,7 +76,6 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
                 }
             }
         }
-        model.backward(scoreGradient: grad, workspace: workspace)
         return total
     }
 }

@@ -1,37 +1,41 @@
-/// A training objective for a `ScoreMLP`: given a batch of clean data, draw whatever noise or
-/// projections it needs, return the batch loss and leave dL/dtheta in `workspace.gradients`.
-/// `DenoisingScoreMatching`, `KernelDenoisingScoreMatching` and `HyvarinenScoreMatching`
-/// (exact, sliced, sliced-VR) conform. The caller (`ScoreTrainer`) owns the batch size; an
-/// objective sizes its scratch to the largest batch it is told of.
+/// A training objective as a loss head: it turns a batch of clean data into what the network
+/// reads, and the network's output into a loss and dL/d(output). It never runs the network: the
+/// `ObjectiveEvaluator` (and `ScoreTrainer` through it) runs the forward and backward passes of
+/// any `ScoreNetwork` between `prepare` and `loss`. `DenoisingScoreMatching`,
+/// `KernelDenoisingScoreMatching`, `HyvarinenScoreMatching` and `BlurRestoration` conform, and so
+/// can an objective outside this package: everything it touches is public.
+///
+/// Both calls get the whole batch of B clean rows and the range of rows this process computes.
+/// `prepare` makes the draws of all B rows, so every rank of a data-parallel run follows the same
+/// random stream, and writes only the range's rows, as rows 0..<n of the network batch; `loss`
+/// normalises by B, so the shares of disjoint ranges covering the batch sum to the batch's loss
+/// and gradient (to rounding), which `ScoreTrainer` over several ranks relies on.
 public protocol ScoreObjective: AnyObject {
     /// A short name for reports ("dsm", "ssm", ...).
     var name: String { get }
-    /// Tangent directions per row the network must carry (0 for DSM).
+    /// Directions per row the network must push forward (0 for DSM).
     var tangentCount: Int { get }
-    /// Makes room for batches of up to `rows` rows, so that later calls allocate nothing.
+    /// Makes room for batches of up to `rows` clean rows, so that later calls allocate nothing.
     func reserve(rows: Int)
-    /// The share of `rows` in the loss on `batch` (clean data, [B, d]) with fresh randomness from
-    /// `rng`, and its gradient with respect to every parameter, written to `workspace.gradients`.
-    /// Returns it in Double (NaN or infinite if the network blew up; the caller checks). A batch
-    /// larger than reserved grows the scratch first.
-    ///
-    /// The draws are made for all B rows whatever `rows` is, and both loss and gradient are
-    /// normalised by B: so the shares of disjoint row ranges that cover the batch sum to the
-    /// whole batch's loss and gradient (to rounding), which is what data-parallel training
-    /// (`ScoreTrainer` over a `ProcessGroup`) relies on. The network runs on `rows` only.
-    func lossAndGradients(model: ScoreMLP, batch: Matrix, rows: Range<Int>, workspace: MLPWorkspace,
-                          rng: inout RandomSource) -> Double
+    /// Draws this step's randomness for every row of `clean` ([B, d]) from `rng` and writes the
+    /// network input of `rows` into `batch` (its `rows` set to their count): points, sigma, time,
+    /// output scale and, with tangents, directions. A batch larger than reserved grows the scratch.
+    func prepare(_ clean: Matrix, rows: Range<Int>, into batch: NetworkBatch, rng: inout RandomSource)
+    /// After the network's forward pass over `batch`: the share of `rows` in the loss on `clean`,
+    /// in Double (NaN or infinite if the network blew up; the caller checks), with dL/ds written to
+    /// `batch.scoreGradient` (and dL/d(J v) to `batch.tangentScoreGradient`).
+    func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double
 }
 
 extension ScoreObjective {
-    /// The loss on all rows of `batch` and its gradient (see the ranged form).
-    public func lossAndGradients(model: ScoreMLP, batch: Matrix, workspace: MLPWorkspace, rng: inout RandomSource) -> Double {
-        lossAndGradients(model: model, batch: batch, rows: 0..<batch.rows, workspace: workspace, rng: &rng)
-    }
-
-    /// A workspace for batches of up to `rows` rows of `configuration`'s network, with this
-    /// objective's tangents.
-    public func makeWorkspace(for configuration: MLPConfiguration, rows: Int) -> MLPWorkspace {
-        MLPWorkspace(configuration: configuration, capacity: rows, tangentCount: tangentCount)
+    /// Refuses a batch of the wrong width or a range outside it (a programming error).
+    func checkBatch(_ clean: Matrix, rows: Range<Int>, dimension: Int, into batch: NetworkBatch) {
+        precondition(clean.rows >= 1 && clean.columns == dimension && batch.dimension == dimension,
+                     "\(name): a batch of \(clean.rows) x \(clean.columns) into a network of dimension \(batch.dimension), expected rows of \(dimension)")
+        precondition(!rows.isEmpty && rows.clamped(to: 0..<clean.rows) == rows && rows.count <= batch.capacity,
+                     "\(name): rows \(rows) of a batch of \(clean.rows) into a network batch of \(batch.capacity)")
+        precondition(batch.tangentCount == tangentCount, "\(name): the network batch carries \(batch.tangentCount) tangents, expected \(tangentCount)")
+        reserve(rows: clean.rows)
+        batch.rows = rows.count
     }
 }

@@ -4,10 +4,11 @@ import Foundation
 ///
 ///     x_t = alpha(t) x_0 + sigma(t) eps,   eps ~ N(0, I),   t in [0, 1],
 ///
-/// (`level(at:)`), the distribution training draws levels from, the prior at t = 1 that sampling
-/// starts from, and, for the continuous processes, the SDE dx = f(t) x dt + g(t) dW whose
-/// marginals these are (every process here has a drift linear in x). A discrete chain (DDPM) is
-/// defined on its grid t_k = k / T only and has no SDE: samplers that integrate one refuse it.
+/// (`level(at:)`), the distribution training draws levels from and the prior at t = 1 that sampling
+/// starts from. A continuous process is a `ContinuousProcess`, with the SDE whose marginals these
+/// are; a discrete chain (DDPM) is defined on its grid t_k = k / T only and has none, so
+/// `continuous` is nil and the samplers that integrate an SDE cannot be built for it.
+/// `ProcessRegistry` names every process for the tools and the checkpoint.
 ///
 /// The exact marginal of a Gaussian mixture under any process is `GaussianMixture.marginal(at:)`.
 public protocol ForwardProcess: Sendable {
@@ -24,14 +25,30 @@ public protocol ForwardProcess: Sendable {
     func level(at t: Double) -> NoiseLevel
     /// The level of one training row from one uniform draw u in [0, 1).
     func trainingLevel(uniform u: Float) -> NoiseLevel
-    /// f(t) and g(t) of the SDE dx = f(t) x dt + g(t) dW; nil for a discrete chain.
-    func sde(at t: Double) -> (drift: Double, diffusion: Double)?
+    /// This process with its SDE, or nil for a discrete chain.
+    var continuous: (any ContinuousProcess)? { get }
+    /// For a process that adds noise to x unscaled (alpha = 1): the law training draws sigma from,
+    /// whose range annealed Langevin walks and with which the Hyvarinen objectives perturb. nil
+    /// for the others.
+    var additiveSigmas: SigmaDistribution? { get }
+    /// Its name (`process`) and parameters as checkpoint metadata, read back by `ProcessRegistry`.
+    var metadata: [String: String] { get }
+    /// What a network trained on it reads: log sigma, or a time embedding of `timeEmbedding` features.
+    func standardConditioning(timeEmbedding: Int) -> Conditioning
+    /// What a network trained on it outputs unless told otherwise.
+    var standardParameterisation: OutputParameterisation { get }
     /// The standard deviation s of the prior N(0, s^2 I) that sampling starts from: sigma_max for
     /// a variance-exploding process (the data's own spread neglected), 1 for a variance-preserving one.
     var priorStandardDeviation: Double { get }
 }
 
 extension ForwardProcess {
+    public var continuous: (any ContinuousProcess)? { nil }
+    public var additiveSigmas: SigmaDistribution? { nil }
+    /// A time embedding, and the noise as output (DDPM's choice): every process but variance exploding.
+    public func standardConditioning(timeEmbedding: Int) -> Conditioning { .time(width: timeEmbedding) }
+    public var standardParameterisation: OutputParameterisation { .noise }
+
     /// `count` times from 1 down to `earliestTime`, evenly spaced; on a chain's grid, `count`
     /// distinct steps from T down to 1 as evenly spaced as the grid allows (DDIM's sub-sequence).
     /// `count` must not exceed a chain's T.

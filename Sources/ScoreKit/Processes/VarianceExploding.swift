@@ -8,7 +8,7 @@ import Foundation
 /// Training draws sigma from `sigmas` (log-uniform, the same law as t uniform on [0, 1], or the
 /// NCSN ladder of fixed levels), and the network reads log sigma. Sampling starts from
 /// N(0, sigma_max^2 I), which neglects the data's own spread against sigma_max.
-public struct VarianceExploding: ForwardProcess {
+public struct VarianceExploding: ContinuousProcess, RegisteredProcess {
     public let sigmas: SigmaDistribution
 
     public init(sigmas: SigmaDistribution) {
@@ -16,9 +16,40 @@ public struct VarianceExploding: ForwardProcess {
         self.sigmas = sigmas
     }
 
+    public static let processName = "ve"
+    public static let help = "x + sigma z with sigma from --sigma-min to --sigma-max (NCSN; the network reads log sigma)."
+
+    public init(settings: ProcessSettings) { self.init(sigmas: settings.sigmas) }
+
+    /// sigma_min and sigma_max, checked as Floats, and the ladder's levels when there is one.
+    public init(metadata: MetadataReader) throws {
+        let lo = try metadata.float("sigma_min"), hi = try metadata.float("sigma_max")
+        guard lo < hi else { throw MetadataReader.Problem("metadata 'sigma_min' \(lo) is not below 'sigma_max' \(hi) as Floats") }
+        guard let ladder = metadata["sigma_ladder"] else {
+            self.init(sigmas: .logUniform(min: lo, max: hi))
+            return
+        }
+        let entries = ladder.split(separator: ",", omittingEmptySubsequences: false)
+        let levels = entries.compactMap { Float($0) }
+        guard !levels.isEmpty, levels.count == entries.count, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw MetadataReader.Problem("metadata 'sigma_ladder' is not a list of positive finite Floats")
+        }
+        self.init(sigmas: .ladder(levels))
+    }
+
+    public var metadata: [String: String] {
+        var out = ["process": name, "sigma_min": String(Float(sigmaMin)), "sigma_max": String(Float(sigmaMax))]
+        if case let .ladder(levels) = sigmas { out["sigma_ladder"] = levels.map { String($0) }.joined(separator: ",") }
+        return out
+    }
+
+    public var additiveSigmas: SigmaDistribution? { sigmas }
+    public func standardConditioning(timeEmbedding: Int) -> Conditioning { .logSigma }
+    public var standardParameterisation: OutputParameterisation { .score }
+
     public var sigmaMin: Double { Double(sigmas.range.lowerBound) }
     public var sigmaMax: Double { Double(sigmas.range.upperBound) }
-    public var name: String { "ve" }
+    public var name: String { Self.processName }
     public var summary: String {
         switch sigmas {
         case .logUniform: return "variance exploding, sigma from \(sigmas.range.lowerBound) to \(sigmas.range.upperBound) (log-uniform)"
@@ -43,7 +74,7 @@ public struct VarianceExploding: ForwardProcess {
         return NoiseLevel(time: time(ofSigma: s), alpha: 1, sigma: s)
     }
 
-    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? {
+    public func sde(at t: Double) -> (drift: Double, diffusion: Double) {
         (0, sigma(at: t) * (2 * log(sigmaMax / sigmaMin)).squareRoot())
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// abar(t) = f(t) / f(0), f(t) = cos^2((t + s) / (1 + s) pi / 2), s = 0.008, each beta_k = 1 - abar_k / abar_(k-1)
 /// clipped at 0.999 (Nichol and Dhariwal 2021). Step k sits at time t = k / T; training draws k
 /// uniformly from 1...T. The chain has no SDE: the samplers that integrate one need `VariancePreservingSDE`.
-public struct VariancePreserving: ForwardProcess {
+public struct VariancePreserving: RegisteredProcess {
     public enum Schedule: String, Sendable, CaseIterable {
         case linear, cosine
     }
@@ -38,7 +38,23 @@ public struct VariancePreserving: ForwardProcess {
         alphaBars = products
     }
 
-    public var name: String { "vp" }
+    public static let processName = "vp"
+    public static let help = "DDPM's chain of --timesteps steps with the --schedule of beta."
+
+    public init(settings: ProcessSettings) { self.init(steps: settings.timesteps, schedule: settings.schedule) }
+
+    public init(metadata: MetadataReader) throws {
+        let steps = try metadata.integer("timesteps", atMost: 100_000)
+        guard steps >= 2 else { throw MetadataReader.Problem("metadata 'timesteps' must be at least 2, got \(steps)") }
+        guard let schedule = Schedule(rawValue: metadata["schedule"] ?? "") else {
+            throw MetadataReader.Problem("metadata 'schedule' is \(metadata["schedule"] ?? "missing"), expected linear or cosine")
+        }
+        self.init(steps: steps, schedule: schedule)
+    }
+
+    public var metadata: [String: String] { ["process": name, "timesteps": String(betas.count), "schedule": schedule.rawValue] }
+
+    public var name: String { Self.processName }
     public var summary: String {
         "variance preserving (DDPM), \(betas.count) steps, \(schedule.rawValue) schedule, abar_T = \(String(format: "%.2e", alphaBars.last!))"
     }
@@ -59,5 +75,4 @@ public struct VariancePreserving: ForwardProcess {
         level(atStep: 1 + min(betas.count - 1, Int(Double(u) * Double(betas.count))))
     }
 
-    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? { nil }
 }

@@ -6,7 +6,7 @@ import Foundation
 ///     x_t = sqrt(abar(t)) x_0 + sqrt(1 - abar(t)) eps,   log abar(t) = -(beta_min t + (beta_max - beta_min) t^2 / 2),
 ///
 /// with beta from 0.1 to 20 by default. Training draws t uniform on [eps_t, 1], eps_t = 1e-5.
-public struct VariancePreservingSDE: ForwardProcess {
+public struct VariancePreservingSDE: ContinuousProcess, RegisteredProcess {
     public let betaMin: Double
     public let betaMax: Double
     public let earliestTime: Double
@@ -19,7 +19,29 @@ public struct VariancePreservingSDE: ForwardProcess {
         self.earliestTime = earliestTime
     }
 
-    public var name: String { "vp-sde" }
+    public static let processName = "vp-sde"
+    public static let help = "the continuous VP SDE, beta(t) linear from 0.1 to 20."
+
+    public init(settings: ProcessSettings) { self.init() }
+
+    /// beta_min <= beta_max and the earliest time, all positive, the last below 1.
+    public init(metadata: MetadataReader) throws {
+        let (lo, hi, earliest) = try Self.parameters(metadata)
+        self.init(betaMin: lo, betaMax: hi, earliestTime: earliest)
+    }
+
+    /// beta_min, beta_max and the earliest time as `metadata` gives them, checked.
+    static func parameters(_ metadata: MetadataReader) throws -> (Double, Double, Double) {
+        let lo = try metadata.real("beta_min"), hi = try metadata.real("beta_max"), earliest = try metadata.real("earliest_time")
+        guard lo <= hi, earliest < 1 else { throw MetadataReader.Problem("metadata needs beta_min <= beta_max and earliest_time below 1") }
+        return (lo, hi, earliest)
+    }
+
+    public var metadata: [String: String] {
+        ["process": name, "beta_min": String(betaMin), "beta_max": String(betaMax), "earliest_time": String(earliestTime)]
+    }
+
+    public var name: String { Self.processName }
     public var summary: String { "variance-preserving SDE, beta(t) linear from \(betaMin) to \(betaMax)" }
     public var steps: Int? { nil }
     public var priorStandardDeviation: Double { 1 }
@@ -36,36 +58,5 @@ public struct VariancePreservingSDE: ForwardProcess {
 
     public func trainingLevel(uniform u: Float) -> NoiseLevel { level(at: earliestTime + (1 - earliestTime) * Double(u)) }
 
-    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? { (-0.5 * beta(at: t), beta(at: t).squareRoot()) }
-}
-
-/// The sub-VP SDE of Song et al. (2021): the VP drift with a smaller diffusion,
-///
-///     dx = -beta(t) x / 2 dt + sqrt(beta(t) (1 - abar(t)^2)) dW,   x_t = sqrt(abar(t)) x_0 + (1 - abar(t)) eps,
-///
-/// whose marginal variance stays below the VP one at every t (and reaches the same prior).
-public struct SubVariancePreservingSDE: ForwardProcess {
-    public let base: VariancePreservingSDE
-
-    public init(betaMin: Double = 0.1, betaMax: Double = 20, earliestTime: Double = 1e-5) {
-        base = VariancePreservingSDE(betaMin: betaMin, betaMax: betaMax, earliestTime: earliestTime)
-    }
-
-    public var name: String { "subvp-sde" }
-    public var summary: String { "sub-VP SDE, beta(t) linear from \(base.betaMin) to \(base.betaMax)" }
-    public var steps: Int? { nil }
-    public var earliestTime: Double { base.earliestTime }
-    public var priorStandardDeviation: Double { 1 }
-
-    public func level(at t: Double) -> NoiseLevel {
-        let abar = base.alphaBar(at: t)
-        return NoiseLevel(time: t, alpha: abar.squareRoot(), sigma: 1 - abar)
-    }
-
-    public func trainingLevel(uniform u: Float) -> NoiseLevel { level(at: earliestTime + (1 - earliestTime) * Double(u)) }
-
-    public func sde(at t: Double) -> (drift: Double, diffusion: Double)? {
-        let abar = base.alphaBar(at: t), beta = base.beta(at: t)
-        return (-0.5 * beta, (beta * (1 - abar * abar)).squareRoot())
-    }
+    public func sde(at t: Double) -> (drift: Double, diffusion: Double) { (-0.5 * beta(at: t), beta(at: t).squareRoot()) }
 }

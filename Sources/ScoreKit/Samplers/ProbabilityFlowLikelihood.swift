@@ -10,21 +10,20 @@ import Foundation
 /// log p_eps(x) = log N(x(1); 0, s^2 I) + l(1), with s the prior's standard deviation. The trace is
 /// exact (d Jacobian-vector products per evaluation, the forward-mode path) or Hutchinson's
 /// estimate v^T (ds/dx) v with one probe v per point held fixed for the whole solve (Grathwohl et
-/// al. 2019), unbiased for log p up to the solver's error. A discrete chain has no ODE and is refused.
+/// al. 2019), unbiased for log p up to the solver's error.
 public struct ProbabilityFlowLikelihood: Sendable {
     public enum Divergence: Sendable, Equatable {
         case exact
         case hutchinson(Projection)
     }
 
-    public let process: any ForwardProcess
+    public let process: any ContinuousProcess
     public let divergence: Divergence
     public let relativeTolerance: Double
     public let absoluteTolerance: Double
 
-    public init(process: any ForwardProcess, divergence: Divergence = .exact,
+    public init(process: any ContinuousProcess, divergence: Divergence = .exact,
                 relativeTolerance: Double = 1e-5, absoluteTolerance: Double = 1e-5) throws {
-        try requireContinuous(process, for: "the likelihood (through the probability-flow ODE)")
         try checkTolerances(relative: relativeTolerance, absolute: absoluteTolerance)
         self.process = process
         self.divergence = divergence
@@ -53,7 +52,7 @@ public struct ProbabilityFlowLikelihood: Sendable {
         // State: the n d coordinates, then the n accumulated divergences.
         var y = points.elements.map(Double.init) + [Double](repeating: 0, count: n)
         let field = { (t: Double, state: [Double], slope: inout [Double]) in
-            let (f, g) = process.sde(at: t)!
+            let (f, g) = process.sde(at: t)
             for i in 0..<(n * d) { x.elements[i] = Float(state[i]) }
             score.jacobianProducts(x, at: process.level(at: t), directions: directions, scores: &scores, products: &products)
             for i in 0..<(n * d) { slope[i] = f * state[i] - 0.5 * g * g * Double(scores.elements[i]) }

@@ -8,19 +8,18 @@ import Foundation
 /// by Heun's method with fixed steps (2 evaluations a step) or by the adaptive Dormand-Prince
 /// RK45 pair with relative and absolute tolerances (first-same-as-last: 6 evaluations per
 /// attempted step after the first; the run reports what it took). Ends with Tweedie's denoising
-/// step (on by default). A discrete chain has no ODE and is refused.
+/// step (on by default).
 public struct ProbabilityFlowODE: Sampler, Sendable {
     public enum Solver: Sendable, Equatable {
         case heun(steps: Int)
         case rk45(relativeTolerance: Double, absoluteTolerance: Double)
     }
 
-    public let process: any ForwardProcess
+    public let process: any ContinuousProcess
     public let solver: Solver
     public let denoise: Bool
 
-    public init(process: any ForwardProcess, solver: Solver, denoise: Bool = true) throws {
-        try requireContinuous(process, for: "the probability-flow ODE")
+    public init(process: any ContinuousProcess, solver: Solver, denoise: Bool = true) throws {
         switch solver {
         case let .heun(steps):
             guard steps >= 1 else { throw SamplerError("steps must be at least 1, got \(steps)") }
@@ -67,12 +66,12 @@ public struct ProbabilityFlowODE: Sampler, Sendable {
 /// The velocity field dx/dt = f(t) x - g(t)^2 s(x, t) / 2 of a process and the scratch its
 /// solvers step with: Heun on Float matrices, Dormand-Prince on a Double state.
 struct FlowField {
-    let process: any ForwardProcess
+    let process: any ContinuousProcess
     var stages: [Matrix]
     var probe: Matrix
     var scores: Matrix
 
-    init(process: any ForwardProcess, dimension: Int, count: Int) {
+    init(process: any ContinuousProcess, dimension: Int, count: Int) {
         self.process = process
         stages = (0..<2).map { _ in Matrix(rows: count, columns: dimension) }
         probe = Matrix(rows: count, columns: dimension)
@@ -81,7 +80,7 @@ struct FlowField {
 
     /// stages[k] <- v(x, t).
     mutating func velocity(_ x: Matrix, at t: Double, into k: Int, score: some ScoreFunction) {
-        let (f, g) = process.sde(at: t)!
+        let (f, g) = process.sde(at: t)
         score.score(x, at: process.level(at: t), into: &scores)
         let a = Float(f), b = Float(-0.5 * g * g)
         for i in x.elements.indices { stages[k].elements[i] = a * x.elements[i] + b * scores.elements[i] }

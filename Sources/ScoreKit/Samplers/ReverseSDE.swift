@@ -3,15 +3,13 @@
 ///     dx = [f(t) x - g(t)^2 s(x, t)] dt + g(t) dW-bar,   t from 1 down to the earliest time,
 ///
 /// by Euler-Maruyama with `steps` equal steps h: x <- x - (f x - g^2 s) h + g sqrt(h) z, then
-/// Tweedie's denoising step at the earliest time (on by default). NFE: steps (+1). A discrete
-/// chain has no SDE and is refused.
+/// Tweedie's denoising step at the earliest time (on by default). NFE: steps (+1).
 public struct ReverseSDE: Sampler, Sendable {
-    public let process: any ForwardProcess
+    public let process: any ContinuousProcess
     public let steps: Int
     public let denoise: Bool
 
-    public init(process: any ForwardProcess, steps: Int = 1000, denoise: Bool = true) throws {
-        try requireContinuous(process, for: "the reverse SDE")
+    public init(process: any ContinuousProcess, steps: Int = 1000, denoise: Bool = true) throws {
         guard steps >= 1 else { throw SamplerError("steps must be at least 1, got \(steps)") }
         self.process = process
         self.steps = steps
@@ -27,7 +25,7 @@ public struct ReverseSDE: Sampler, Sendable {
         let h = (1 - process.earliestTime) / Double(steps), total = steps + (denoise ? 1 : 0)
         for i in 0..<steps {
             let t = 1 - Double(i) * h
-            let (f, g) = process.sde(at: t)!
+            let (f, g) = process.sde(at: t)
             chains.evaluate(score, at: process.level(at: t))
             chains.drawNoise(rng: &rng)
             chains.update(x: 1 - f * h, score: g * g * h, noise: g * h.squareRoot())

@@ -30,13 +30,6 @@ func levelCount(_ steps: Int?, on process: any ForwardProcess) throws -> Int {
     return count
 }
 
-/// Refuses a discrete chain where `what` integrates the process's SDE or ODE.
-func requireContinuous(_ process: any ForwardProcess, for what: String) throws {
-    guard process.steps == nil else {
-        throw SamplerError("\(what) needs a continuous process; \(process.name) is a discrete chain (use ddpm or ddim, or --process vp-sde)")
-    }
-}
-
 /// Refuses tolerances of an adaptive solver that are not positive and finite.
 func checkTolerances(relative: Double, absolute: Double) throws {
     guard relative > 0 && absolute > 0 && relative.isFinite && absolute.isFinite else {

@@ -1,4 +1,4 @@
-/// Trains a `ScoreMLP` with any `ScoreObjective` and any `Optimiser` (Adam unless given) on a
+/// Trains any `ScoreNetwork` with any `ScoreObjective` and any `Optimiser` (Adam unless given) on a
 /// fixed data set: each step draws a minibatch (uniformly, with replacement), evaluates the loss
 /// and its gradients, checks them, and takes one optimiser step, then updates the EMA of the weights.
 ///
@@ -11,8 +11,8 @@
 /// one sum over the ranks turns the shards' gradients into the batch's (to rounding: only the
 /// order of the additions differs from one process). Every rank then takes the same optimiser
 /// step, so the ranks' weights stay identical; rank 0's are broadcast at the start.
-public final class ScoreTrainer {
-    public let model: ScoreMLP
+public final class ScoreTrainer<Network: ScoreNetwork> {
+    public let model: Network
     public let optimiser: any Optimiser
     public let ema: ExponentialMovingAverage?
     public let objective: any ScoreObjective
@@ -29,7 +29,8 @@ public final class ScoreTrainer {
     public var divergenceFactor: Double? = 1e4
     /// |loss| of the first step: the untrained model's loss scale.
     public private(set) var lossScale = 0.0
-    let workspace: MLPWorkspace
+    /// The objective on the model, sized for this rank's rows.
+    let evaluator: ObjectiveEvaluator<Network>
     /// The minibatch, refilled in place each step.
     var batch: Matrix
     var rng: RandomSource
@@ -45,11 +46,10 @@ public final class ScoreTrainer {
     ///   - emaDecay: decay of the weight average, or nil to keep none.
     ///   - rng: the run's generator: the minibatches and the objective's draws.
     ///   - group: the ranks that split each batch; `batchSize` must be at least its size.
-    public init(model: ScoreMLP, data: Matrix, objective: any ScoreObjective, batchSize: Int,
+    public init(model: Network, data: Matrix, objective: any ScoreObjective, batchSize: Int,
                 optimiser: (any Optimiser)? = nil, learningRate: Float = 1e-3, emaDecay: Float? = 0.999,
                 rng: RandomSource, group: ProcessGroup = .single) {
-        precondition(data.columns == model.configuration.dimension,
-                     "ScoreTrainer: data has \(data.columns) columns, the model \(model.configuration.dimension)")
+        precondition(data.columns == model.dimension, "ScoreTrainer: data has \(data.columns) columns, the model \(model.dimension)")
         precondition(data.rows >= 1, "ScoreTrainer: no data")
         precondition(batchSize >= group.size, "ScoreTrainer: batch size \(batchSize) is less than the \(group.size) ranks")
         precondition(batchSize >= 1, "ScoreTrainer: batch size must be at least 1, got \(batchSize)")
@@ -60,16 +60,16 @@ public final class ScoreTrainer {
         self.data = data
         self.batchSize = batchSize
         self.rng = rng
-        self.optimiser = optimiser ?? Adam(parameterCount: model.configuration.parameterCount, learningRate: learningRate)
+        self.optimiser = optimiser ?? Adam(parameterCount: model.parameters.count, learningRate: learningRate)
         ema = emaDecay.map { ExponentialMovingAverage(of: model.parameters, decay: $0) }
         self.objective = objective
         objective.reserve(rows: batchSize)
-        workspace = objective.makeWorkspace(for: model.configuration, rows: shard.count)
+        evaluator = ObjectiveEvaluator(network: model, objective: objective, rows: shard.count)
         batch = Matrix(rows: batchSize, columns: data.columns)
     }
 
     /// Trains by denoising score matching with `sigmas`, `batchSize` rows per step.
-    public convenience init(model: ScoreMLP, data: Matrix, sigmas: SigmaDistribution, batchSize: Int,
+    public convenience init(model: Network, data: Matrix, sigmas: SigmaDistribution, batchSize: Int,
                             learningRate: Float = 1e-3, emaDecay: Float? = 0.999, rng: RandomSource) {
         self.init(model: model, data: data, objective: DenoisingScoreMatching(sigmas: sigmas, dimension: data.columns),
                   batchSize: batchSize, learningRate: learningRate, emaDecay: emaDecay, rng: rng)
@@ -88,10 +88,10 @@ public final class ScoreTrainer {
                 }
             }
         }
-        let share = objective.lossAndGradients(model: model, batch: batch, rows: shard, workspace: workspace, rng: &rng)
+        let share = evaluator.lossAndGradients(batch, rows: shard, rng: &rng)
         let loss = group.sum(share)
-        group.sum(workspace.gradients)
-        guard loss.isFinite, workspace.gradients.isFinite else {
+        group.sum(evaluator.gradients)
+        guard loss.isFinite, evaluator.gradients.isFinite else {
             throw TrainingDiverged(step: step + 1, loss: loss)
         }
         if step == 0 {
@@ -99,7 +99,7 @@ public final class ScoreTrainer {
         } else if let factor = divergenceFactor, lossScale > 0, abs(loss) > factor * lossScale {
             throw TrainingDiverged(step: step + 1, loss: loss, explosion: (lossScale, factor))
         }
-        optimiser.update(parameters: model.parameters, gradients: workspace.gradients)
+        optimiser.update(parameters: model.parameters, gradients: evaluator.gradients)
         ema?.update(from: model.parameters)
         step += 1
         return loss
@@ -135,8 +135,7 @@ public final class ScoreTrainer {
     }
 
     /// The weights to sample with: the EMA when kept, else the current ones (a copy either way).
-    public var samplingModel: ScoreMLP {
-        guard let ema else { return model.copy() }
-        return ScoreMLP(configuration: model.configuration, parameters: ema.shadow.array)
+    public var samplingModel: Network {
+        model.withParameters(ema?.shadow.array ?? model.parameters.array)
     }
 }

@@ -1,0 +1,34 @@
+/// A network that computes a score s(x, sigma) for rows of `dimension` coordinates, trained by
+/// any `ScoreObjective` (after MLXNN: the network holds its parameters; what a pass writes
+/// lives in a `NetworkPass` it makes). `ScoreMLP` conforms.
+///
+/// The parameters are one flat buffer: the optimiser, the weight average, the gradient sum over
+/// ranks and the checkpoint all work on that layout, whatever the network's structure.
+public protocol ScoreNetwork: AnyObject {
+    /// The network's shape, as saved beside its weights.
+    associatedtype Configuration: Codable, Equatable, Sendable
+    var configuration: Configuration { get }
+    /// Coordinates per row of x (and of s).
+    var dimension: Int { get }
+    /// Every parameter, in the network's flat layout.
+    var parameters: FloatBuffer { get }
+    /// A pass for batches of up to `capacity` rows, each carrying `tangentCount` directions.
+    func makePass(capacity: Int, tangentCount: Int) -> any NetworkPass
+    /// The same network with `values` as its parameters (the weight average's, a checkpoint's).
+    func withParameters(_ values: [Float]) -> Self
+}
+
+/// One network's forward and backward passes over a `NetworkBatch`, with the workspace they
+/// write (activations, their gradients) allocated once for `capacity` rows.
+public protocol NetworkPass: AnyObject {
+    var capacity: Int { get }
+    var tangentCount: Int { get }
+    /// dL/dtheta after `backward`, in the network's flat parameter layout.
+    var gradients: FloatBuffer { get }
+    /// Writes `batch.score` (and `batch.tangentScore`) for `batch.rows` rows, keeping what
+    /// `backward` needs.
+    func forward(_ batch: NetworkBatch)
+    /// Backpropagates `batch.scoreGradient` (and `batch.tangentScoreGradient`) through the last
+    /// `forward` into `gradients` (overwritten).
+    func backward(_ batch: NetworkBatch)
+}
