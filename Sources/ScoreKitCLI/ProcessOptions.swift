@@ -23,7 +23,7 @@ public struct ProcessChoice: ExpressibleByArgument, Sendable {
 /// Which forward process to train on, and how the network is conditioned and parameterised.
 public struct ProcessOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Forward process: \(ProcessRegistry.names.joined(separator: ", ")).",
+        "The forward process.",
         discussion: ProcessRegistry.processes.map { "\($0.processName): \($0.help)" }.joined(separator: " ")
             + " All but ve condition the network on a sinusoidal embedding of t (--time-embedding)."))
     public var process = ProcessChoice(VarianceExploding.self)
