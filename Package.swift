@@ -4,7 +4,12 @@ import PackageDescription
 let package = Package(
     name: "ScoreKit",
     products: [
+        // Numerics, networks, objectives, processes, samplers, data and formats: no MPI.
         .library(name: "ScoreKit", targets: ["ScoreKit"]),
+        // Runs over several processes: ProcessGroup, an MPI GradientReducer (needs Open MPI).
+        .library(name: "ScoreKitMPI", targets: ["ScoreKitMPI"]),
+        // The studies' measurements: Monte Carlo checks, sample metrics, figures.
+        .library(name: "ScoreKitStudies", targets: ["ScoreKitStudies"]),
         .executable(name: "train-dsm", targets: ["train-dsm"]),
         .executable(name: "eval-score", targets: ["eval-score"]),
         .executable(name: "sample", targets: ["sample"]),
@@ -30,12 +35,15 @@ let package = Package(
 
         .target(
             name: "ScoreKit",
-            dependencies: ["CKernels", "CLaunch", "COpenBLAS", "CLAPACKE", "CZlib", "CMPI",
+            dependencies: ["CKernels", "CLaunch", "COpenBLAS", "CLAPACKE", "CZlib",
                            .product(name: "RealModule", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
+
+        .target(name: "ScoreKitMPI", dependencies: ["ScoreKit", "CMPI"]),
+        .target(name: "ScoreKitStudies", dependencies: ["ScoreKit"]),
 
         // MARK: - Command-line tools
 
@@ -68,7 +76,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Open MPI's C API, for runs over several processes (ScoreKit/Parallel/ProcessGroup.swift).
+        // Open MPI's C API, for runs over several processes (ScoreKitMPI/Parallel/ProcessGroup.swift).
         .systemLibrary(
             name: "CMPI",
             pkgConfig: "ompi-c",
@@ -79,11 +87,11 @@ let package = Package(
         // The CPU's features and a relaunch on a fault, for choosing OpenBLAS's kernels at launch.
         .target(name: "CLaunch"),
         // The DocC articles' computations, shared by the tutorial tool and the tests.
-        .target(name: "ScoreKitTutorial", dependencies: ["ScoreKit"]),
+        .target(name: "ScoreKitTutorial", dependencies: ["ScoreKit", "ScoreKitStudies"]),
         .target(
             name: "ScoreKitCLI",
             dependencies: [
-                "ScoreKit", "CLaunch",
+                "ScoreKit", "ScoreKitMPI", "ScoreKitStudies", "CLaunch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -93,7 +101,8 @@ let package = Package(
         // MARK: - Tests
 
         // Fixtures/ holds reference files made by NumPy and safetensors; the tests find them by path.
-        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitCLI", "ScoreKitTutorial"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitMPI", "ScoreKitStudies", "ScoreKitCLI", "ScoreKitTutorial"],
+                    exclude: ["Fixtures"]),
         // An objective written against ScoreKit's public API alone (no @testable, no package access).
         .testTarget(name: "CustomObjectiveTests", dependencies: ["ScoreKit"]),
     ],

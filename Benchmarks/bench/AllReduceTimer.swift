@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitMPI
 
 /// The all-reduce of data-parallel training alone: one sum over the ranks of a training
 /// workload's gradients (4 bytes per parameter), timed under mpirun. Every rank runs the same

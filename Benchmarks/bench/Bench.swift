@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitMPI
 
 @main
 struct Bench: ScoreKitCommand {

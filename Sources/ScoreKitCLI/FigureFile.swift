@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// Writes figures as SVG, plus a PNG beside each where `rsvg-convert` (Debian's librsvg2-bin)
 /// is installed, for viewers that do not show SVG.

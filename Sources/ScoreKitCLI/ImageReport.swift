@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// The image outputs of a run on image data: PNG grids of the samples, of real beside generated
 /// images and of the forward process, and, for a labelled image set, the classifier-based

@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitMPI
 
 /// A progress report on standard error: one line rewritten in place on a terminal (at most
 /// every 0.2 s), or a plain line per tenth of the work when standard error is a file or pipe.

@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// What the tools report about a model and its samples: the relative score error at several
 /// noise levels, against the exact perturbed score for a built-in mixture or else against a

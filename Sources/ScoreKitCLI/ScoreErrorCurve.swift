@@ -1,4 +1,5 @@
 import ScoreKit
+import ScoreKitStudies
 
 /// The relative score error of a model measured during training at a few noise levels,
 /// against the exact perturbed score of a mixture or else a kernel-density proxy of the data.

@@ -1,4 +1,5 @@
 import ScoreKit
+import ScoreKitMPI
 
 /// The tools that do not share their work between MPI ranks refuse to start under `mpirun -np N`
 /// with N > 1: every rank would do the whole job and write the same files.

@@ -1,33 +1,49 @@
 import Foundation
 
-/// The library's folders, bottom-up: each uses only the folders on its own level and below.
+/// The libraries' folders, bottom-up: each uses only the folders on its own level and below.
 /// `LayeringTests` checks the sources against this list, and the catalogue's landing page draws it.
+/// The levels of ScoreKit come first; ScoreKitMPI and ScoreKitStudies build on it, so a user who
+/// trains and samples links neither Open MPI nor the studies' measurements.
 public enum Architecture {
     public struct Level: Sendable {
+        /// The library (the folder under Sources/) the level's folders belong to.
+        public let module: String
         public let folders: [String]
         /// What the level holds, and the protocols that are its seams.
         public let summary: String
+
+        init(module: String = "ScoreKit", folders: [String], summary: String) {
+            self.module = module
+            self.folders = folders
+            self.summary = summary
+        }
+    }
+
+    /// The libraries in level order.
+    public static var modules: [String] {
+        levels.map(\.module).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
 
     public static let levels: [Level] = [
-        Level(folders: ["BLAS", "Tensor", "Random", "Special", "Parallel"],
-              summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions, MPI"),
+        Level(folders: ["BLAS", "Tensor", "Random", "Special"],
+              summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions"),
         Level(folders: ["Score"], summary: "NoiseLevel; protocols ScoreFunction, ScoreJacobian"),
         Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
         Level(folders: ["Network", "Optim"], summary: "protocol ScoreNetwork (ScoreMLP), NetworkBatch, NetworkScore; protocol Optimiser (Adam), weight average"),
         Level(folders: ["Processes"], summary: "protocols ForwardProcess, ContinuousProcess: VE, VP, VP and sub-VP SDEs; ProcessRegistry"),
         Level(folders: ["Noise"], summary: "protocols Corruption, PerturbationKernel: the noise study's kernels, blur"),
         Level(folders: ["Objectives"], summary: "protocol ScoreObjective (loss heads): DSM, Hyvarinen (exact, sliced), kernel DSM"),
-        Level(folders: ["Training"], summary: "ScoreTrainer (data-parallel over a ProcessGroup)"),
+        Level(folders: ["Training"], summary: "ScoreTrainer; protocol GradientReducer (OneProcess)"),
         Level(folders: ["Samplers"], summary: "protocol Sampler: Langevin, DDPM/DDIM, reverse SDE, PC, ODE, likelihood"),
         Level(folders: ["Data"], summary: "ToyDataset, ImageSet"),
-        Level(folders: ["Metrics"], summary: "ScoreError, sliced W2, MMD, precision/recall, Frechet distance"),
-        Level(folders: ["Checks"], summary: "Monte Carlo checks: Vincent's identity, Tweedie, composition"),
         Level(folders: ["Formats"], summary: ".npy, safetensors, checkpoints, IDX, PNG, gzip; atomic writes"),
-        Level(folders: ["Figures"], summary: "SVGFigure, Figures, ImageGrid"),
+        Level(module: "ScoreKitMPI", folders: ["Parallel"], summary: "ProcessGroup: the GradientReducer over MPI ranks"),
+        Level(module: "ScoreKitStudies", folders: ["Metrics"], summary: "ScoreError, sliced W2, MMD, precision/recall, Frechet distance"),
+        Level(module: "ScoreKitStudies", folders: ["Checks"], summary: "Monte Carlo checks: Vincent's identity, Tweedie, composition"),
+        Level(module: "ScoreKitStudies", folders: ["Figures"], summary: "SVGFigure, Figures, ImageGrid"),
     ]
 
-    /// The levels as stacked boxes, the numeric core at the bottom (SVG).
+    /// The levels as stacked boxes, the numeric core at the bottom, one colour per library (SVG).
     public static var svg: String {
         let width = 880.0, row = 34.0, gap = 6.0, top = 40.0
         let height = top + Double(levels.count) * (row + gap) + 10
@@ -36,8 +52,14 @@ public enum Architecture {
         out += "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">ScoreKit's layers: each folder uses only the ones below it</text>\n"
         for (index, level) in levels.reversed().enumerated() {
             let y = top + Double(index) * (row + gap), shade = 245 - 6 * (levels.count - 1 - index)
-            out += "<rect x=\"10\" y=\"\(y)\" width=\"\(width - 20)\" height=\"\(row)\" rx=\"4\" fill=\"rgb(\(shade),\(shade + 4),255)\" stroke=\"#5577aa\"/>\n"
-            out += "<text x=\"20\" y=\"\(y + 22)\" font-size=\"13\" font-weight=\"bold\">\(escape(level.folders.joined(separator: ", ")))</text>\n"
+            let fill = switch level.module {
+            case "ScoreKitMPI": "rgb(255,\(shade),\(shade - 30))"
+            case "ScoreKitStudies": "rgb(\(shade - 20),255,\(shade - 20))"
+            default: "rgb(\(shade),\(shade + 4),255)"
+            }
+            let label = (level.module == "ScoreKit" ? "" : level.module + ": ") + level.folders.joined(separator: ", ")
+            out += "<rect x=\"10\" y=\"\(y)\" width=\"\(width - 20)\" height=\"\(row)\" rx=\"4\" fill=\"\(fill)\" stroke=\"#5577aa\"/>\n"
+            out += "<text x=\"20\" y=\"\(y + 22)\" font-size=\"13\" font-weight=\"bold\">\(escape(label))</text>\n"
             out += "<text x=\"320\" y=\"\(y + 22)\" font-size=\"12\">\(escape(level.summary))</text>\n"
         }
         return out + "</svg>\n"

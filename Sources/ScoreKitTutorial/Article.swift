@@ -1,4 +1,5 @@
 import ScoreKit
+import ScoreKitStudies
 
 /// One article of the DocC catalogue whose numbers and figures the engine computes: its
 /// computation (run at a full or a reduced budget), the Markdown it writes between the

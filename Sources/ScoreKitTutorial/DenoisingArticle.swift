@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// "Denoising score matching": Vincent's identity measured. For pairs x ~ p, x~ = x + sigma z,
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// "Why Gaussian noise?": the three properties the noise study found decide it, measured for
 /// Gaussian, Laplace, uniform and Student-t(3) noise of the same variance: Vincent's identity

@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// "From scores to samples": the noise-prediction loss is DSM with the weight sigma^2, shown on
 /// a batch; then annealed Langevin (VE) and DDPM and DDIM (VP) run with the mixture's exact

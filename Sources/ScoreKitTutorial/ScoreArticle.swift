@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// "The score and the Fisher divergence": the 8-Gaussians mixture's exact score, and the relative
 /// Fisher divergence E||s - grad log q_sigma||^2 / E||grad log q_sigma||^2 of a network before

@@ -1,5 +1,6 @@
 import Foundation
 import ScoreKit
+import ScoreKitStudies
 
 /// "Hyvarinen's objective and the trace": Hutchinson's estimate of tr(ds/dx) against the exact
 /// trace, its mean squared error against M next to the variance law (`HutchinsonCheck`), and

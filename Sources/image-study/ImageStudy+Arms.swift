@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 extension ImageStudy {
     /// One process trained with one objective and sampled with that process's samplers.

@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 extension ImageStudy {
     /// A process and objective as they appear in file names ("blur+noise restoration" becomes "blur-noise-restoration").

@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 extension ImageStudy {
     /// The checks on the digits' stand-in with exact corrupted densities.

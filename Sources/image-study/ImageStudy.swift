@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 @main
 struct ImageStudy: ScoreKitCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 /// The Markdown report and its figures, every number taken from the run.
 extension NoiseStudy {

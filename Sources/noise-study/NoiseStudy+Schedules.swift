@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
 
 /// How much of a kernel's sample quality the sampler loses with a perfect score, and what the
 /// schedule does about it: annealed Langevin on each kernel's ladder over a small grid of step

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitMPI
+import ScoreKitStudies
 
 @main
 struct TrainDSM: ScoreKitCommand {

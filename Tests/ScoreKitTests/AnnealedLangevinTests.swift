@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct AnnealedLangevinTests {
     @Test func exactScoreRecoversTheNCSNPairWeights() {

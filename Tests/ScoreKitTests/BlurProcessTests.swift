@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// The blur ladder as a forward process: its objective, its two samplers and Vincent's identity
 /// for blur plus noise on a full-covariance mixture.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct DataAndMetricTests {
     /// Each data set's mean and E||x||^2 from its definition (the doc comment of its case):

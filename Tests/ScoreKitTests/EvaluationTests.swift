@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// The sample metrics and the score metrics against situations whose answer is known.
 @Suite struct EvaluationTests {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// The SVG figures put data where the axes say it is. Read back from the SVG text itself.
 @Suite struct FigureTests {

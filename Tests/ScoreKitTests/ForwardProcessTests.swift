@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// The forward processes against their published schedules and against each other: the SDE
 /// coefficients must carry exactly the marginals that `level(at:)` states.

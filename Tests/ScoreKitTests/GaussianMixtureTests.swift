@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct GaussianMixtureTests {
     let mixture = GaussianMixture(weights: [0.3, 0.5, 0.2], means: [[0, 1, -1], [2, -2, 0.5], [-3, 0, 4]],

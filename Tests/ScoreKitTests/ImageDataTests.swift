@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// Image data: gzip and IDX reading, the shipped digits, PNG writing and the grids.
 @Suite struct ImageDataTests {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 @testable import ScoreKit
+import ScoreKitStudies
+import Testing
 
 /// LAPACK, the classifier and the image quality measures against closed forms.
 @Suite struct ImageMetricTests {

@@ -2,15 +2,26 @@ import Foundation
 import Testing
 import ScoreKitTutorial
 
-/// The folder tree is the architecture: each folder of the library uses only the folders below
-/// it. This reads the sources and fails for a file that names a type or function declared
-/// (at top level) in a folder above its own.
+/// The folder tree is the architecture: each folder of the libraries (ScoreKit, then ScoreKitMPI
+/// and ScoreKitStudies above it) uses only the folders below it. This reads the sources and fails
+/// for a file that names a type or function declared (at top level) in a folder above its own.
 @Suite struct LayeringTests {
-    /// Bottom-up; folders on one level share it (the list the catalogue's landing page draws).
-    static let levels: [[String]] = Architecture.levels.map(\.folders)
+    /// Bottom-up, as "Module/Folder"; folders on one level share it (the list the catalogue's
+    /// landing page draws).
+    static let levels: [[String]] = Architecture.levels.map { level in level.folders.map { "\(level.module)/\($0)" } }
 
-    static let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/ScoreKit")
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// Every code folder of the layered libraries, as "Module/Folder". Resources/ holds data files
+    /// (the shipped digits), ScoreKit.docc the documentation: no code.
+    static func folders() throws -> [String] {
+        try Architecture.modules.flatMap { module in
+            try FileManager.default.contentsOfDirectory(atPath: sources.appendingPathComponent(module).path)
+                .filter { !$0.hasPrefix(".") && $0 != "Resources" && !$0.hasSuffix(".docc") }
+                .map { "\(module)/\($0)" }
+        }.sorted()
+    }
 
     /// The source lines of a file without comments.
     static func code(_ url: URL) throws -> [String] {
@@ -23,15 +34,14 @@ import ScoreKitTutorial
 
     @Test func everyFolderUsesOnlyTheFoldersBelowIt() throws {
         let manager = FileManager.default
-        // Resources/ holds data files (the shipped digits), ScoreKit.docc the documentation: no code.
-        let folders = try manager.contentsOfDirectory(atPath: Self.library.path).filter { !$0.hasPrefix(".") && $0 != "Resources" && !$0.hasSuffix(".docc") }.sorted()
+        let folders = try Self.folders()
         let rank = Dictionary(uniqueKeysWithValues: Self.levels.enumerated().flatMap { index, names in names.map { ($0, index) } })
         #expect(Set(folders) == Set(rank.keys), "every folder has a level: \(folders) against \(rank.keys.sorted())")
         var declared: [String: String] = [:]  // name -> folder
         var files: [(folder: String, name: String, lines: [String])] = []
         for folder in folders {
-            for file in try manager.contentsOfDirectory(atPath: Self.library.appendingPathComponent(folder).path) where file.hasSuffix(".swift") {
-                let lines = try Self.code(Self.library.appendingPathComponent(folder).appendingPathComponent(file))
+            for file in try manager.contentsOfDirectory(atPath: Self.sources.appendingPathComponent(folder).path) where file.hasSuffix(".swift") {
+                let lines = try Self.code(Self.sources.appendingPathComponent(folder).appendingPathComponent(file))
                 files.append((folder, file, lines))
                 for line in lines where !line.hasPrefix(" ") {
                     let words = line.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init)
@@ -61,8 +71,8 @@ import ScoreKitTutorial
     @Test func publicDeclarationsTakeNoPointers() throws {
         let manager = FileManager.default
         var found: [String] = [], publicCount = 0
-        for folder in try manager.contentsOfDirectory(atPath: Self.library.path) where !folder.hasPrefix(".") {
-            let directory = Self.library.appendingPathComponent(folder)
+        for folder in try Self.folders() {
+            let directory = Self.sources.appendingPathComponent(folder)
             for file in try manager.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
                 let lines = try Self.code(directory.appendingPathComponent(file))
                 for (i, line) in lines.enumerated() where line.contains("public ") {

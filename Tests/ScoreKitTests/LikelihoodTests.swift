@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
+import Testing
 
 /// log p through the probability-flow ODE against densities known in closed form.
 @Suite struct LikelihoodTests {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct LinearDegradationTests {
     static let mixture = GaussianMixture(weights: [0.6, 0.4], means: [[1, 0], [-1, 1]], variances: [[0.3, 0.5], [0.4, 0.2]])

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct PerturbationKernelTests {
     static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 0.7), LaplaceKernel(sigma: 0.7),

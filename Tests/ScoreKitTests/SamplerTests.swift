@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitStudies
+import Testing
 
 /// Every sampler driven by the exact marginal score of a Gaussian mixture under its process must
 /// reproduce the mixture: what is left is the sampler's own error, which these bound.

@@ -5,15 +5,24 @@ import Testing
 /// the batch, and every objective's shares over shards that cover the batch sum to the whole
 /// batch's loss and gradient, from the same draws.
 @Suite struct ShardTests {
+    /// One rank of `size`, sending nothing: enough to ask for its shard.
+    struct Rank: GradientReducer {
+        let rank: Int, size: Int
+        func sum(_ buffer: FloatBuffer) {}
+        func sum(_ value: Double) -> Double { value }
+        func broadcast(_ buffer: FloatBuffer, from root: Int) {}
+        func agree(on value: UInt64) -> Bool { true }
+    }
+
     @Test func shardsCoverTheItemsInOrderAndDifferByAtMostOne() {
         for (count, size) in [(512, 2), (10, 3), (7, 7), (5, 1), (1000, 128), (3, 2)] {
-            let shards = (0..<size).map { ProcessGroup.shard(of: count, rank: $0, size: size) }
+            let shards = (0..<size).map { Rank(rank: $0, size: size).shard(of: count) }
             #expect(shards.first?.lowerBound == 0 && shards.last?.upperBound == count, "\(count) over \(size)")
             for (a, b) in zip(shards, shards.dropFirst()) { #expect(a.upperBound == b.lowerBound, "\(count) over \(size)") }
             let sizes = shards.map(\.count)
             #expect(sizes.max()! - sizes.min()! <= 1 && sizes.min()! >= 1, "\(count) over \(size): \(sizes)")
         }
-        #expect(ProcessGroup.single.shard(of: 9) == 0..<9)
+        #expect(OneProcess().shard(of: 9) == 0..<9)
     }
 
     static let d = 3

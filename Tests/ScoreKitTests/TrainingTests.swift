@@ -1,5 +1,6 @@
-import Testing
 import ScoreKit
+import ScoreKitStudies
+import Testing
 
 @Suite struct TrainingTests {
     let config = MLPConfiguration(dimension: 2, hiddenWidth: 32, hiddenLayers: 2)

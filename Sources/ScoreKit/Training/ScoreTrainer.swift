@@ -6,7 +6,7 @@
 /// one `RandomSource` in a fixed order (minibatch indices, then the objective's draws), so the
 /// same seed reproduces a run bit for bit at any thread count.
 ///
-/// Over a `ProcessGroup` of N ranks the trainer is data-parallel: every rank makes the whole
+/// Over a `GradientReducer` of N ranks the trainer is data-parallel: every rank makes the whole
 /// batch's draws from the same generator, runs the network on its `shard(of:)` of the rows, and
 /// one sum over the ranks turns the shards' gradients into the batch's (to rounding: only the
 /// order of the additions differs from one process). Every rank then takes the same optimiser
@@ -18,8 +18,8 @@ public final class ScoreTrainer<Network: ScoreNetwork> {
     public let objective: any ScoreObjective
     public let data: Matrix
     public let batchSize: Int
-    /// The processes that share each step's batch (`.single`: this one alone).
-    public let group: ProcessGroup
+    /// The processes that share each step's batch (`OneProcess()`: this one alone).
+    public let group: any GradientReducer
     /// This rank's rows of every batch.
     let shard: Range<Int>
     public private(set) var step = 0
@@ -48,12 +48,12 @@ public final class ScoreTrainer<Network: ScoreNetwork> {
     ///   - group: the ranks that split each batch; `batchSize` must be at least its size.
     public init(model: Network, data: Matrix, objective: any ScoreObjective, batchSize: Int,
                 optimiser: (any Optimiser)? = nil, learningRate: Float = 1e-3, emaDecay: Float? = 0.999,
-                rng: RandomSource, group: ProcessGroup = .single) {
+                rng: RandomSource, group: any GradientReducer = OneProcess()) {
         precondition(data.columns == model.dimension, "ScoreTrainer: data has \(data.columns) columns, the model \(model.dimension)")
         precondition(data.rows >= 1, "ScoreTrainer: no data")
         precondition(batchSize >= group.size, "ScoreTrainer: batch size \(batchSize) is less than the \(group.size) ranks")
         precondition(batchSize >= 1, "ScoreTrainer: batch size must be at least 1, got \(batchSize)")
-        group.broadcast(model.parameters)
+        group.broadcast(model.parameters, from: 0)
         self.group = group
         shard = group.shard(of: batchSize)
         self.model = model

@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// The standard pictures of a score-model run, built on `SVGFigure`.
 public enum Figures {

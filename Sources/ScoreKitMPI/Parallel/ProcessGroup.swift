@@ -1,8 +1,9 @@
 import CMPI
 import Foundation
+import ScoreKit
 
 /// The processes that share one run: every process `mpirun` started (`world`), or this process
-/// alone (`single`). The only file that calls MPI.
+/// alone (`single`). The only file that calls MPI; `ScoreTrainer` takes it as its `GradientReducer`.
 ///
 /// A process not started by an MPI launcher never initialises MPI, so every tool runs as before
 /// without one. Under `mpirun -np N` each process has a `rank` in 0..<N; rank 0 is the leader,
@@ -12,7 +13,7 @@ import Foundation
 /// Sums are MPI's: with N ranks the order of the additions is the library's, so a sum over N
 /// shards equals the one-process sum to rounding, not bit for bit. Every rank receives the same
 /// bits, so ranks that apply the same update stay identical (`agree(on:)` checks it).
-public final class ProcessGroup: @unchecked Sendable {
+public final class ProcessGroup: GradientReducer, @unchecked Sendable {
     /// This process's index, 0..<size.
     public let rank: Int
     /// How many processes share the run.
@@ -64,20 +65,6 @@ public final class ProcessGroup: @unchecked Sendable {
         let environment = ProcessInfo.processInfo.environment
         return ["OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"].lazy.compactMap { environment[$0].flatMap { Int($0) } }.first ?? 1
     }()
-
-    /// Rank 0: the one that writes files and prints.
-    public var isLeader: Bool { rank == 0 }
-
-    /// This rank's contiguous share of `count` items: the first `count % size` ranks take one more.
-    /// The shares of all ranks, in rank order, are 0..<count.
-    public func shard(of count: Int) -> Range<Int> { Self.shard(of: count, rank: rank, size: size) }
-
-    /// Rank `rank`'s share of `count` items among `size` ranks (see the instance method).
-    public static func shard(of count: Int, rank: Int, size: Int) -> Range<Int> {
-        let base = count / size, extra = count % size
-        let start = rank * base + min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
-    }
 
     /// Replaces `buffer` on every rank by its sum over the ranks.
     public func sum(_ buffer: FloatBuffer) {

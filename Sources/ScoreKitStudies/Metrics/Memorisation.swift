@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Whether generated images copy the training set: each sample's distance to its nearest
 /// training image, against the distances from held-out test images to theirs (what "close" is
 /// for new images of the same kind).

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Every sample metric between generated samples and data, each next to the value it takes
 /// when the "generated" points are themselves fresh data of the same size: what "perfect"
 /// reads at this sample size, since none of these estimators is exactly 0 for finite samples.

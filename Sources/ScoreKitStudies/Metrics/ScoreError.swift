@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// How far a learned score is from the exact one at one noise level:
 ///
 ///     relative error = E_{x~ ~ q_sigma} || s(x~, sigma) - grad log q_sigma(x~) ||^2

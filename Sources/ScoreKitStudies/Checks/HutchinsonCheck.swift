@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// Hutchinson's estimate of a score's Jacobian trace, measured against the exact trace and
 /// against its variance law.

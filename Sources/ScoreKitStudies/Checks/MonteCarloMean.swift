@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// The mean of a stream of Monte Carlo values and its standard error,
 /// sqrt(s^2 / n) with s^2 the unbiased sample variance.
 public struct MonteCarloMean: Sendable {

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Pictures of image data: rows of a matrix laid out as a grid of grey images in a PNG raster.
 /// Values are read on the data's scale, -1 black to 1 white, and clamped.
 public enum ImageGrid {

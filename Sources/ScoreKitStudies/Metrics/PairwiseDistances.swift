@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Squared Euclidean distances between the rows of two point sets, one block at a time, so
 /// that N x M metrics need O(block^2) memory, not O(N M).
 ///

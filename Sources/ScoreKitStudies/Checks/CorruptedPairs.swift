@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Pairs (x, x~) with x drawn from a Gaussian mixture and x~ ~ k_sigma(. | x), each with DSM's
 /// target grad_x~ log k_sigma(x~ | x) and the exact score of q_sigma at x~: what the Monte Carlo
 /// checks average over. Draws the clean points first, then the corruption row by row.

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Sliced Wasserstein-2 distance between two point clouds in d dimensions:
 ///
 ///     SW2(a, b) = sqrt( mean over random unit directions u of W2^2(u . a, u . b) )

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// The quality of generated images through a classifier trained on the real ones, each measure
 /// beside its reference values: real test images (the floor, what a perfect model reaches) and
 /// pure noise, uniform on [-1, 1] per pixel (the ceiling).

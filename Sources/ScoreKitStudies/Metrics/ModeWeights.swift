@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// How a sample spreads over a mixture's components. Each point goes to the component with the
 /// highest responsibility, but only if it lies within that component's bulk: squared
 /// Mahalanobis distance at most d + 8 sqrt(2 d) (the chi-square mean plus eight standard

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// MMD^2 between two samples with the Gaussian (RBF) kernel k(x, y) = exp(-||x - y||^2 / (2 h^2)):
 ///
 ///     MMD^2_u = 1/(m(m-1)) sum_{i != j} k(x_i, x_j) + 1/(n(n-1)) sum_{i != j} k(y_i, y_j)

@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// Vincent's identity, checked numerically for one kernel: denoising score matching is
 /// equivalent to score matching on the perturbed density q exactly when

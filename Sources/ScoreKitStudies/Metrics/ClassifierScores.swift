@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// What a classifier's class probabilities p(y | x) say about a set of images.
 public struct ClassifierScores: Sendable {

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// The energy distance (Szekely and Rizzo) between two samples,
 ///
 ///     E = 2 E||X - Y|| - E||X - X'|| - E||Y - Y'||,

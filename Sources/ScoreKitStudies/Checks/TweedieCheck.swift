@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Whether a corruption's Tweedie denoiser T(x~) (x~ + sigma^2 grad log q(x~) for additive noise,
 /// see `Corruption.denoised`) is the posterior mean E[x | x~] (the identity behind the last
 /// denoising step of a sampler; exact for Gaussian noise). The true conditional mean leaves a residual x - E[x | x~] orthogonal to every function

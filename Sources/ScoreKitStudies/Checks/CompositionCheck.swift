@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// Whether a kernel family is closed under composition: the sum of k independent increments,
 /// each from the family at level sigma / sqrt(k) (so the total variance stays sigma^2), compared

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// The Fréchet distance between the Gaussians fitted to two sets of feature vectors (FID when
 /// the features are a classifier's, Heusel et al. 2017):
 ///

@@ -1,3 +1,5 @@
+import ScoreKit
+
 /// Improved precision and recall of a generative model (Kynkaanniemi et al., 2019), with k-NN
 /// balls: each point of a set gets the radius to its k-th nearest neighbour within that set;
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ScoreKit
 
 /// A minimal 2-D plot written directly as SVG (no plotting library exists for Swift on Linux):
 /// axes with tick labels, a title, a legend, and layers of points, arrows and lines in data
