@@ -213,7 +213,7 @@ struct Bench: ScoreKitCommand {
     }
 
     /// Chains moved one network evaluation per second: whole runs timed, their evaluations counted.
-    static func samplerRate(_ sampler: some Sampler, workload: Workload, model: ScoreMLP, minimumSeconds: Double,
+    static func samplerRate(_ sampler: some ScoreSampler, workload: Workload, model: ScoreMLP, minimumSeconds: Double,
                             governor: ThreadGovernor, rng: inout RandomSource) -> Double {
         let score = NetworkScore(model: model)
         let evaluations = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil).evaluations

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ScoreKit
 
-extension VariancePreserving.Schedule: ExpressibleByArgument {}
+extension VariancePreserving.BetaSchedule: ExpressibleByArgument {}
 extension OutputParameterisation: ExpressibleByArgument {}
 
 /// A forward process named on the command line: any that `ProcessRegistry` holds.
@@ -29,7 +29,7 @@ public struct ProcessOptions: ParsableArguments {
     public var process = ProcessChoice(VarianceExploding.self)
 
     @Option(name: .long, help: "vp: the beta schedule, linear (1e-4 to 0.02 at T = 1000) or cosine.")
-    public var schedule: VariancePreserving.Schedule = .linear
+    public var schedule: VariancePreserving.BetaSchedule = .linear
 
     @Option(name: .long, help: "vp: the chain's steps T.")
     public var timesteps = 1000

@@ -14,6 +14,20 @@ public enum SamplerKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     }
 }
 
+/// How a sampler spaces its levels (`Schedule`'s constructors), by name.
+public enum ScheduleKind: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case uniform, geometric, karras
+
+    /// `count` levels of `process` spaced this way (Karras's with `rho`).
+    func schedule(_ process: any ForwardProcess, count: Int, rho: Double) throws -> Schedule {
+        switch self {
+        case .uniform: try .uniform(process, count: count)
+        case .geometric: try .geometric(process, count: count)
+        case .karras: try .karras(process, count: count, rho: rho)
+        }
+    }
+}
+
 /// Which sampler draws the samples, and its settings.
 public struct SamplerOptions: ParsableArguments {
     @Option(name: .long, help: "Samples to draw (all chains move together as one batch).")
@@ -34,6 +48,15 @@ public struct SamplerOptions: ParsableArguments {
 
     @Option(name: .long, help: "Levels (network evaluations) of ddpm, ddim, reverse-sde, pc, ode-heun and langevin (default: a chain's T, else 1000; ode-heun 500).")
     public var samplingSteps: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "How ddpm, ddim, pc and reverse-sde space their levels: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+        discussion: "uniform: evenly in time (on a chain, DDIM's respacing of its T steps); geometric: geometric in sigma/alpha; "
+            + "karras: Karras et al.'s rho-schedule in sigma/alpha (--rho), more levels at low noise."))
+    public var samplingSchedule = ScheduleKind.uniform
+
+    @Option(name: .long, help: "The karras schedule's rho (7 in Karras et al. 2022; 1 spaces sigma/alpha evenly).")
+    public var rho = 7.0
 
     @Option(name: .long, help: "DDIM's stochasticity eta in [0, 1]; 0 is deterministic.")
     public var eta = 0.0
@@ -82,6 +105,7 @@ public struct SamplerOptions: ParsableArguments {
         }
         guard (0...1).contains(eta) else { throw ValidationError("--eta must lie in [0, 1], got \(eta)") }
         guard snr > 0 && snr.isFinite else { throw ValidationError("--snr must be positive, got \(snr)") }
+        guard rho > 0 && rho.isFinite && rho <= 1000 else { throw ValidationError("--rho must lie in (0, 1000], got \(rho)") }
         guard (1...1000).contains(correctorSteps) else { throw ValidationError("--corrector-steps must lie in 1...1000, got \(correctorSteps)") }
         guard rtol > 0 && rtol.isFinite && atol > 0 && atol.isFinite else {
             throw ValidationError("--rtol and --atol must be positive, got \(rtol) and \(atol)")
@@ -89,7 +113,7 @@ public struct SamplerOptions: ParsableArguments {
     }
 
     /// The sampler for a model trained on `process`, or the reason the pairing cannot work.
-    public func make(for process: any ForwardProcess) throws -> any Sampler {
+    public func make(for process: any ForwardProcess) throws -> any ScoreSampler {
         let kind = sampler ?? SamplerKind.standard(for: process)
         do {
             switch kind {
@@ -103,13 +127,15 @@ public struct SamplerOptions: ParsableArguments {
                 return try LangevinDynamics(level: process.level(at: process.earliestTime), steps: samplingSteps ?? 1000,
                                             stepSize: Double(eps), start: -8...8)
             case .ddpm, .ddpmSmall, .ddim:
-                let rule: DiffusionSampler.Rule = kind == .ddim ? .ddim(eta: eta) : .ancestral(largeVariance: kind == .ddpm)
-                return try DiffusionSampler(process: process, rule: rule, steps: samplingSteps, denoise: denoise,
-                                            clip: clipDenoised ? -1...1 : nil)
+                let rule: DiffusionStep = kind == .ddim ? .ddim(eta: eta) : .ancestral(largeVariance: kind == .ddpm)
+                return try DiffusionSampler(process: process, rule: rule, schedule: levels(of: process, count: samplingSteps ?? process.steps ?? 1000),
+                                            denoise: denoise, clip: clipDenoised ? -1...1 : nil)
             case .reverseSDE:
-                return try ReverseSDE(process: continuous(process, for: "the reverse SDE"), steps: samplingSteps ?? 1000, denoise: denoise)
+                let process = try continuous(process, for: "the reverse SDE")
+                return ReverseSDE(process: process, schedule: try levels(of: process, count: (samplingSteps ?? 1000) + 1), denoise: denoise)
             case .pc:
-                return try PredictorCorrector(process: process, steps: samplingSteps, correctorSteps: correctorSteps, snr: snr, denoise: denoise)
+                return PredictorCorrector(process: process, schedule: try levels(of: process, count: samplingSteps ?? process.steps ?? 1000),
+                                          corrector: try LangevinCorrector(snr: snr, steps: correctorSteps), denoise: denoise)
             case .odeHeun:
                 return try ProbabilityFlowODE(process: continuous(process, for: "the probability-flow ODE"), solver: .heun(steps: samplingSteps ?? 500), denoise: denoise)
             case .odeRK45:
@@ -120,8 +146,13 @@ public struct SamplerOptions: ParsableArguments {
         }
     }
 
+    /// `count` levels of `process` spaced by --schedule.
+    func levels(of process: any ForwardProcess, count: Int) throws -> Schedule {
+        try samplingSchedule.schedule(process, count: count, rho: rho)
+    }
+
     /// Draws the samples with a progress line; refuses to return NaN or infinite samples.
-    public func draw(with sampler: any Sampler, from score: some ScoreFunction, rng: inout RandomSource) throws -> SamplerRun {
+    public func draw(with sampler: any ScoreSampler, from score: some ScoreFunction, rng: inout RandomSource) throws -> SamplerRun {
         let progress = ProgressLine("sampling (\(sampler.name)): step", total: 0)
         let run = sampler.sample(count: samples, score: score, rng: &rng) { done, total in progress.update(done, of: total) }
         guard run.samples.isFinite else {

@@ -34,7 +34,7 @@ public enum Architecture {
         Level(folders: ["Noise"], summary: "protocols Corruption, PerturbationKernel: the noise study's kernels, blur"),
         Level(folders: ["Objectives"], summary: "protocol ScoreObjective (loss heads): DSM, Hyvarinen (exact, sliced), kernel DSM"),
         Level(folders: ["Training"], summary: "ScoreTrainer; protocol GradientReducer (OneProcess)"),
-        Level(folders: ["Samplers"], summary: "protocol Sampler: Langevin, DDPM/DDIM, reverse SDE, PC, ODE, likelihood"),
+        Level(folders: ["Samplers"], summary: "protocols Sampler, Predictor, Corrector; Schedule; DDPM/DDIM, SDE, PC, ODE"),
         Level(folders: ["Data"], summary: "ToyDataset, ImageSet"),
         Level(folders: ["Formats"], summary: ".npy, safetensors, checkpoints, IDX, PNG, gzip; atomic writes"),
         Level(module: "ScoreKitMPI", folders: ["Parallel"], summary: "ProcessGroup: the GradientReducer over MPI ranks"),

@@ -47,7 +47,7 @@ public struct SamplingArticle: Article {
         sampleCount = quick ? 200 : 5_000
         let data = mixture.sample(count: 20_000, rng: &rng)
         freshData = SlicedWasserstein.distance(mixture.sample(count: sampleCount, rng: &rng), data, rng: &rng)
-        let samplers: [(String, any Sampler)] = [
+        let samplers: [(String, any ScoreSampler)] = [
             ("annealed Langevin (VE, 10 levels x 100 steps)", AnnealedLangevin(sigmaMax: 10, sigmaMin: 0.01, levels: 10, stepsPerLevel: 100)),
             ("DDPM (VP, 1000 steps)", try DiffusionSampler(process: process, rule: .ancestral(largeVariance: false))),
             ("DDPM (VP, 50 steps)", try DiffusionSampler(process: process, rule: .ancestral(largeVariance: false), steps: 50)),

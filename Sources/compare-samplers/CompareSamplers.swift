@@ -194,15 +194,15 @@ struct CompareSamplers: ScoreKitCommand {
     /// of S / 10 steps; DDPM, DDIM and the reverse SDE with S levels; predictor-corrector with S / 2
     /// levels of one corrector step; Heun with S / 2 steps (2 evaluations each); RK45 with the
     /// tolerance that step count stands for (1e-1 at 10 down to 1e-6 at 1000).
-    static func samplers(for process: any ContinuousProcess, steps: [Int]) throws -> [(label: String, steps: Int, sampler: any Sampler)] {
-        var out: [(String, Int, any Sampler)] = []
+    static func samplers(for process: any ContinuousProcess, steps: [Int]) throws -> [(label: String, steps: Int, sampler: any ScoreSampler)] {
+        var out: [(String, Int, any ScoreSampler)] = []
         for s in steps {
             if let sigmas = process.additiveSigmas {
                 out.append(("annealed Langevin", s, AnnealedLangevin(sigmaMax: sigmas.range.upperBound, sigmaMin: sigmas.range.lowerBound, levels: 10,
                                                                     stepsPerLevel: max(1, s / 10), denoise: true)))
             }
             let tolerance = pow(10, -1 - 5 * log10(Double(s) / 10) / 2)
-            let candidates: [(String, () throws -> any Sampler)] = [
+            let candidates: [(String, () throws -> any ScoreSampler)] = [
                 ("DDPM", { try DiffusionSampler(process: process, rule: .ancestral(largeVariance: true), steps: s) }),
                 ("DDIM", { try DiffusionSampler(process: process, rule: .ddim(eta: 0), steps: s) }),
                 ("reverse SDE", { try ReverseSDE(process: process, steps: s) }),

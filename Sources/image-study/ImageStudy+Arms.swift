@@ -83,7 +83,7 @@ extension ImageStudy {
                         configuration: MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers,
                                                         conditioning: .time(width: 32), parameterisation: .noise),
                         makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },
-                        samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.steps) steps") { model, count, rng in
+                        samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.schedule.count) steps") { model, count, rng in
                             ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],
                         forward: { clean, rng in ImageReport.forwardStages(of: clean, process: vp, count: 6, rng: &rng) })]

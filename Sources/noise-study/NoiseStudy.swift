@@ -212,7 +212,7 @@ struct NoiseStudy: ScoreKitCommand {
         let top = Float(degradation.sigma(forContraction: Self.minimumContraction))
         let sampler = DegradationLangevin(degradation: degradation, sigmas: geometricLevels(from: top, to: sigmaMin, count: 10),
                                           stepsPerLevel: fast ? 20 : 100)
-        let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: setup.sampleCount, score: score, rng: &rng) }
+        let sample = { (score: any ScoreFunction, rng: inout RandomSource) in sampler.sample(count: setup.sampleCount, score: score, rng: &rng).samples }
         let (runs, _, figure) = try study(degradation, setup: setup, range: (sigmaMin, top), checkLevels: checkLevels.filter { $0 < Double(top) },
                                           errorLevels: errorLevels.filter { $0 < top } + [top], scalings: [.corruption, .noiseLevel],
                                           rng: &rng, sample: sample)

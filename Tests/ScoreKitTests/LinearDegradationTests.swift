@@ -177,7 +177,7 @@ import Testing
         let levels = geometricLevels(from: Float(degradation.sigma(forContraction: 0.2)), to: Float(degradation.sigma(forContraction: 0.8)), count: 4)
         let sampler = DegradationLangevin(degradation: degradation, sigmas: levels, stepsPerLevel: 1, epsilon: 1e-12)
         var rng = RandomSource(seed: 212)
-        let samples = sampler.sample(count: 2000, score: degradation.corrupted(mixture), rng: &rng)
+        let samples = sampler.sample(count: 2000, score: degradation.corrupted(mixture), rng: &rng).samples
         let c1 = degradation.contraction(at: Double(levels[0])), cL = degradation.contraction(at: Double(levels[3]))
         let want = c1 * c1 * degradation.dataVariance * (cL / c1) * (cL / c1)
         var variance = 0.0
@@ -216,13 +216,13 @@ import Testing
             (0..<points.rows).reduce(0.0) { $0 + bimodal.logDensity(points.row($1).map(Double.init)) } / Double(points.rows)
         }
         let data = bimodal.sample(count: 1_000, rng: &rng)
-        let samples = sampler.sample(count: 1_000, score: exact, rng: &rng)
+        let samples = sampler.sample(count: 1_000, score: exact, rng: &rng).samples
         #expect(abs(meanLogDensity(samples) - meanLogDensity(data)) < 0.15, "\(meanLogDensity(samples)) vs data \(meanLogDensity(data))")
         let fresh = ModeWeights(of: data, mixture: bimodal).totalVariation
         #expect(ModeWeights(of: samples, mixture: bimodal).totalVariation < fresh + 0.05)
         // The start alone (one negligible step at the top level), mapped back to the data's scale.
         let start = DegradationLangevin(degradation: degradation, sigmas: [top], stepsPerLevel: 1, epsilon: 1e-12)
-            .sample(count: 1_000, score: exact, rng: &rng)
+            .sample(count: 1_000, score: exact, rng: &rng).samples
             .scaled(about: degradation.center, by: 1 / Float(degradation.contraction(at: Double(top))))
         #expect(meanLogDensity(start) < meanLogDensity(data) - 0.5, "the start alone: \(meanLogDensity(start))")
     }

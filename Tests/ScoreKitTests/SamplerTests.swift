@@ -13,7 +13,7 @@ import Testing
     static let ve = VarianceExploding(sigmas: .logUniform(min: 0.01, max: 10))
 
     /// The samplers under test, by name: 100 levels (or the solver's own count) on the process each suits.
-    static func sampler(_ name: String) throws -> any Sampler {
+    static func sampler(_ name: String) throws -> any ScoreSampler {
         switch name {
         case "annealed-langevin": return AnnealedLangevin(sigmaMax: 10, sigmaMin: 0.01, levels: 10, stepsPerLevel: 30, epsilon: 1e-4, denoise: true)
         case "ddpm": return try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: 100)
@@ -25,6 +25,13 @@ import Testing
         case "reverse-sde-subvp": return try ReverseSDE(process: subVP, steps: 200)
         case "pc": return try PredictorCorrector(process: vpSDE, steps: 100)
         case "pc-ve": return try PredictorCorrector(process: ve, steps: 100)
+        // Schedules and pairs other than the defaults: the sampler is the same code on any of them.
+        case "ddim-karras": return try DiffusionSampler(process: vpSDE, rule: .ddim(eta: 0), schedule: .karras(vpSDE, count: 40))
+        case "reverse-sde-geometric": return try ReverseSDE(process: ve, schedule: .geometric(ve, count: 300))
+        case "pc-ddim-karras": return try PredictorCorrector(process: vpSDE, schedule: .karras(vpSDE, count: 100), predictor: DiffusionStep.ddim(eta: 0),
+                                                             corrector: LangevinCorrector())
+        case "pc-euler-maruyama-ve": return try PredictorCorrector(process: ve, schedule: .geometric(ve, count: 100), predictor: EulerMaruyamaStep(process: ve),
+                                                                   corrector: LangevinCorrector(snr: 0.1, steps: 2))
         case "ode-heun": return try ProbabilityFlowODE(process: vpSDE, solver: .heun(steps: 50))
         case "ode-rk45": return try ProbabilityFlowODE(process: subVP, solver: .rk45(relativeTolerance: 1e-4, absoluteTolerance: 1e-4))
         default: preconditionFailure("no sampler \(name)")
@@ -32,7 +39,7 @@ import Testing
     }
 
     static let names = ["annealed-langevin", "ddpm", "ddpm-small", "ddim", "ddim-eta-1", "ddim-ve", "reverse-sde", "reverse-sde-subvp",
-                        "pc", "pc-ve", "ode-heun", "ode-rk45"]
+                        "pc", "pc-ve", "ode-heun", "ode-rk45", "ddim-karras", "reverse-sde-geometric", "pc-ddim-karras", "pc-euler-maruyama-ve"]
 
     /// Sliced W2 of 4,000 fresh points against a 20,000-point reference, averaged over three draws:
     /// the value a perfect sampler's 4,000 samples have. (Two 4,000-point samples of the eight
@@ -180,7 +187,7 @@ import Testing
     @Test(arguments: ["ddpm", "ddpm-small", "ddim", "ddim-eta-1"])
     func clippingTheDenoisedEstimateIsExactInsideAndBoundsOutside(name: String) throws {
         let plain = try Self.sampler(name) as! DiffusionSampler
-        let wide = try DiffusionSampler(process: plain.process, rule: plain.rule, steps: plain.steps, clip: -1e6...1e6)
+        let wide = try DiffusionSampler(process: plain.process, rule: plain.rule, schedule: plain.schedule, clip: -1e6...1e6)
         var rng = RandomSource(seed: 71), same = RandomSource(seed: 71)
         let a = plain.sample(count: 500, score: Self.eight, rng: &rng, progress: nil).samples
         let b = wide.sample(count: 500, score: Self.eight, rng: &same, progress: nil).samples
@@ -195,12 +202,24 @@ import Testing
                 for i in out.elements.indices { out.elements[i] *= 0.2 }
             }
         }
-        let tight = try DiffusionSampler(process: plain.process, rule: plain.rule, steps: plain.steps, clip: -1...1)
+        let tight = try DiffusionSampler(process: plain.process, rule: plain.rule, schedule: plain.schedule, clip: -1...1)
         let unclipped = plain.sample(count: 500, score: Weak(), rng: &rng, progress: nil).samples
         let clipped = tight.sample(count: 500, score: Weak(), rng: &rng, progress: nil).samples
         #expect(unclipped.elements.contains { Swift.abs($0) > 2 }, "\(name): the weak score should spread samples out")
         #expect(clipped.elements.allSatisfy { Swift.abs($0) <= 1 }, "\(name): a clipped sample left [-1, 1]")
         #expect(throws: SamplerError.self) { try DiffusionSampler(process: Self.vp, rule: .ddim(eta: 0), clip: -Float.infinity...1) }
+    }
+
+    /// --schedule reaches the sampler as the schedule of that name; uniform is what the samplers
+    /// walked before schedules were values.
+    @Test func theScheduleOptionPicksTheSchedule() throws {
+        let karras = try SamplerOptions.parse(["--sampler", "ddim", "--sampling-schedule", "karras", "--rho", "5", "--sampling-steps", "40"]).make(for: Self.vpSDE)
+        #expect((karras as? DiffusionSampler)?.schedule == (try Schedule.karras(Self.vpSDE, count: 40, rho: 5)))
+        let geometric = try SamplerOptions.parse(["--sampler", "pc", "--sampling-schedule", "geometric", "--sampling-steps", "30"]).make(for: Self.ve)
+        #expect((geometric as? PredictorCorrector)?.schedule == (try Schedule.geometric(Self.ve, count: 30)))
+        let uniform = try SamplerOptions.parse(["--sampler", "reverse-sde", "--sampling-steps", "20"]).make(for: Self.vpSDE)
+        #expect((uniform as? ReverseSDE)?.schedule == (try Schedule.uniform(Self.vpSDE, count: 21)))
+        #expect(throws: (any Error).self) { try SamplerOptions.parse(["--rho", "0"]) }
     }
 
     @Test func impossiblePairingsAndSettingsAreRefused() {

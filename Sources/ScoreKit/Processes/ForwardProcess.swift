@@ -78,14 +78,25 @@ extension ForwardProcess {
     /// The level whose sigma(t) is `sigma` (sigma(t) increases with t): by bisection on t, to a
     /// relative 1e-12, clamped to [earliest time, 1]; on a chain, its nearest step.
     public func level(ofSigma sigma: Double) -> NoiseLevel {
+        level(where: \.sigma, is: sigma)
+    }
+
+    /// The level whose noise-to-signal ratio sigma(t) / alpha(t) is `ratio` (k-diffusion's sigma;
+    /// sigma itself for a variance-exploding process), found as `level(ofSigma:)` finds sigma.
+    public func level(ofNoiseToSignal ratio: Double) -> NoiseLevel {
+        level(where: { $0.sigma / $0.alpha }, is: ratio)
+    }
+
+    /// The level at which `key`, increasing in t, equals `target`.
+    private func level(where key: (NoiseLevel) -> Double, is target: Double) -> NoiseLevel {
         var low = earliestTime, high = 1.0
         for _ in 0..<200 where high - low > 1e-12 * high {
             let mid = 0.5 * (low + high)
-            if level(at: mid).sigma < sigma { low = mid } else { high = mid }
+            if key(level(at: mid)) < target { low = mid } else { high = mid }
         }
         let t = 0.5 * (low + high)
         guard let steps else { return level(at: t) }
         let below = level(at: (t * Double(steps)).rounded(.down) / Double(steps)), above = level(at: (t * Double(steps)).rounded(.up) / Double(steps))
-        return abs(below.sigma - sigma) <= abs(above.sigma - sigma) ? below : above
+        return abs(key(below) - target) <= abs(key(above) - target) ? below : above
     }
 }

@@ -5,9 +5,9 @@ public struct ProcessSettings: Sendable {
     /// A chain's steps T.
     public var timesteps: Int
     /// A chain's beta schedule.
-    public var schedule: VariancePreserving.Schedule
+    public var schedule: VariancePreserving.BetaSchedule
 
-    public init(sigmas: SigmaDistribution, timesteps: Int = 1000, schedule: VariancePreserving.Schedule = .linear) {
+    public init(sigmas: SigmaDistribution, timesteps: Int = 1000, schedule: VariancePreserving.BetaSchedule = .linear) {
         self.sigmas = sigmas
         self.timesteps = timesteps
         self.schedule = schedule

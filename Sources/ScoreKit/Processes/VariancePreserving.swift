@@ -10,17 +10,18 @@ import Foundation
 /// clipped at 0.999 (Nichol and Dhariwal 2021). Step k sits at time t = k / T; training draws k
 /// uniformly from 1...T. The chain has no SDE: the samplers that integrate one need `VariancePreservingSDE`.
 public struct VariancePreserving: RegisteredProcess {
-    public enum Schedule: String, Sendable, CaseIterable {
+    /// How beta_k runs over the T steps (not a sampler's `Schedule` of levels).
+    public enum BetaSchedule: String, Sendable, CaseIterable {
         case linear, cosine
     }
 
-    public let schedule: Schedule
+    public let schedule: BetaSchedule
     /// beta_k for k = 1...T, stored at index k - 1.
     public let betas: [Double]
     /// abar_k for k = 0...T (abar_0 = 1).
     public let alphaBars: [Double]
 
-    public init(steps: Int = 1000, schedule: Schedule = .linear) {
+    public init(steps: Int = 1000, schedule: BetaSchedule = .linear) {
         precondition(steps >= 2, "VariancePreserving: at least 2 steps, got \(steps)")
         self.schedule = schedule
         let t = Double(steps)
@@ -46,7 +47,7 @@ public struct VariancePreserving: RegisteredProcess {
     public init(metadata: MetadataReader) throws {
         let steps = try metadata.integer("timesteps", atMost: 100_000)
         guard steps >= 2 else { throw MetadataReader.Problem("metadata 'timesteps' must be at least 2, got \(steps)") }
-        guard let schedule = Schedule(rawValue: metadata["schedule"] ?? "") else {
+        guard let schedule = BetaSchedule(rawValue: metadata["schedule"] ?? "") else {
             throw MetadataReader.Problem("metadata 'schedule' is \(metadata["schedule"] ?? "missing"), expected linear or cosine")
         }
         self.init(steps: steps, schedule: schedule)

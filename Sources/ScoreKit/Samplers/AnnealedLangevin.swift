@@ -6,7 +6,7 @@
 /// starting from x ~ N(0, sigma_1^2 I). With `denoise`, a last Tweedie step
 /// x <- x + sigma_L^2 s(x, sigma_L) removes the remaining sigma_L noise (Jolicoeur-Martineau
 /// et al., 2021). All N chains move together as one batch; nothing is allocated per step.
-public struct AnnealedLangevin: Sampler, Sendable {
+public struct AnnealedLangevin: ScoreSampler, Sendable {
     /// Noise levels, largest first.
     public var sigmas: [Float]
     public var stepsPerLevel: Int

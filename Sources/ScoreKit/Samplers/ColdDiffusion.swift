@@ -11,7 +11,7 @@
 /// nearly flat (1% of its detail left at the default ladder), so the sampler can only produce
 /// as many distinct images as there are distinguishable starts, and whatever detail survives
 /// the blur can lead the restoration back to the very image it came from.
-public struct ColdDiffusion: Sendable {
+public struct ColdDiffusion: RestorationSampler, Sendable {
     public let ladder: BlurLadder
     /// The training images the chains start from, blurred to level K.
     public let starts: Matrix

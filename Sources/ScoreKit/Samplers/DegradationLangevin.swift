@@ -13,7 +13,7 @@
 /// by c_1, and the Gaussian start is only its first two moments. Every level of a pure
 /// contraction is the same density up to scale, so the chain amounts to Langevin on the data
 /// density itself from that Gaussian start.
-public struct DegradationLangevin: Sendable {
+public struct DegradationLangevin: ScoreSampler, Sendable {
     public var degradation: LinearDegradation
     /// Levels, largest (most contracted) first.
     public var sigmas: [Float]
@@ -30,15 +30,21 @@ public struct DegradationLangevin: Sendable {
         self.epsilon = epsilon
     }
 
-    /// Draws `count` samples with `score` as s(x, sigma).
-    public func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource) -> Matrix {
+    public var name: String { "degradation-langevin" }
+
+    /// Score evaluations per chain.
+    public var totalSteps: Int { sigmas.count * stepsPerLevel }
+
+    /// Draws `count` samples with `score` as s(x, sigma). `progress` gets (steps done, all steps).
+    public func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource,
+                       progress: ((Int, Int) -> Void)? = nil) -> SamplerRun {
         let d = score.dimension, m = degradation.center.map(Float.init)
         precondition(m.count == d, "DegradationLangevin: the degradation has \(m.count) coordinates, the score \(d)")
         var chains = Chains(count: count, dimension: d)
         let top = Double(sigmas[0]), c1 = degradation.contraction(at: top), eta1 = degradation.noise(at: top)
         chains.startGaussian(standardDeviation: (c1 * c1 * degradation.dataVariance + eta1 * eta1).squareRoot(), rng: &rng)
         for i in chains.x.elements.indices { chains.x.elements[i] += m[i % d] }
-        var previous = c1
+        var previous = c1, done = 0
         for sigma in sigmas {
             let c = degradation.contraction(at: Double(sigma)), tau = degradation.scoreScale(at: Double(sigma))
             let ratio = Float(c / previous)
@@ -47,8 +53,10 @@ public struct DegradationLangevin: Sendable {
             let alpha = Float(epsilon * tau * tau)
             for _ in 0..<stepsPerLevel {
                 AnnealedLangevin.step(&chains, score: score, at: NoiseLevel(sigma: Double(sigma)), alpha: alpha, rng: &rng)
+                done += 1
+                progress?(done, totalSteps)
             }
         }
-        return chains.x
+        return SamplerRun(samples: chains.x, evaluations: totalSteps)
     }
 }

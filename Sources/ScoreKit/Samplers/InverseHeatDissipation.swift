@@ -17,7 +17,7 @@
 /// need not shrink what the chain adds as the exact posterior mean does: on the digits an MLP's
 /// chain grew from |u| ~ 0.7 to 8 (delta = 1.25 eta) and 335 (delta = eta) over the last ten
 /// levels, where R deblurs the most; clipped, it stays in range.
-public struct InverseHeatDissipation: Sendable {
+public struct InverseHeatDissipation: RestorationSampler, Sendable {
     public let ladder: BlurLadder
     public let prior: FullCovarianceMixture
     /// delta, the standard deviation of each step's noise.

@@ -5,7 +5,7 @@
 ///
 /// from chains uniform on a box [low, high]^d. With modes far apart in low-density space the score
 /// carries no information about their weights, and the chains keep the weights of their start.
-public struct LangevinDynamics: Sampler, Sendable {
+public struct LangevinDynamics: ScoreSampler, Sendable {
     public let level: NoiseLevel
     public let steps: Int
     public let stepSize: Double

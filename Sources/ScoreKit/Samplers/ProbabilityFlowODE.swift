@@ -9,7 +9,7 @@ import Foundation
 /// RK45 pair with relative and absolute tolerances (first-same-as-last: 6 evaluations per
 /// attempted step after the first; the run reports what it took). Ends with Tweedie's denoising
 /// step (on by default).
-public struct ProbabilityFlowODE: Sampler, Sendable {
+public struct ProbabilityFlowODE: ScoreSampler, Sendable {
     public enum Solver: Sendable, Equatable {
         case heun(steps: Int)
         case rk45(relativeTolerance: Double, absoluteTolerance: Double)

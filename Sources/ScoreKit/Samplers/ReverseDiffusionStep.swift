@@ -25,25 +25,17 @@ struct ReverseDiffusionStep {
     }
 
     /// (A, B, C) of the ancestral step.
-    func ancestral(largeVariance: Bool) -> (x: Double, score: Double, noise: Double) {
+    func ancestral(largeVariance: Bool) -> ChainUpdate {
         let noise = largeVariance ? b2.squareRoot() : (b2 * to.sigma * to.sigma / (from.sigma * from.sigma)).squareRoot()
-        return (1 / a, b2 / a, noise)
-    }
-
-    /// A step x_s = A x + B s + C z written through the denoised estimate instead, as
-    /// x_s = P x0_hat + Q x + C z (so that x0_hat can be clipped first): with
-    /// s = (alpha_t x0_hat - x) / sigma_t^2, P = B alpha_t / sigma_t^2 and Q = A - B / sigma_t^2.
-    func throughDenoised(_ step: (x: Double, score: Double, noise: Double)) -> (denoised: Double, x: Double, noise: Double) {
-        let variance = from.sigma * from.sigma
-        return (step.score * from.alpha / variance, step.x - step.score / variance, step.noise)
+        return ChainUpdate(x: 1 / a, score: b2 / a, noise: noise)
     }
 
     /// (A, B, C) of the DDIM step with stochasticity eta.
-    func ddim(eta: Double) -> (x: Double, score: Double, noise: Double) {
+    func ddim(eta: Double) -> ChainUpdate {
         let c = eta * (b2 * to.sigma * to.sigma / (from.sigma * from.sigma)).squareRoot()
         let keep = max(0, to.sigma * to.sigma - c * c).squareRoot()
         // alpha_s (x + sigma_t^2 s) / alpha_t - keep sigma_t s.
         let ratio = to.alpha / from.alpha
-        return (ratio, ratio * from.sigma * from.sigma - keep * from.sigma, c)
+        return ChainUpdate(x: ratio, score: ratio * from.sigma * from.sigma - keep * from.sigma, noise: c)
     }
 }

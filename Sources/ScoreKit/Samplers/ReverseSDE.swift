@@ -2,37 +2,40 @@
 ///
 ///     dx = [f(t) x - g(t)^2 s(x, t)] dt + g(t) dW-bar,   t from 1 down to the earliest time,
 ///
-/// by Euler-Maruyama with `steps` equal steps h: x <- x - (f x - g^2 s) h + g sqrt(h) z, then
-/// Tweedie's denoising step at the earliest time (on by default). NFE: steps (+1).
-public struct ReverseSDE: Sampler, Sendable {
+/// by Euler-Maruyama (`EulerMaruyamaStep`) from each level of a `Schedule` to the next, then
+/// Tweedie's denoising step at the last level (on by default). With S levels, NFE: S - 1 (+1).
+public struct ReverseSDE: ScoreSampler, Sendable {
     public let process: any ContinuousProcess
-    public let steps: Int
+    public let schedule: Schedule
     public let denoise: Bool
 
+    public init(process: any ContinuousProcess, schedule: Schedule, denoise: Bool = true) {
+        self.process = process
+        self.schedule = schedule
+        self.denoise = denoise
+    }
+
+    /// `steps` equal steps in time from 1 down to the earliest time (`Schedule.uniform` with
+    /// `steps + 1` levels).
     public init(process: any ContinuousProcess, steps: Int = 1000, denoise: Bool = true) throws {
         guard steps >= 1 else { throw SamplerError("steps must be at least 1, got \(steps)") }
-        self.process = process
-        self.steps = steps
-        self.denoise = denoise
+        try self.init(process: process, schedule: .uniform(process, count: steps + 1), denoise: denoise)
     }
 
     public var name: String { "reverse-sde" }
 
     public func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource,
                        progress: ((Int, Int) -> Void)? = nil) -> SamplerRun {
+        let levels = schedule.levels, step = EulerMaruyamaStep(process: process)
         var chains = Chains(count: count, dimension: score.dimension)
         chains.startGaussian(standardDeviation: process.priorStandardDeviation, rng: &rng)
-        let h = (1 - process.earliestTime) / Double(steps), total = steps + (denoise ? 1 : 0)
-        for i in 0..<steps {
-            let t = 1 - Double(i) * h
-            let (f, g) = process.sde(at: t)
-            chains.evaluate(score, at: process.level(at: t))
-            chains.drawNoise(rng: &rng)
-            chains.update(x: 1 - f * h, score: g * g * h, noise: g * h.squareRoot())
+        let total = levels.count - 1 + (denoise ? 1 : 0)
+        for i in 0..<(levels.count - 1) {
+            chains.predict(with: step, from: levels[i], to: levels[i + 1], score: score, rng: &rng)
             progress?(i + 1, total)
         }
         if denoise {
-            chains.denoise(score, at: process.level(at: process.earliestTime))
+            chains.denoise(score, at: levels[levels.count - 1])
             progress?(total, total)
         }
         return SamplerRun(samples: chains.x, evaluations: total)

@@ -4,30 +4,44 @@ public struct SamplerRun {
     public let evaluations: Int
 }
 
-/// Draws samples by running chains from noise toward the data with a score function. Every
-/// sampler is deterministic for a given generator state: the same seed gives the same bits.
-/// `progress` is called with (steps done, steps planned).
-public protocol Sampler {
+/// Draws samples by running chains from a known start toward the data, guided by a model of it:
+/// a score function for the Gaussian samplers (`ScoreSampler`), a restoration R(x, k) for the
+/// blur ladder's (`RestorationSampler`). Every sampler is deterministic for a given generator
+/// state: the same seed gives the same bits. `progress` is called with (steps done, steps planned).
+public protocol Sampler<Guide> {
+    /// What the chains step with.
+    associatedtype Guide
     /// A short name for reports ("ddpm", "ddim", ...).
     var name: String { get }
+    func sample(count: Int, guide: Guide, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun
+}
+
+/// A sampler that steps with a score function s(x, level).
+public protocol ScoreSampler: Sampler where Guide == any ScoreFunction {
     func sample(count: Int, score: some ScoreFunction, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun
+}
+
+extension ScoreSampler {
+    public func sample(count: Int, guide: any ScoreFunction, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun {
+        sample(count: count, score: guide, rng: &rng, progress: progress)
+    }
+}
+
+/// A sampler that steps with a restoration R(x, k) ~ E[x_0 | x_k] along a `BlurLadder`.
+public protocol RestorationSampler: Sampler where Guide == any Restoration {
+    func sample(count: Int, restoration: some Restoration, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun
+}
+
+extension RestorationSampler {
+    public func sample(count: Int, guide: any Restoration, rng: inout RandomSource, progress: ((Int, Int) -> Void)?) -> SamplerRun {
+        sample(count: count, restoration: guide, rng: &rng, progress: progress)
+    }
 }
 
 /// A sampler's (or the likelihood's) settings that cannot work: the reason, for the command line.
 public struct SamplerError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// How many levels a sampler walks when asked for `steps`: a chain's T (else 1000) by default;
-/// refused below 2 (a step needs two levels) and beyond a chain's own steps.
-func levelCount(_ steps: Int?, on process: any ForwardProcess) throws -> Int {
-    let count = steps ?? process.steps ?? 1000
-    guard count >= 2 else { throw SamplerError("steps must be at least 2, got \(count)") }
-    if let chain = process.steps, count > chain {
-        throw SamplerError("the \(process.name) process has \(chain) steps; \(count) were asked for")
-    }
-    return count
 }
 
 /// Refuses tolerances of an adaptive solver that are not positive and finite.
@@ -65,6 +79,21 @@ struct Chains {
     /// z <- fresh N(0, I) draws.
     mutating func drawNoise(rng: inout RandomSource) {
         z.elements.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: $0.count) }
+    }
+
+    /// One predictor move from `from` to `to`: s(x, from), fresh noise where the move has any,
+    /// then the update (through the denoised estimate clipped to `clip` when given).
+    mutating func predict(with predictor: some Predictor, from: NoiseLevel, to: NoiseLevel, score: some ScoreFunction,
+                          rng: inout RandomSource, clip: ClosedRange<Float>? = nil) {
+        let move = predictor.update(from: from, to: to)
+        evaluate(score, at: from)
+        if move.noise > 0 { drawNoise(rng: &rng) }
+        if let clip {
+            let (p, q, c) = move.throughDenoised(at: from)
+            update(denoised: p, x: q, noise: c, at: from, clippedTo: clip)
+        } else {
+            update(x: move.x, score: move.score, noise: move.noise)
+        }
     }
 
     /// x <- a x + b s + c z, elementwise.
