@@ -6,6 +6,8 @@ import ScoreKitMPI
 
 @main
 struct Bench: ScoreKitCommand {
+    static let renamedOptions = [(old: "--quick", new: "--fast")]
+
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the reference workloads of docs/WORKLOADS.md against the machine's SGEMM bound.",
@@ -29,8 +31,8 @@ struct Bench: ScoreKitCommand {
     @Option(name: .long, help: "Seconds each repetition lasts at least.")
     var seconds = 2.0
 
-    @Flag(name: .long, help: "Quick mode for CI: 1 repetition of 0.2 s.")
-    var quick = false
+    @Flag(name: [.customLong("fast"), .customLong("quick")], help: "Smoke run for CI: 1 repetition of 0.2 s (--quick is the old spelling).")
+    var fast = false
 
     @Flag(name: .long, help: "Instead of the workloads, time each of their matrix products alone (GFLOP/s per shape).")
     var products = false
@@ -67,7 +69,7 @@ struct Bench: ScoreKitCommand {
 
     func execute() throws {
         if let json { try OutputPath.prepareFile(json, extension: "json", option: "--json") }
-        let reps = quick ? 1 : repetitions, minimum = quick ? 0.2 : seconds
+        let reps = fast ? 1 : repetitions, minimum = fast ? 0.2 : seconds
         let selected = Workload.all.filter { workloads.contains($0.name) }
         let fixedCounts = Array(Set(threads.map { setting -> Int in
             if case .fixed(let count) = setting { return count }
@@ -81,7 +83,7 @@ struct Bench: ScoreKitCommand {
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
         if !allReduce { try SingleProcess.require("bench (but for --all-reduce)") }
         if allReduce {
-            AllReduceTimer.report(Workload.all.filter { workloads.contains($0.name) }, calls: quick ? 5 : 50)
+            AllReduceTimer.report(Workload.all.filter { workloads.contains($0.name) }, calls: fast ? 5 : 50)
             return ProcessGroup.world.finish()
         }
         let peer = JAXPeer(python: python)

@@ -21,7 +21,7 @@ public struct CheckpointOptions: ParsableArguments {
 
     /// The checkpoint and the network with the chosen weights (EMA falls back to the last
     /// weights when the checkpoint has none). Also applies `--threads`.
-    public func load() throws -> (Checkpoint, ScoreMLP) {
+    public func load() throws -> (Checkpoint, any ScoreNetwork) {
         printNow(ThreadGovernor.shared.start(threads))
         let file = try Checkpoint.read(checkpoint)
         return (file, file.model(preferringEMA: weights == .ema))

@@ -18,17 +18,29 @@ public struct LoadedData {
 /// Where the training or reference data comes from: a built-in generator, a built-in image
 /// set or a file.
 public struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "A built-in data set (\(ToyDataset.names)), an image set (\(ImageDataset.names)) or a .npy / .csv file of points [N, d] (or .npy images [N, h, w]).",
+    @Option(name: .customLong("data"), help: ArgumentHelp(
+        "A built-in data set (\(ToyDataset.names); default: 8gaussians), an image set (\(ImageDataset.names)) or a .npy / .csv file of points [N, d] (or .npy images [N, h, w]).",
         discussion: """
             digits: 1,797 UCI handwritten digits, 8x8, shipped with the package (1,442 train, 355 test). \
             fashion-mnist: 70,000 Zalando images, 28x28, from Debian's dataset-fashion-mnist (scripts/install-deps.sh --images). \
             Images are scaled to [-1, 1] with uniform dequantisation; the tools train on the training split.
             """, valueName: "name-or-path"))
-    public var data = ToyDataset.eightGaussians.rawValue
+    public var givenData: String?
 
-    @Option(name: .long, help: "Points drawn from a built-in 2-D data set (ignored for images and files).")
-    public var dataPoints = 50_000
+    @Option(name: .customLong("data-points"), help: "Points drawn from a built-in 2-D data set (ignored for images and files; default: 50000).")
+    public var givenDataPoints: Int?
+
+    /// --data, else 8gaussians.
+    public var data: String {
+        get { givenData ?? RunConfiguration.standard.data.name }
+        set { givenData = newValue }
+    }
+
+    /// --data-points, else 50,000.
+    public var dataPoints: Int {
+        get { givenDataPoints ?? RunConfiguration.standard.data.points }
+        set { givenDataPoints = newValue }
+    }
 
     @Option(name: .long, help: ArgumentHelp("fashion-mnist: the folder holding its four IDX files (default: \(ImageDataset.fashionMNISTFolder)).",
                                             valueName: "folder"))
@@ -41,7 +53,7 @@ public struct DataOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        try Limits.check(dataPoints, "--data-points", in: 1...Limits.dataPoints)
+        if let givenDataPoints { try Limits.check(givenDataPoints, "--data-points", in: 1...Limits.dataPoints) }
         if let imageShape, ImageShape(parsing: imageShape) == nil {
             throw ValidationError("--image-shape must be two sizes 1 to 4096 as h,w, got '\(imageShape)'")
         }

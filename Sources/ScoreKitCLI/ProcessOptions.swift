@@ -20,45 +20,42 @@ public struct ProcessChoice: ExpressibleByArgument, Sendable {
     public static var allValueStrings: [String] { ProcessRegistry.names }
 }
 
-/// Which forward process to train on, and how the network is conditioned and parameterised.
+/// Which forward process to train on, and how the network is conditioned and parameterised:
+/// each option given replaces its field of a `RunConfiguration`.
 public struct ProcessOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The forward process.",
+        "The forward process (default: \(RunConfiguration.standard.process.name); vp for images).",
         discussion: ProcessRegistry.processes.map { "\($0.processName): \($0.help)" }.joined(separator: " ")
             + " All but ve condition the network on a sinusoidal embedding of t (--time-embedding)."))
-    public var process = ProcessChoice(VarianceExploding.self)
+    public var process: ProcessChoice?
 
-    @Option(name: .long, help: "vp: the beta schedule, linear (1e-4 to 0.02 at T = 1000) or cosine.")
-    public var schedule: VariancePreserving.BetaSchedule = .linear
+    @Option(name: .long, help: "vp: the beta schedule, linear (1e-4 to 0.02 at T = 1000, the default) or cosine.")
+    public var schedule: VariancePreserving.BetaSchedule?
 
-    @Option(name: .long, help: "vp: the chain's steps T.")
-    public var timesteps = 1000
+    @Option(name: .long, help: "vp: the chain's steps T (default: \(RunConfiguration.standard.process.timesteps)).")
+    public var timesteps: Int?
 
     @Option(name: .long, help: "What the network outputs: score (s = f / sigma) or eps (the noise; s = -f / sigma). Default: score for ve, eps for the vp processes.")
     public var parameterisation: OutputParameterisation?
 
-    @Option(name: .long, help: "Width of the sinusoidal time embedding of the vp processes (even, 2 to 64).")
-    public var timeEmbedding = 32
+    @Option(name: .long, help: "Width of the sinusoidal time embedding of the vp processes (even, 2 to 64; default: \(RunConfiguration.standard.network.timeEmbedding)).")
+    public var timeEmbedding: Int?
 
     public init() {}
 
     public func validate() throws {
-        guard timesteps >= 2 && timesteps <= 100_000 else { throw ValidationError("--timesteps must lie in 2...100000, got \(timesteps)") }
-        guard timeEmbedding >= 2 && timeEmbedding <= 64 && timeEmbedding % 2 == 0 else {
+        if let timesteps, !(2...100_000).contains(timesteps) { throw ValidationError("--timesteps must lie in 2...100000, got \(timesteps)") }
+        if let timeEmbedding, !(timeEmbedding >= 2 && timeEmbedding <= 64 && timeEmbedding % 2 == 0) {
             throw ValidationError("--time-embedding must be even, 2 to 64, got \(timeEmbedding)")
         }
     }
 
-    /// The process; `sigmas` are the levels of a ve process.
-    public func make(sigmas: SigmaDistribution) -> any ForwardProcess {
-        process.type.init(settings: ProcessSettings(sigmas: sigmas, timesteps: timesteps, schedule: schedule))
-    }
-
-    /// The network for data of `dimension` dimensions on `process`, conditioned and parameterised
-    /// as the process does by default unless --parameterisation says otherwise.
-    public func configuration(for process: any ForwardProcess, dimension: Int, hiddenWidth: Int, hiddenLayers: Int) -> MLPConfiguration {
-        MLPConfiguration(dimension: dimension, hiddenWidth: hiddenWidth, hiddenLayers: hiddenLayers,
-                         conditioning: process.standardConditioning(timeEmbedding: timeEmbedding),
-                         parameterisation: parameterisation ?? process.standardParameterisation)
+    /// `run` with the options given here.
+    public func apply(to run: inout RunConfiguration) {
+        if let process { run.process.name = process.name }
+        if let schedule { run.process.betaSchedule = schedule }
+        if let timesteps { run.process.timesteps = timesteps }
+        if let parameterisation { run.network.parameterisation = parameterisation }
+        if let timeEmbedding { run.network.timeEmbedding = timeEmbedding }
     }
 }

@@ -30,8 +30,14 @@ public enum ScheduleKind: String, CaseIterable, ExpressibleByArgument, Sendable 
 
 /// Which sampler draws the samples, and its settings.
 public struct SamplerOptions: ParsableArguments {
-    @Option(name: .long, help: "Samples to draw (all chains move together as one batch).")
-    public var samples = 10_000
+    @Option(name: .customLong("samples"), help: "Samples to draw, all chains moving together as one batch (default: 10000; train-dsm on images: 1000).")
+    public var givenSamples: Int?
+
+    /// --samples, else 10,000.
+    public var samples: Int {
+        get { givenSamples ?? RunConfiguration.standard.sampling.samples }
+        set { givenSamples = newValue }
+    }
 
     @Option(name: .long, help: ArgumentHelp(
         "Sampler: \(SamplerKind.allCasesString) (default: annealed-langevin for a ve model, ddpm for vp, reverse-sde for vp-sde and subvp-sde).",
@@ -85,8 +91,14 @@ public struct SamplerOptions: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "End with Tweedie's denoising step x0 = (x + sigma^2 s) / alpha at the last level.")
     public var denoise = true
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "ddpm, ddpm-small, ddim: clip every step's denoised estimate x0_hat to [-1, 1], the range of image data, as the reference DDPM sampler does (other samplers ignore it; train-dsm turns it on for fashion-mnist).")
-    public var clipDenoised = false
+    @Flag(name: .customLong("clip-denoised"), inversion: .prefixedNo, help: "ddpm, ddpm-small, ddim: clip every step's denoised estimate x0_hat to [-1, 1], the range of image data, as the reference DDPM sampler does (other samplers ignore it; off by default, and train-dsm turns it on for fashion-mnist).")
+    public var givenClipDenoised: Bool?
+
+    /// --[no-]clip-denoised, else off.
+    public var clipDenoised: Bool {
+        get { givenClipDenoised ?? RunConfiguration.standard.sampling.clipDenoised }
+        set { givenClipDenoised = newValue }
+    }
 
     public init() {}
 
@@ -94,7 +106,7 @@ public struct SamplerOptions: ParsableArguments {
     public static let maximumSteps = 1_000_000
 
     public func validate() throws {
-        guard (1...10_000_000).contains(samples) else { throw ValidationError("--samples must lie in 1...10000000, got \(samples)") }
+        if let givenSamples, !(1...10_000_000).contains(givenSamples) { throw ValidationError("--samples must lie in 1...10000000, got \(givenSamples)") }
         guard (1...100_000).contains(levels) else { throw ValidationError("--levels must lie in 1...100000, got \(levels)") }
         guard (1...Self.maximumSteps).contains(stepsPerLevel) else {
             throw ValidationError("--steps-per-level must lie in 1...\(Self.maximumSteps), got \(stepsPerLevel)")

@@ -51,7 +51,7 @@ public struct ScoreErrorCurve {
         return true
     }
 
-    public mutating func measure(_ model: ScoreMLP, step: Int) {
+    public mutating func measure(_ model: any ScoreNetwork, step: Int) {
         var rng = RandomSource(seed: seed)
         let score = NetworkScore(model: model)
         errors.append(levels.map { ScoreError.relative(of: score, target: target, at: $0, samples: 1000, rng: &rng) })

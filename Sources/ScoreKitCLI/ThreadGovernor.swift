@@ -14,10 +14,9 @@ import ScoreKit
 ///   The window after a change is not timed: the product threads wake and the caches refill.
 ///
 /// Why both: the product threads wait for each other after every product, so a thread that shares
-/// its core with another busy process stalls them all (measured on 2 cores with a busy loop on
-/// one: dsm-toy 1,484 steps/s on 1 thread, 217 on 2); and on an idle machine small products can
-/// still run slower on 2 threads than on 1 (dsm-toy 831 against 1,440 in one run, 1,906 against
-/// 1,493 in another). Results do not depend on the count, so switching keeps the bytes.
+/// its core with another busy process stalls them all (the README's "Threads" paragraph gives the
+/// measured slowdown); and on an idle machine small products can still run slower on 2 threads
+/// than on 1. Results do not depend on the count, so switching keeps the bytes.
 ///
 /// Used from the main thread only (the tools' loops), hence unchecked Sendable.
 public final class ThreadGovernor: @unchecked Sendable {

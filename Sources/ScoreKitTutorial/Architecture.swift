@@ -29,7 +29,7 @@ public enum Architecture {
               summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions"),
         Level(folders: ["Score"], summary: "NoiseLevel; protocols ScoreFunction, ScoreJacobian"),
         Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
-        Level(folders: ["Network", "Optim"], summary: "protocol ScoreNetwork (ScoreMLP), NetworkBatch, NetworkScore; protocol Optimiser (Adam), weight average"),
+        Level(folders: ["Network", "Optim"], summary: "protocols ScoreNetwork, NetworkConfiguration (ScoreMLP), NetworkRegistry, NetworkScore; Optimiser (Adam)"),
         Level(folders: ["Processes"], summary: "protocols ForwardProcess, ContinuousProcess: VE, VP, VP and sub-VP SDEs; ProcessRegistry"),
         Level(folders: ["Noise"], summary: "protocols Corruption, PerturbationKernel: the noise study's kernels, blur"),
         Level(folders: ["Objectives"], summary: "protocol ScoreObjective (loss heads): DSM, Hyvarinen (exact, sliced), kernel DSM"),

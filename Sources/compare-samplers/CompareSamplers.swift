@@ -7,13 +7,15 @@ import ScoreKitStudies
 
 @main
 struct CompareSamplers: ScoreKitCommand {
+    static let renamedOptions = [(old: "--steps", new: "--sampling-steps"), (old: "--quick", new: "--fast")]
+
     static let configuration = CommandConfiguration(
         commandName: "compare-samplers",
         abstract: "Compare every sampler on a variance-exploding and a variance-preserving model, against the number of network evaluations.",
         discussion: """
             Trains the same network by DSM on the VE process (sigma 0.01 to 10, log sigma conditioning) and on the \
             VP SDE (eps-prediction, time embedding), on 8 Gaussians and on two moons. Samples each model with every \
-            sampler the process allows at each --steps, and measures the samples (sliced W2, MMD^2, and for the \
+            sampler the process allows at each --sampling-steps, and measures the samples (sliced W2, MMD^2, and for the \
             mixture the mode weights) beside fresh data of the same size; then each model's test-set negative \
             log-likelihood through the probability-flow ODE beside the exact one where the density is known. \
             Writes samplers.md and its figures (images/samplers-*.svg).
@@ -22,7 +24,8 @@ struct CompareSamplers: ScoreKitCommand {
             over the ranks and rank 0 writes the report; every number but the timings equals a one-process run's.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Sampler step counts to compare.")
+    @Option(name: [.customLong("sampling-steps"), .customLong("steps")], parsing: .upToNextOption,
+            help: "Sampler step counts to compare (--steps is the old spelling).")
     var steps: [Int] = [10, 20, 50, 100, 1000]
 
     @Option(name: .long, help: "Samples per sampler run.")
@@ -36,11 +39,11 @@ struct CompareSamplers: ScoreKitCommand {
 
     @OptionGroup var report: ReportOptions
 
-    @Flag(name: .long, help: "Seconds-long smoke run: 300 training steps, 300 samples, steps 10 and 50, 100 test points.")
+    @Flag(name: [.customLong("fast"), .customLong("quick")], help: "Seconds-long smoke run: 300 training steps, 300 samples, steps 10 and 50, 100 test points.")
     var fast = false
 
     func validate() throws {
-        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 2 && $0 <= 100_000 }) else { throw ValidationError("--steps must lie in 2...100000") }
+        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 2 && $0 <= 100_000 }) else { throw ValidationError("--sampling-steps must lie in 2...100000") }
         guard samples >= 10 && samples <= 20_000 else { throw ValidationError("--samples must lie in 10...20000, got \(samples)") }
         try Limits.check(trainSteps, "--train-steps", in: 1...Limits.trainingSteps)
         try Limits.check(testPoints, "--test-points", in: 1...1_000_000)

@@ -6,7 +6,7 @@ import ScoreKitCLI
 struct EvalScore: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-score",
-        abstract: "Evaluate a saved score network s(x, sigma) at given points.",
+        abstract: "Write a saved network's scores s(x, sigma) at given points, for another tool to check (to measure a model or samples against data, use evaluate).",
         discussion: "Reads points [N, d] from .npy or .csv and writes the scores [N, d] as float32 .npy, so any other tool can check the model.")
 
     @OptionGroup var model: CheckpointOptions

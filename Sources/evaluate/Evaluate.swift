@@ -8,7 +8,7 @@ import ScoreKitStudies
 struct Evaluate: ScoreKitCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure a model or a set of samples against a data set.",
+        abstract: "Measure a model or a set of samples against a data set: sample quality, and the score's error where it can be measured (to write raw scores at given points, use eval-score).",
         discussion: """
             Give --samples-file (a .npy or .csv of generated points) or --checkpoint (samples are then drawn by annealed \
             Langevin, and the score itself is measured at 10 noise levels, except on images). Writes evaluation.json and evaluation.md \
@@ -50,7 +50,7 @@ struct Evaluate: ScoreKitCommand {
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
         let loaded = try dataOptions.loadData(seed: dataRng.next())
         let data = loaded.points
-        var model: ScoreMLP?, levels: [NoiseLevel] = [], samplerName = ""
+        var model: (any ScoreNetwork)?, levels: [NoiseLevel] = [], samplerName = ""
         let points: Matrix
         if let checkpoint {
             let file = try Checkpoint.read(checkpoint)

@@ -6,6 +6,8 @@ import ScoreKitStudies
 
 @main
 struct ImageStudy: ScoreKitCommand {
+    static let renamedOptions = [(old: "--steps", new: "--train-steps"), (old: "--quick", new: "--fast")]
+
     static let configuration = CommandConfiguration(
         commandName: "image-study",
         abstract: "Why Gaussian noise, on images: Gaussian, Laplace and uniform noise, blur plus noise and deterministic blur, trained and sampled on digits or Fashion-MNIST.",
@@ -29,7 +31,7 @@ struct ImageStudy: ScoreKitCommand {
                                             valueName: "folder"))
     var dataFolder: String?
 
-    @Option(name: .long, help: "Training steps per process and objective (the same for all).")
+    @Option(name: [.customLong("train-steps"), .customLong("steps")], help: "Training steps per process and objective, the same for all (--steps is the old spelling).")
     var steps = 6_000
 
     @Option(name: .long, help: "Samples per sampler; the measures compare as many of them with as many test images as there are both.")
@@ -43,7 +45,7 @@ struct ImageStudy: ScoreKitCommand {
 
     @OptionGroup var report: ReportOptions
 
-    @Flag(name: .long, help: "About a minute, for CI: 200 steps, 200 samples, 2,000 Monte Carlo pairs, short samplers.")
+    @Flag(name: [.customLong("fast"), .customLong("quick")], help: "About a minute, for CI: 200 steps, 200 samples, 2,000 Monte Carlo pairs, short samplers.")
     var fast = false
 
     var dataset: ImageDataset { ImageDataset(rawValue: data)! }
@@ -51,7 +53,7 @@ struct ImageStudy: ScoreKitCommand {
     func validate() throws {
         guard ImageDataset(rawValue: data) != nil else { throw ValidationError("--data must be an image set (\(ImageDataset.names)), got '\(data)'") }
         if dataFolder != nil && dataset != .fashionMNIST { throw ValidationError("--data-folder is for --data fashion-mnist") }
-        try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps)
+        try Limits.check(steps, "--train-steps", in: 1...Limits.trainingSteps)
         try Limits.check(samples, "--samples", in: 2...100_000)
         // Each level costs every sample one network pass, and the stand-in's exact restoration a
         // d x d corrupted mixture per level; below eta = 1e-3 its covariances near rounding.

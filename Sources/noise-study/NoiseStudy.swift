@@ -7,6 +7,8 @@ import ScoreKitStudies
 
 @main
 struct NoiseStudy: ScoreKitCommand {
+    static let renamedOptions = [(old: "--steps", new: "--train-steps"), (old: "--quick", new: "--fast")]
+
     static let configuration = CommandConfiguration(
         commandName: "noise-study",
         abstract: "Why Gaussian noise? Denoising score matching with Gaussian, Laplace, uniform and Student-t noise and a blur-like contraction, measured.",
@@ -27,7 +29,7 @@ struct NoiseStudy: ScoreKitCommand {
     @Option(name: .long, help: "Built-in mixture to study (ncsn-pair or 8gaussians).")
     var data = ToyDataset.eightGaussians.rawValue
 
-    @Option(name: .long, help: "Training steps per kernel (the same for every kernel).")
+    @Option(name: [.customLong("train-steps"), .customLong("steps")], help: "Training steps per kernel, the same for every kernel (--steps is the old spelling).")
     var steps = 8_000
 
     @Option(name: .long, help: "Monte Carlo pairs per identity check.")
@@ -38,14 +40,14 @@ struct NoiseStudy: ScoreKitCommand {
     @Option(name: .long, help: "Noise share eta / sigma of the contraction+noise degradation, in (0, 1).")
     var degradationNoise = 0.1
 
-    @Flag(name: .long, help: "Seconds-long run for CI: 300 steps, 5,000 pairs, 1,000 samples.")
+    @Flag(name: [.customLong("fast"), .customLong("quick")], help: "Seconds-long run for CI: 300 steps, 5,000 pairs, 1,000 samples.")
     var fast = false
 
     func validate() throws {
         guard let dataset = ToyDataset(rawValue: data), dataset.mixture != nil else {
             throw ValidationError("--data must be a built-in mixture (ncsn-pair or 8gaussians), got '\(data)'")
         }
-        try Limits.check(steps, "--steps", in: 1...Limits.trainingSteps)
+        try Limits.check(steps, "--train-steps", in: 1...Limits.trainingSteps)
         try Limits.check(pairs, "--pairs", in: 2...100_000_000)
         guard degradationNoise > 0 && degradationNoise < 1 else {
             throw ValidationError("--degradation-noise must lie strictly between 0 and 1, got \(degradationNoise)")

@@ -6,6 +6,8 @@ import ScoreKitStudies
 
 @main
 struct Sample: ScoreKitCommand {
+    static let renamedOptions = [(old: "--steps", new: "--sampling-steps")]
+
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Draw samples from a saved score network with any sampler its forward process allows.",
@@ -17,7 +19,7 @@ struct Sample: ScoreKitCommand {
 
     @OptionGroup var samplerOptions: SamplerOptions
 
-    @Option(name: .long, help: "Levels (network evaluations) of the sampler; the same as --sampling-steps.")
+    @Option(name: .long, help: "The old spelling of --sampling-steps.")
     var steps: Int?
 
     @Option(name: .long, help: "ve: largest sampler noise level (default: the checkpoint's sigma-max).")

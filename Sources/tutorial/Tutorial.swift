@@ -6,6 +6,8 @@ import ScoreKitTutorial
 
 @main
 struct Tutorial: ScoreKitCommand {
+    static let renamedOptions = [(old: "--quick", new: "--fast")]
+
     static let configuration = CommandConfiguration(
         commandName: "tutorial",
         abstract: "Regenerate the numbers and figures of the DocC articles (Sources/ScoreKit/ScoreKit.docc).",
@@ -14,7 +16,7 @@ struct Tutorial: ScoreKitCommand {
             "generated" markers, and its figures under Resources/ (and the landing page's drawing of the \
             layers, Resources/architecture.svg). Then \
             `swift package generate-documentation --target ScoreKit` builds the catalogue. About \
-            a minute; --quick runs the tests' reduced budget (numbers are then noisier).
+            a minute; --fast runs the tests' reduced budget (numbers are then noisier).
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Articles to regenerate (default: all): \(articles.map { $0.fileName }.joined(separator: ", ")).")
@@ -23,8 +25,8 @@ struct Tutorial: ScoreKitCommand {
     @Option(name: .long, help: "The DocC catalogue.")
     var catalogue = "Sources/ScoreKit/ScoreKit.docc"
 
-    @Flag(name: .long, help: "The tests' reduced budget.")
-    var quick = false
+    @Flag(name: [.customLong("fast"), .customLong("quick")], help: "The tests' reduced budget (--quick is the old spelling).")
+    var fast = false
 
     @Option(name: .long, help: ThreadCount.help)
     var threads: ThreadCount = .automatic
@@ -51,7 +53,7 @@ struct Tutorial: ScoreKitCommand {
         try AtomicFile.write(Architecture.svg, to: (resources as NSString).appendingPathComponent("architecture.svg"))
         for type in selected {
             let start = Date()
-            let result = try type.init(quick: quick)
+            let result = try type.init(quick: fast)
             try ArticleFile(catalogue: catalogue, name: type.fileName).write(result.generated)
             for (name, figure) in result.figures {
                 try figure.write(to: (resources as NSString).appendingPathComponent(name + ".svg"))

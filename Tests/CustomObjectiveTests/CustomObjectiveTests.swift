@@ -2,7 +2,7 @@ import Foundation
 import ScoreKit
 import Testing
 
-/// An objective from outside the package trains a network through the public API alone.
+/// An objective and a network from outside the package train through the public API alone.
 @Suite struct CustomObjectiveTests {
     @Test func powerTwoIsDenoisingScoreMatching() {
         // The same draws, the same loss and gradient as the built-in objective, to rounding:
@@ -40,6 +40,32 @@ import Testing
             let error = zip(learned.elements, exact).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +)
             let norm = exact.map { Double($0) * Double($0) }.reduce(0, +)
             #expect((error / norm).squareRoot() < 0.1, "relative score error \((error / norm).squareRoot()) at sigma \(sigma)")
+        }
+    }
+
+    /// A network written outside the package trains by the built-in DSM through the trainer
+    /// and samples through `NetworkScore`: at sigma = 1 on data N(0, diag(v)) the exact
+    /// perturbed score is -x / (v + 1), so tau s = (a x + b) / 1 needs a = -1 / (v + 1), b = 0.
+    @Test func aNetworkFromOutsideTrainsAndAnswersScores() throws {
+        let spreads: [Float] = [0.5, 2], d = 2
+        var rng = RandomSource(seed: 6)
+        let data = Matrix(rows: 4096, columns: d, elements: rng.normals(count: 4096 * d).enumerated().map { spreads[$0.offset % d] * $0.element })
+        let network = DiagonalAffineNetwork(configuration: .init(dimension: d), parameters: [0, 0, 0, 0])
+        let objective = DenoisingScoreMatching(sigmas: .logUniform(min: 1, max: 1.0001), dimension: d)
+        let trainer = ScoreTrainer(model: network, data: data, objective: objective, batchSize: 256, learningRate: 1e-2, emaDecay: 0.99, rng: rng.split())
+        for _ in 0..<1500 { try trainer.trainStep() }
+        let learned = trainer.samplingModel.parameters.array
+        for i in 0..<d {
+            let want = -1 / (Double(spreads[i] * spreads[i]) + 1)
+            #expect(abs(Double(learned[i]) - want) < 0.05 * abs(want), "coordinate \(i): a = \(learned[i]), exact \(want)")
+            #expect(abs(learned[d + i]) < 0.05, "coordinate \(i): b = \(learned[d + i])")
+        }
+        // Read as a score function, in chunks smaller than the query: (a x + b) / sigma.
+        let probe = Matrix(rows: 7, columns: d, elements: (0..<14).map { Float($0) / 7 - 1 })
+        let scores = NetworkScore(model: trainer.samplingModel, chunk: 3).scores(probe, at: NoiseLevel(sigma: 2))
+        for (k, value) in scores.elements.enumerated() {
+            let i = k % d
+            #expect(abs(value - (learned[i] * probe.elements[k] + learned[d + i]) / 2) < 1e-6)
         }
     }
 }

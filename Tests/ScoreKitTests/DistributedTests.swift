@@ -39,7 +39,7 @@ import ScoreKitCLI
     @Test func twoRanksTrainAsOneProcessDoes() async throws {
         let one = try Self.folder("one"), two = try Self.folder("two")
         defer { for f in [one, two] { try? FileManager.default.removeItem(atPath: f) } }
-        let arguments = [Self.tool("train-dsm"), "--steps", "200", "--batch", "512", "--hidden", "64", "--seed", "3",
+        let arguments = [Self.tool("train-dsm"), "--train-steps", "200", "--batch", "512", "--hidden", "64", "--seed", "3",
                          "--checkpoint-every", "100", "--eval-every", "0", "--samples", "50", "--steps-per-level", "2", "--threads", "1"]
         _ = try await Self.run(arguments + ["--output", one])
         let log = try await Self.run(Self.mpirun(arguments + ["--output", two]))
@@ -74,7 +74,7 @@ import ScoreKitCLI
         let out = try Self.folder("small-batch")
         defer { try? FileManager.default.removeItem(atPath: out) }
         do {
-            _ = try await Self.run(Self.mpirun([Self.tool("train-dsm"), "--batch", "1", "--steps", "10", "--output", out]))
+            _ = try await Self.run(Self.mpirun([Self.tool("train-dsm"), "--batch", "1", "--train-steps", "10", "--output", out]))
             Issue.record("train-dsm --batch 1 on 2 ranks did not fail")
         } catch {
             let message = "\(error)"
@@ -89,7 +89,7 @@ import ScoreKitCLI
     @Test func aSweepOnTwoRanksWritesTheOneProcessReport() async throws {
         let one = try Self.folder("sweep-one"), two = try Self.folder("sweep-two")
         defer { for f in [one, two] { try? FileManager.default.removeItem(atPath: f) } }
-        let arguments = [Self.tool("compare-objectives"), "--dims", "2", "3", "4", "--steps", "30", "--hidden", "16", "--batch", "64",
+        let arguments = [Self.tool("compare-objectives"), "--dims", "2", "3", "4", "--train-steps", "30", "--hidden", "16", "--batch", "64",
                          "--threads", "1"]
         _ = try await Self.run(arguments + ["--output", one])
         _ = try await Self.run(Self.mpirun(arguments + ["--output", two]))

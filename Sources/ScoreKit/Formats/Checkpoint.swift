@@ -1,18 +1,17 @@
-/// A trained score network on disk as `.safetensors`: tensors `layers.{i}.weight` [out, in] and
-/// `layers.{i}.bias` [out] (the names of a PyTorch `nn.Sequential` of its `Linear`s), the
-/// EMA weights as `ema.layers.{i}.*` when kept, and metadata describing how to use them: the
-/// network's shape, conditioning and output parameterisation, and the forward process it was
-/// trained on (`process` and that process's parameters). A file written before processes were
-/// recorded reads as variance exploding over its sigma range, and says so in `note`.
+/// A trained score network on disk as `.safetensors`: the network's parameters under the names
+/// its configuration gives them (`NetworkConfiguration.tensors`; for the MLP `layers.{i}.weight`
+/// [out, in] and `layers.{i}.bias` [out], a PyTorch `nn.Sequential` of its `Linear`s), the EMA
+/// weights under the same names prefixed `ema.` when kept, and metadata describing how to use
+/// them: the network's kind (`format`, looked up in `NetworkRegistry`) and shape, and the forward
+/// process it was trained on (`process` and that process's parameters). A file written before
+/// processes were recorded reads as variance exploding over its sigma range, and says so in `note`.
 ///
 /// A checkpoint written during training also carries what continuing the run exactly needs
 /// (`training`: the optimiser's buffers as `optimiser.{name}` tensors, its step, the random
 /// generator's state and the first step's loss scale, bit for bit) and the tool's own record of
 /// the run (`run`, metadata keys `run.{key}`).
 public struct Checkpoint: Equatable, Sendable {
-    public static let format = "scorekit-score-mlp-v1"
-
-    public var configuration: MLPConfiguration
+    public var configuration: any NetworkConfiguration
     public var parameters: [Float]
     public var emaParameters: [Float]?
     public var process: any ForwardProcess
@@ -26,7 +25,7 @@ public struct Checkpoint: Equatable, Sendable {
     /// Set when the file predates something it is now read with (a default it took).
     public private(set) var note: String?
 
-    public init(configuration: MLPConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
+    public init(configuration: any NetworkConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
                 process: any ForwardProcess, dataset: String, seed: UInt64, step: Int) {
         self.configuration = configuration
         self.parameters = parameters
@@ -38,7 +37,7 @@ public struct Checkpoint: Equatable, Sendable {
     }
 
     /// A variance-exploding model over [sigmaMin, sigmaMax].
-    public init(configuration: MLPConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
+    public init(configuration: any NetworkConfiguration, parameters: [Float], emaParameters: [Float]? = nil,
                 sigmaMin: Float, sigmaMax: Float, dataset: String, seed: UInt64, step: Int) {
         self.init(configuration: configuration, parameters: parameters, emaParameters: emaParameters,
                   process: VarianceExploding(sigmas: .logUniform(min: sigmaMin, max: sigmaMax)), dataset: dataset, seed: seed, step: step)
@@ -49,30 +48,16 @@ public struct Checkpoint: Equatable, Sendable {
 
     /// The network with the EMA weights (when `preferringEMA` and the checkpoint has them),
     /// else with the last weights.
-    public func model(preferringEMA: Bool = true) -> ScoreMLP {
-        ScoreMLP(configuration: configuration, parameters: preferringEMA ? emaParameters ?? parameters : parameters)
+    public func model(preferringEMA: Bool = true) -> any ScoreNetwork {
+        configuration.network(parameters: preferringEMA ? emaParameters ?? parameters : parameters)
     }
 
     public var safeTensors: SafeTensors {
-        var meta = [
-            "format": Self.format,
-            "dimension": String(configuration.dimension),
-            "hidden_width": String(configuration.hiddenWidth),
-            "hidden_layers": String(configuration.hiddenLayers),
-            "parameterisation": configuration.parameterisation.rawValue,
-            "dataset": dataset,
-            "seed": String(seed),
-            "step": String(step),
-            "activation": "silu",
-        ]
-        switch configuration.conditioning {
-        case .logSigma:
-            meta["conditioning"] = "s(x, sigma) = f([x, log sigma]) / sigma"
-        case let .time(width):
-            meta["conditioning"] = "f([x, sin(w_k t), cos(w_k t)]), w_k = 1000 / 2^k, k < width / 2"
-            meta["time_embedding"] = String(width)
-        }
-        if configuration.parameterisation == .noise { meta["conditioning"]! += "; s = -f / sigma_t" }
+        var meta = configuration.metadata
+        meta["format"] = type(of: configuration).checkpointFormat
+        meta["dataset"] = dataset
+        meta["seed"] = String(seed)
+        meta["step"] = String(step)
         meta.merge(process.metadata) { _, new in new }
         for (key, value) in run { meta["run.\(key)"] = value }
         if let training {
@@ -86,11 +71,8 @@ public struct Checkpoint: Equatable, Sendable {
         }
         for (prefix, values) in [("", parameters), ("ema.", emaParameters)] {
             guard let values else { continue }
-            for (i, layer) in configuration.layers.enumerated() {
-                let w = Array(values[layer.offset..<layer.biasOffset])
-                let b = Array(values[layer.biasOffset..<(layer.biasOffset + layer.outputs)])
-                file.tensors["\(prefix)layers.\(i).weight"] = .init(shape: [layer.outputs, layer.inputs], values: w)
-                file.tensors["\(prefix)layers.\(i).bias"] = .init(shape: [layer.outputs], values: b)
+            for tensor in configuration.tensors {
+                file.tensors[prefix + tensor.name] = .init(shape: tensor.shape, values: Array(values[tensor.offset..<(tensor.offset + tensor.count)]))
             }
         }
         return file
@@ -106,52 +88,34 @@ public struct Checkpoint: Equatable, Sendable {
     public init(_ file: SafeTensors, name: String = "checkpoint") throws {
         func fail(_ why: String) -> InputError { InputError("\(name): not a ScoreKit checkpoint: \(why)") }
         let meta = file.metadata
-        guard meta["format"] == Self.format else { throw fail("metadata 'format' is \(meta["format"] ?? "missing"), expected \(Self.format)") }
+        guard let kind = NetworkRegistry.configuration(format: meta["format"] ?? "") else {
+            throw fail("metadata 'format' is \(meta["format"] ?? "missing"), expected \(NetworkRegistry.formats.joined(separator: " or "))")
+        }
         let reader = MetadataReader(meta)
         /// The reader's problems, as this file's.
         func field<T>(_ read: () throws -> T) throws -> T {
             do { return try read() } catch let problem as MetadataReader.Problem { throw fail(problem.description) }
         }
-        func integer(_ key: String, atMost limit: Int) throws -> Int { try field { try reader.integer(key, atMost: limit) } }
-        let conditioning: Conditioning
-        if meta["time_embedding"] != nil {
-            let width = try integer("time_embedding", atMost: 64)
-            guard width % 2 == 0 else { throw fail("metadata 'time_embedding' must be even, got \(width)") }
-            conditioning = .time(width: width)
-        } else {
-            conditioning = .logSigma
-        }
-        let parameterisation = try meta["parameterisation"].map { text in
-            guard let value = OutputParameterisation(rawValue: text) else { throw fail("metadata 'parameterisation' is \(text), expected score or eps") }
-            return value
-        } ?? .score
-        let config = MLPConfiguration(dimension: try integer("dimension", atMost: 1 << 20), hiddenWidth: try integer("hidden_width", atMost: 1 << 16),
-                                      hiddenLayers: try integer("hidden_layers", atMost: 1024), conditioning: conditioning,
-                                      parameterisation: parameterisation)
+        let config = try field { try kind.init(metadata: reader) }
         // The metadata's sizes must agree with the tensors present before anything is sized by them.
         let present = file.tensors.values.reduce(0) { $0 + $1.values.count }
         guard config.parameterCount <= present else {
             throw fail("the metadata describes \(config), \(config.parameterCount) parameters, but the file holds \(present) values")
         }
         func flat(_ prefix: String) throws -> [Float] {
-            var values: [Float] = []
-            values.reserveCapacity(config.parameterCount)
-            for (i, layer) in config.layers.enumerated() {
-                let wName = "\(prefix)layers.\(i).weight", bName = "\(prefix)layers.\(i).bias"
-                guard let w = file.tensors[wName], let b = file.tensors[bName] else {
-                    throw fail("tensor \(wName) or \(bName) is missing")
-                }
-                guard w.shape == [layer.outputs, layer.inputs], b.shape == [layer.outputs] else {
-                    throw fail("\(wName) has shape \(w.shape) and \(bName) \(b.shape); \(config) needs [\(layer.outputs), \(layer.inputs)] and [\(layer.outputs)]")
-                }
-                guard (w.values + b.values).allSatisfy({ $0.isFinite }) else { throw fail("\(wName) or \(bName) holds NaN or infinity") }
-                values += w.values + b.values
+            var values = [Float](repeating: 0, count: config.parameterCount)
+            for expected in config.tensors {
+                let name = prefix + expected.name
+                guard let tensor = file.tensors[name] else { throw fail("tensor \(name) is missing") }
+                guard tensor.shape == expected.shape else { throw fail("\(name) has shape \(tensor.shape); \(config) needs \(expected.shape)") }
+                guard tensor.values.allSatisfy({ $0.isFinite }) else { throw fail("\(name) holds NaN or infinity") }
+                values.replaceSubrange(expected.offset..<(expected.offset + expected.count), with: tensor.values)
             }
             return values
         }
         configuration = config
         parameters = try flat("")
-        emaParameters = file.tensors["ema.layers.0.weight"] == nil ? nil : try flat("ema.")
+        emaParameters = file.tensors.keys.contains { $0.hasPrefix("ema.") } ? try flat("ema.") : nil
         if meta["process"] == nil {
             let legacy = try field { try VarianceExploding(metadata: reader) }
             process = legacy

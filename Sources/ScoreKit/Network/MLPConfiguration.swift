@@ -1,6 +1,6 @@
 /// The shape of a score network `MLP(d, H, L)`: data dimension d, hidden width H,
 /// number of hidden layers L (see `ScoreMLP`), what it is conditioned on and what its output means.
-public struct MLPConfiguration: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct MLPConfiguration: NetworkConfiguration {
     public let dimension: Int
     public let hiddenWidth: Int
     public let hiddenLayers: Int
@@ -69,5 +69,61 @@ public struct MLPConfiguration: Sendable, Equatable, Codable, CustomStringConver
     public var description: String {
         "MLP(d=\(dimension), H=\(hiddenWidth), L=\(hiddenLayers)" + (conditioning == .logSigma ? "" : ", \(conditioning)")
             + (parameterisation == .score ? ")" : ", eps)")
+    }
+
+    public static var networkName: String { "mlp" }
+    public static var checkpointFormat: String { "scorekit-score-mlp-v1" }
+
+    /// `layers.{i}.weight` [out, in] and `layers.{i}.bias` [out]: a PyTorch `nn.Sequential` of
+    /// its `Linear`s.
+    public var tensors: [ParameterTensor] {
+        layers.enumerated().flatMap { i, layer in
+            [ParameterTensor(name: "layers.\(i).weight", shape: [layer.outputs, layer.inputs], offset: layer.offset),
+             ParameterTensor(name: "layers.\(i).bias", shape: [layer.outputs], offset: layer.biasOffset)]
+        }
+    }
+
+    public var metadata: [String: String] {
+        var meta = [
+            "dimension": String(dimension),
+            "hidden_width": String(hiddenWidth),
+            "hidden_layers": String(hiddenLayers),
+            "parameterisation": parameterisation.rawValue,
+            "activation": "silu",
+        ]
+        switch conditioning {
+        case .logSigma:
+            meta["conditioning"] = "s(x, sigma) = f([x, log sigma]) / sigma"
+        case let .time(width):
+            meta["conditioning"] = "f([x, sin(w_k t), cos(w_k t)]), w_k = 1000 / 2^k, k < width / 2"
+            meta["time_embedding"] = String(width)
+        }
+        if parameterisation == .noise { meta["conditioning"]! += "; s = -f / sigma_t" }
+        return meta
+    }
+
+    /// Sizes up to 2^20 coordinates, 2^16 hidden units and 1,024 layers; the time embedding's
+    /// width even, at most 64; no `parameterisation` reads as `score` (files before it existed).
+    public init(metadata: MetadataReader) throws {
+        let conditioning: Conditioning
+        if metadata["time_embedding"] != nil {
+            let width = try metadata.integer("time_embedding", atMost: 64)
+            guard width % 2 == 0 else { throw MetadataReader.Problem("metadata 'time_embedding' must be even, got \(width)") }
+            conditioning = .time(width: width)
+        } else {
+            conditioning = .logSigma
+        }
+        let parameterisation = try metadata["parameterisation"].map { text in
+            guard let value = OutputParameterisation(rawValue: text) else {
+                throw MetadataReader.Problem("metadata 'parameterisation' is \(text), expected score or eps")
+            }
+            return value
+        } ?? .score
+        self.init(dimension: try metadata.integer("dimension", atMost: 1 << 20), hiddenWidth: try metadata.integer("hidden_width", atMost: 1 << 16),
+                  hiddenLayers: try metadata.integer("hidden_layers", atMost: 1024), conditioning: conditioning, parameterisation: parameterisation)
+    }
+
+    public func network(parameters: [Float]) -> any ScoreNetwork {
+        ScoreMLP(configuration: self, parameters: parameters)
     }
 }

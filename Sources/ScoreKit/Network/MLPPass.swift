@@ -14,12 +14,22 @@ final class MLPPass: NetworkPass {
     var gradients: FloatBuffer { workspace.gradients }
 
     func forward(_ batch: NetworkBatch) {
+        run(batch, keepForBackward: true)
+    }
+
+    /// Without tangents the rows' shared level enters the first layer as a bias (`sharedConditioning`).
+    func infer(_ batch: NetworkBatch) {
+        run(batch, keepForBackward: false)
+    }
+
+    private func run(_ batch: NetworkBatch, keepForBackward: Bool) {
         precondition(batch.dimension == model.configuration.dimension && batch.tangentCount == tangentCount,
-                     "MLPPass.forward: a batch of dimension \(batch.dimension) with \(batch.tangentCount) tangents for \(model.configuration) with \(tangentCount)")
+                     "MLPPass: a batch of dimension \(batch.dimension) with \(batch.tangentCount) tangents for \(model.configuration) with \(tangentCount)")
         let n = batch.rows, d = batch.dimension, m = tangentCount
         model.forward(x: batch.points.pointer, sigma: batch.sigma.pointer, scale: batch.outputScale.pointer,
                       time: batch.time.pointer, batch: n, workspace: workspace,
-                      directions: m > 0 ? UnsafePointer(batch.directions.pointer) : nil)
+                      directions: m > 0 ? UnsafePointer(batch.directions.pointer) : nil,
+                      keepForBackward: keepForBackward, sharedConditioning: !keepForBackward && m == 0)
         batch.score.pointer.update(from: workspace.score.pointer, count: n * d)
         batch.tangentScore.pointer.update(from: workspace.tangentScore.pointer, count: m * n * d)
     }

@@ -175,21 +175,11 @@ public final class ScoreMLP {
             swap(&current, &spare)
         }
     }
-
-    /// s(x, level) for every row of `x`. A convenience for evaluation; training loops and
-    /// samplers call `forward` on a workspace of their own.
-    public func score(_ x: Matrix, at level: NoiseLevel) -> Matrix {
-        precondition(x.columns == configuration.dimension,
-                     "ScoreMLP.score: points have \(x.columns) columns, the model expects \(configuration.dimension)")
-        return NetworkScore(model: self, chunk: max(1, min(512, x.rows))).scores(x, at: level)
-    }
-
-    /// s(x, sigma) at a bare variance-exploding level.
-    public func score(_ x: Matrix, sigma: Float) -> Matrix { score(x, at: NoiseLevel(sigma: Double(sigma))) }
 }
 
 extension ScoreMLP: ScoreNetwork {
     public var dimension: Int { configuration.dimension }
+    public var conditioning: Conditioning { configuration.conditioning }
 
     public func makePass(capacity: Int, tangentCount: Int) -> any NetworkPass {
         MLPPass(model: self, capacity: capacity, tangentCount: tangentCount)

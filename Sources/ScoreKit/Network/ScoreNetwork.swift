@@ -6,10 +6,12 @@
 /// ranks and the checkpoint all work on that layout, whatever the network's structure.
 public protocol ScoreNetwork: AnyObject {
     /// The network's shape, as saved beside its weights.
-    associatedtype Configuration: Codable, Equatable, Sendable
+    associatedtype Configuration: NetworkConfiguration
     var configuration: Configuration { get }
     /// Coordinates per row of x (and of s).
     var dimension: Int { get }
+    /// What it reads besides x: log sigma, or an embedding of the level's time.
+    var conditioning: Conditioning { get }
     /// Every parameter, in the network's flat layout.
     var parameters: FloatBuffer { get }
     /// A pass for batches of up to `capacity` rows, each carrying `tangentCount` directions.
@@ -28,6 +30,11 @@ public protocol NetworkPass: AnyObject {
     /// Writes `batch.score` (and `batch.tangentScore`) for `batch.rows` rows, keeping what
     /// `backward` needs.
     func forward(_ batch: NetworkBatch)
+    /// Writes `batch.score` (and with tangents `batch.tangentScore`) for `batch.rows` rows that
+    /// all share the first row's level, keeping nothing for `backward`: a sampler's or a
+    /// measurement's query, which a network may answer faster than `forward` (the MLP folds the
+    /// shared level's features into its first layer's bias).
+    func infer(_ batch: NetworkBatch)
     /// Backpropagates `batch.scoreGradient` (and `batch.tangentScoreGradient`) through the last
     /// `forward` into `gradients` (overwritten).
     func backward(_ batch: NetworkBatch)

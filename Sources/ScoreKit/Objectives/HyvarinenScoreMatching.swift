@@ -9,7 +9,7 @@
 /// - `sliced`: SSM, (1/M) sum_m [ v_m^T J v_m + 0.5 (v_m^T s)^2 ].
 /// - `slicedVarianceReduced`: SSM-VR, (1/M) sum_m v_m^T J v_m + 0.5 ||s||^2 (norm term exact).
 ///
-/// Each J v is exact (forward mode through the network, see `ScoreMLP.forward(directions:)`),
+/// Each J v is exact (forward mode through the network: `NetworkBatch.tangentScore`),
 /// and the parameter gradients are exact too (backpropagation through primal and tangents).
 /// On `Perturbation.gaussian` data each row's loss is weighted by sigma^2; the expectation is
 /// then over the perturbed density q_sigma, whose score the network learns at every sigma. On

@@ -1,5 +1,5 @@
 /// The objectives by name, as the tools offer them.
-public enum ObjectiveKind: String, CaseIterable, Sendable {
+public enum ObjectiveKind: String, CaseIterable, Sendable, Codable {
     case dsm, ssm, ssmVR = "ssm-vr", exact
 
     /// The objective for rows of `dimension` coordinates, noise levels drawn from `sigmas` (the

@@ -11,7 +11,7 @@ import Foundation
 /// uniformly from 1...T. The chain has no SDE: the samplers that integrate one need `VariancePreservingSDE`.
 public struct VariancePreserving: RegisteredProcess {
     /// How beta_k runs over the T steps (not a sampler's `Schedule` of levels).
-    public enum BetaSchedule: String, Sendable, CaseIterable {
+    public enum BetaSchedule: String, Sendable, CaseIterable, Codable {
         case linear, cosine
     }
 

@@ -141,7 +141,8 @@ package enum Kernels {
 
     /// out[r, :] = SiLU(bias + x[r, :] W[:, :inputs]^T) for `rows` rows of `inputs <= narrowInputs`
     /// values, W being [outputs, weightStride] row-major: a narrow layer's product, bias and
-    /// activation in one pass, where OpenBLAS is slow (k = 2: 40 GFLOP/s).
+    /// activation in one pass, where OpenBLAS's GEMM runs far below its peak (the bench's products
+    /// table gives the rates).
     package static func narrowLinearSiLU(rows: Int, outputs: Int, inputs: Int, _ x: UnsafePointer<Float>,
                                         weights: UnsafePointer<Float>, weightStride: Int, bias: UnsafePointer<Float>,
                                         into out: UnsafeMutablePointer<Float>) {

@@ -1,5 +1,6 @@
-/// Numbers read from a string map (a checkpoint's metadata), each checked as the value the engine
-/// will hold; a value that fails throws a `Problem` naming its key.
+/// Numbers read from a string map (a checkpoint's metadata: a network's shape, a process's
+/// parameters), each checked as the value the engine will hold; a value that fails throws a
+/// `Problem` naming its key.
 public struct MetadataReader: Sendable {
     public let fields: [String: String]
 

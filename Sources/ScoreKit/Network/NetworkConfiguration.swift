@@ -1,0 +1,45 @@
+/// A network's shape as checkpoints, tools and the `NetworkRegistry` know it: enough to build
+/// the network around a flat parameter vector, to name that vector's pieces as tensors, and to
+/// save itself as checkpoint metadata and read itself back. `MLPConfiguration` conforms; a new
+/// network's configuration conforms and is listed in `NetworkRegistry.configurations`.
+public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// "mlp", ...: the name the tools and reports use.
+    static var networkName: String { get }
+    /// The checkpoint's `format` metadata for a network of this kind.
+    static var checkpointFormat: String { get }
+    /// Coordinates per row of x (and of s).
+    var dimension: Int { get }
+    /// Length of the flat parameter vector.
+    var parameterCount: Int { get }
+    /// The flat parameter vector's pieces in order, with the names and shapes a PyTorch
+    /// state dict gives them (`layers.0.weight` [out, in], ...).
+    var tensors: [ParameterTensor] { get }
+    /// The shape as checkpoint metadata, read back by `init(metadata:)` (beside `format`).
+    var metadata: [String: String] { get }
+    /// Reads `metadata`; throws `MetadataReader.Problem` naming a bad field.
+    init(metadata: MetadataReader) throws
+    /// The network of this shape holding `parameters` (`parameterCount` values).
+    func network(parameters: [Float]) -> any ScoreNetwork
+}
+
+extension NetworkConfiguration {
+    /// Whether `other` is this very configuration (of the same network kind).
+    public func isSame(as other: any NetworkConfiguration) -> Bool {
+        (other as? Self) == self
+    }
+}
+
+/// One named piece of a network's flat parameters: `count` values from `offset`, read as `shape`.
+public struct ParameterTensor: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+
+    public init(name: String, shape: [Int], offset: Int) {
+        self.name = name
+        self.shape = shape
+        self.offset = offset
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import ScoreKit
+import ScoreKitCLI
+import Testing
+
+/// train-dsm's run is a typed value: saved as JSON, compared field by field on --resume, and the
+/// home of the image defaults. A checkpoint that recorded the command line instead still resumes.
+@Suite(.serialized) struct RunConfigurationTests {
+    @Test func theConfigurationRoundTripsThroughItsJSON() throws {
+        var run = RunConfiguration.forImages(.fashionMNIST)
+        run.network.parameterisation = .score
+        run.seed = 1 << 63
+        #expect(try RunConfiguration(json: run.json, file: "test") == run)
+        #expect(throws: RunFailure.self) { try RunConfiguration(json: "{\"batch\": 1}", file: "test") }
+    }
+
+    @Test func imageDefaultsLiveInTheConfiguration() {
+        let fashion = RunConfiguration.forImages(.fashionMNIST), digits = RunConfiguration.forImages(.digits)
+        #expect(fashion.process.name == "vp" && fashion.network.hiddenWidth == 1024 && fashion.network.hiddenLayers == 2)
+        #expect(digits.network.hiddenWidth == 512 && digits.network.hiddenLayers == 3 && !digits.sampling.clipDenoised)
+        #expect(fashion.sampling.clipDenoised && fashion.batch == 256 && fashion.sampling.samples == 1000 && fashion.length.evalEvery == 0)
+        #expect(RunConfiguration.standard.process.name == "ve" && RunConfiguration.standard.batch == 512)
+    }
+
+    @Test func resumeNamesTheFirstFieldThatDiffers() {
+        let run = RunConfiguration.standard
+        var other = run
+        #expect(run.difference(from: other) == nil)
+        other.length.trainSteps += 1
+        other.sampling.samples = 5
+        #expect(run.difference(from: other) == nil, "length and sampling may change on resume")
+        other.network.hiddenWidth = 64
+        other.seed = 9
+        #expect(run.difference(from: other) == "--resume keeps the run's --hidden 128; this command gives 64")
+        other = run
+        other.optimiser.learningRate = 0.01
+        #expect(run.difference(from: other)?.contains("--lr") == true)
+    }
+
+    /// A run stopped at step 30 whose checkpoint recorded its arguments (as checkpoints did before
+    /// runs were typed) resumes to step 60 and ends with the bytes of a run that never stopped.
+    @Test func aCheckpointThatRecordedItsArgumentsStillResumes() async throws {
+        let straight = try DistributedTests.folder("straight"), stopped = try DistributedTests.folder("stopped")
+        defer { for f in [straight, stopped] { try? FileManager.default.removeItem(atPath: f) } }
+        let common = ["--hidden", "16", "--batch", "64", "--seed", "4", "--checkpoint-every", "30", "--eval-every", "0",
+                      "--samples", "20", "--steps-per-level", "2", "--threads", "1"]
+        _ = try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--train-steps", "60", "--output", straight] + common)
+        _ = try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--train-steps", "30", "--output", stopped] + common)
+        let path = (stopped as NSString).appendingPathComponent("checkpoint.safetensors")
+        var file = try SafeTensors.read(path)
+        #expect(file.metadata["run.configuration"] != nil)
+        file.metadata["run.configuration"] = nil
+        let arguments = ["--data", "8gaussians", "--data-points", "50000", "--objective", "dsm", "--projections", "1",
+                         "--projection", "rademacher", "--process", "ve", "--schedule", "linear", "--timesteps", "1000",
+                         "--time-embedding", "32", "--batch", "64", "--hidden", "16", "--layers", "2", "--lr", "0.001",
+                         "--sigma-min", "0.01", "--sigma-max", "10.0", "--sigma-levels", "0", "--ema-decay", "0.999", "--seed", "4",
+                         "--steps", "30", "--checkpoint-every", "30", "--eval-every", "0", "--divergence-factor", "10000.0"]
+        file.metadata["run.arguments"] = String(decoding: try JSONEncoder().encode(arguments), as: UTF8.self)
+        try file.write(to: path)
+        let log = try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--resume", stopped, "--train-steps", "60",
+                                                  "--samples", "20", "--steps-per-level", "2", "--threads", "1"])
+        #expect(log.contains("resuming at step 30 of 60"), "\(log.prefix(600))")
+        for name in ["losses.npy", "samples.npy"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: (straight as NSString).appendingPathComponent(name)))
+            let b = try Data(contentsOf: URL(fileURLWithPath: (stopped as NSString).appendingPathComponent(name)))
+            #expect(a == b, "\(name) differs from the run that never stopped")
+        }
+        // The resumed run now records its typed configuration; another seed is refused by name.
+        #expect(try SafeTensors.read(path).metadata["run.configuration"] != nil)
+        await #expect(throws: (any Error).self) {
+            try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--resume", stopped, "--seed", "5"])
+        }
+    }
+}
