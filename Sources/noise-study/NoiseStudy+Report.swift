@@ -362,7 +362,7 @@ extension NoiseStudy {
         }
         let noisyDSM = dsm(noisy.kernel.name), finest = noisyDSM.fisherCurve.last!, gaussianFinest = dsm("gaussian").fisherCurve.last!
         if Self.metric(noisyDSM, .slicedWasserstein) > 2 * Self.metric(ssm(noisy.kernel.name), .slicedWasserstein) {
-            let tau = (noisy.kernel as! LinearDegradation).scoreScale(at: Double(finest.sigma))
+            let tau = (noisy.kernel as! LinearDegradation).outputScale(at: Double(finest.sigma))
             text += String(format: "\nIts samples are worse than its score errors at sigma 0.1 to the top level suggest: at the smallest level, "
                            + "sigma = %g, its error is %.2f (Gaussian DSM's %.2f), and while the Gaussian ladder's Langevin steps there "
                            + "are %.0e, the contraction's are 0.05 tau^2 = %.1e, because every level near c = 1 is the data's own scale.\n",

@@ -84,7 +84,7 @@ struct NoiseStudy: ScoreKitCommand {
     /// travel between ranks.
     struct Measured: Codable {
         let objective: String
-        let scaling: ScoreScaling
+        let scaling: OutputScaling
         let checks: [LevelCheck]
         let errorLevels: [Float]
         let scoreErrors: [Double]
@@ -228,7 +228,7 @@ struct NoiseStudy: ScoreKitCommand {
     /// each measured and sampled; returns the runs, their trained scores and the first run's
     /// score-field figure (SVG).
     func study(_ kernel: any Corruption, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
-               scalings: [ScoreScaling], rng: inout RandomSource,
+               scalings: [OutputScaling], rng: inout RandomSource,
                sample: (any ScoreFunction, inout RandomSource) -> Matrix) throws -> (runs: [Measured], scores: [NetworkScore], figure: String) {
         let mixture = setup.mixture, exact = kernel.corrupted(mixture)
         let checks = checkLevels.map { level in
@@ -256,7 +256,7 @@ struct NoiseStudy: ScoreKitCommand {
                                        emaDecay: fast ? nil : 0.999, rng: rng.split())
             let label = objective is HyvarinenScoreMatching ? "ssm-vr" : "dsm"
             let secondsPerStep = try trainer.train(steps: setup.trainSteps, label: "\(kernel.name) \(label)\(scalings.count > 1 && scaling == .noiseLevel ? " (tau = sigma)" : "")").secondsPerStep
-            let score = NetworkScore(model: trainer.samplingModel, outputScale: scaling == .corruption ? kernel.scoreScale : nil)
+            let score = NetworkScore(model: trainer.samplingModel, outputScale: scaling == .corruption ? kernel.outputScale : nil)
             let scoreErrors = ScoreError.relative(of: score, target: exact, sigmas: errorLevels, samples: 2000, rng: &rng)
             let curveLevels = geometricLevels(from: range.max, to: range.min, count: 8)
             let curveErrors = ScoreError.relative(of: score, target: exact, sigmas: curveLevels, samples: fast ? 300 : 1000, rng: &rng)

@@ -134,8 +134,8 @@ import Testing
         let model = ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 8, hiddenLayers: 1), rng: &rng)
         let x = randomMatrix(5, 2, rng: &rng)
         let plain = NetworkScore(model: model).scores(x, sigma: 0.7)
-        let scaled = NetworkScore(model: model, outputScale: Self.pure.scoreScale).scores(x, sigma: 0.7)
-        let ratio = Float(0.7 / Self.pure.scoreScale(at: 0.7))
+        let scaled = NetworkScore(model: model, outputScale: Self.pure.outputScale).scores(x, sigma: 0.7)
+        let ratio = Float(0.7 / Self.pure.outputScale(at: 0.7))
         for i in x.elements.indices { #expect(isClose(Double(scaled.elements[i]), Double(ratio * plain.elements[i]), rel: 1e-6)) }
     }
 
@@ -143,7 +143,7 @@ import Testing
     /// c = 0.1, where sigma^2 E_q||s||^2 / d runs over more than a factor of 10.
     @Test func objectiveDividesByTheCorruptionsScale() {
         // DSM on the noisy contraction with `.corruption` scaling: the loss is
-        // mean 0.5 sigma^2 ||f / tau - target||^2 with tau = scoreScale(sigma), replayed here (one
+        // mean 0.5 sigma^2 ||f / tau - target||^2 with tau = outputScale(sigma), replayed here (one
         // uniform per row for the level, then the corruption row by row). Rejected: the objective
         // dividing by sigma (0.36 here) instead of tau (0.27 at c = 0.6).
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 1)
@@ -161,9 +161,9 @@ import Testing
             Self.noisy.corrupt(row: i, of: rows(x, batch), sigma: sigma, into: &corruptedRows, target: &targetRows, rng: &replay)
         }
         let corrupted = corruptedRows.elements, target = targetRows.elements
-        let tau = Float(Self.noisy.scoreScale(at: Double(sigma)))
+        let tau = Float(Self.noisy.outputScale(at: Double(sigma)))
         let ws = MLPWorkspace(configuration: config, capacity: batch)
-        model.forward(x: corrupted, sigma: [Float](repeating: sigma, count: batch), scale: [Float](repeating: tau, count: batch), batch: batch, workspace: ws)
+        model.forward(x: corrupted, sigma: [Float](repeating: sigma, count: batch), outputScale: [Float](repeating: tau, count: batch), batch: batch, workspace: ws)
         let want = (0..<(2 * batch)).reduce(0.0) { $0 + 0.5 * Double(sigma * sigma) * pow(Double(ws.score[$1] - target[$1]), 2) } / Double(batch)
         #expect(isClose(got, want, rel: 1e-5), "loss \(got) vs \(want) with tau = \(tau), sigma = \(sigma)")
     }
@@ -185,13 +185,13 @@ import Testing
         #expect(abs(variance / want - 1) < 0.1, "spread^2 \(variance), want \(want)")
     }
 
-    @Test func scoreScaleTracksTheScoresSize() {
+    @Test func outputScaleTracksTheScoresSize() {
         let mixture = ToyDataset.eightGaussians.mixture!, degradation = LinearDegradation(around: mixture, noiseFraction: 0)
         let exact = DegradedMixture(mixture: mixture, degradation: degradation)
         var rng = RandomSource(seed: 209)
         var byTau: [Double] = [], bySigma: [Double] = []
         for c in [0.95, 0.5, 0.1] {
-            let sigma = degradation.sigma(forContraction: c), tau = degradation.scoreScale(at: sigma)
+            let sigma = degradation.sigma(forContraction: c), tau = degradation.outputScale(at: sigma)
             let points = exact.samplePerturbed(count: 4_000, at: NoiseLevel(sigma: Double(Float(sigma))), rng: &rng)
             let s = exact.scores(points, sigma: Float(sigma))
             let meanSquare = s.elements.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(s.elements.count)
@@ -238,7 +238,7 @@ private struct AdditiveReading: Corruption {
         degradation.corrupt(row: row, of: clean, sigma: sigma, into: &corrupted, target: &target, rng: &rng)
     }
     func corrupted(_ mixture: GaussianMixture) -> any PerturbedDataSource { degradation.corrupted(mixture) }
-    func scoreScale(at sigma: Double) -> Double { sigma }
+    func outputScale(at sigma: Double) -> Double { sigma }
     func denoised(_ corrupted: [Double], score: [Double], sigma: Double) -> [Double] {
         GaussianKernel(sigma: sigma).denoised(corrupted, score: score, sigma: sigma)
     }

@@ -93,7 +93,7 @@ import ScoreKit
         let x = randomMatrix(batch, config.dimension, rng: &rng)
         let ws = MLPWorkspace(configuration: config, capacity: batch)
         let ones = [Float](repeating: 1, count: batch)
-        model.forward(x: x.elements, sigma: sigmas, scale: ones, batch: batch, workspace: ws)
+        model.forward(x: x.elements, sigma: sigmas, outputScale: ones, batch: batch, workspace: ws)
         let f = ws.score.array
         model.forward(x: x.elements, sigma: sigmas, batch: batch, workspace: ws)
         for i in 0..<(batch * config.dimension) {
@@ -102,9 +102,9 @@ import ScoreKit
         }
         // log sigma is an input, so f itself changes with sigma.
         let ws1 = MLPWorkspace(configuration: config, capacity: 1)
-        model.forward(x: x.row(0), sigma: [2], scale: [1], batch: 1, workspace: ws1)
+        model.forward(x: x.row(0), sigma: [2], outputScale: [1], batch: 1, workspace: ws1)
         let f2 = ws1.score.array
-        model.forward(x: x.row(0), sigma: [4], scale: [1], batch: 1, workspace: ws1)
+        model.forward(x: x.row(0), sigma: [4], outputScale: [1], batch: 1, workspace: ws1)
         #expect(f2 != ws1.score.array)
     }
 }

@@ -26,7 +26,7 @@ final class MLPPass: NetworkPass {
         precondition(batch.dimension == model.configuration.dimension && batch.tangentCount == tangentCount,
                      "MLPPass: a batch of dimension \(batch.dimension) with \(batch.tangentCount) tangents for \(model.configuration) with \(tangentCount)")
         let n = batch.rows, d = batch.dimension, m = tangentCount
-        model.forward(x: batch.points.pointer, sigma: batch.sigma.pointer, scale: batch.outputScale.pointer,
+        model.forward(x: batch.points.pointer, sigma: batch.sigma.pointer, outputScale: batch.outputScale.pointer,
                       time: batch.time.pointer, batch: n, workspace: workspace,
                       directions: m > 0 ? UnsafePointer(batch.directions.pointer) : nil,
                       keepForBackward: keepForBackward, sharedConditioning: !keepForBackward && m == 0)

@@ -26,7 +26,7 @@ public final class MLPWorkspace {
     let slopes: [FloatBuffer]
     let curvatures: [FloatBuffer]
     /// [capacity]: 1 / tau per row, the output scale (sigma unless the caller gave another).
-    let inverseScale: FloatBuffer
+    let inverseOutputScale: FloatBuffer
     /// [rows, d]: the last layer's output f (then its tangents), where s = f / tau.
     let output: FloatBuffer
     /// [capacity, d]: the score s(x, sigma).
@@ -59,7 +59,7 @@ public final class MLPWorkspace {
         activations = (0..<l).map { _ in FloatBuffer(count: rows * h) }
         slopes = (0..<l).map { _ in FloatBuffer(count: capacity * h) }
         curvatures = tangentCount > 0 ? (0..<l).map { _ in FloatBuffer(count: capacity * h) } : []
-        inverseScale = FloatBuffer(count: capacity)
+        inverseOutputScale = FloatBuffer(count: capacity)
         output = FloatBuffer(count: rows * d)
         score = FloatBuffer(count: capacity * d)
         tangentScore = FloatBuffer(count: tangentCount * capacity * d)

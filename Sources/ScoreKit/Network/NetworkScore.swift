@@ -5,8 +5,8 @@
 /// Chunks keep each layer's activations in cache between one product and the next (README,
 /// "Speed", gives the measured effect on the sampler's rate).
 ///
-/// A network trained with `ScoreScaling.corruption` must be read with the same output scale
-/// (`outputScale`, the corruption's `scoreScale`): its output is divided by tau(sigma), not by sigma.
+/// A network trained with `OutputScaling.corruption` must be read with the same output scale
+/// (`outputScale`, the corruption's `outputScale`): its output is divided by tau(sigma), not by sigma.
 public final class NetworkScore: ScoreJacobian {
     public let model: any ScoreNetwork
     public let outputScale: (@Sendable (Double) -> Double)?

@@ -47,13 +47,13 @@ public final class ScoreMLP {
     ///
     /// With `keepForBackward` (the default) it keeps the pre-activations, SiLU slopes (and with
     /// tangents SiLU curvatures) that `backward` needs; samplers pass false and skip those writes.
-    /// `scale` ([batch]) replaces sigma as the output's divisor tau, for corruptions whose score
-    /// does not grow like 1 / sigma (see `Corruption.scoreScale`); `backward` uses the same.
+    /// `outputScale` ([batch]) replaces sigma as the output's divisor tau, for corruptions whose score
+    /// does not grow like 1 / sigma (see `Corruption.outputScale`); `backward` uses the same.
     /// `time` ([batch]) is what a time-conditioned network reads (each t in [0, 1]).
-    /// Every sigma and scale must be positive and finite. With `sharedConditioning` (inference
+    /// Every sigma and output scale must be positive and finite. With `sharedConditioning` (inference
     /// only, no tangents) every row has the first row's sigma and time: their features enter the
     /// first layer once, as part of its bias, and its product runs over the d coordinates alone.
-    package func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
+    package func forward(x: UnsafePointer<Float>, sigma: UnsafePointer<Float>, outputScale: UnsafePointer<Float>? = nil,
                         time: UnsafePointer<Float>? = nil, batch: Int,
                         workspace ws: MLPWorkspace, directions: UnsafePointer<Float>? = nil,
                         keepForBackward: Bool = true, sharedConditioning: Bool = false) {
@@ -71,7 +71,7 @@ public final class ScoreMLP {
         let rows = batch * (1 + m)
         let input = ws.input.pointer
         let p = UnsafePointer(parameters.pointer)
-        for i in 0..<batch { ws.inverseScale[i] = sign / (scale?[i] ?? sigma[i]) }
+        for i in 0..<batch { ws.inverseOutputScale[i] = sign / (outputScale?[i] ?? sigma[i]) }
         if sharedConditioning {
             conditioning.features(sigma: sigma[0], time: time?[0] ?? 0, into: ws.sharedFeatures.pointer)
             layers[0].foldSharedInputs(ws.sharedFeatures.pointer, from: d, parameters: p, into: ws.sharedBias.pointer)
@@ -120,11 +120,11 @@ public final class ScoreMLP {
         last.multiply(batch: rows, input: previous, parameters: p, output: ws.output.pointer)
         Kernels.addBias(rows: batch, columns: d, ws.output.pointer, bias: p + last.biasOffset)
         ws.score.pointer.update(from: ws.output.pointer, count: batch * d)
-        Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseScale.pointer)
+        Kernels.scaleRows(rows: batch, columns: d, ws.score.pointer, by: ws.inverseOutputScale.pointer)
         for k in 0..<m {
             let block = ws.tangentScore.pointer + k * batch * d
             block.update(from: ws.output.pointer + (k + 1) * batch * d, count: batch * d)
-            Kernels.scaleRows(rows: batch, columns: d, block, by: ws.inverseScale.pointer)
+            Kernels.scaleRows(rows: batch, columns: d, block, by: ws.inverseOutputScale.pointer)
         }
     }
 
@@ -147,7 +147,7 @@ public final class ScoreMLP {
         outGrad.update(from: scoreGradient, count: batch * d)
         if let tangentScoreGradient { (outGrad + batch * d).update(from: tangentScoreGradient, count: m * batch * d) }
         for k in 0...m {
-            Kernels.scaleRows(rows: batch, columns: d, outGrad + k * batch * d, by: ws.inverseScale.pointer)
+            Kernels.scaleRows(rows: batch, columns: d, outGrad + k * batch * d, by: ws.inverseOutputScale.pointer)
         }
 
         var (current, spare) = ws.hiddenGradients

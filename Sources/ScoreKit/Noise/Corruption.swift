@@ -19,8 +19,8 @@ public protocol Corruption: Sendable {
     /// exactly, at every level: its score is the ground truth a learned score is measured against.
     func corrupted(_ mixture: GaussianMixture) -> any PerturbedDataSource
     /// tau(sigma): the corrupted density's score is about 1 / tau in size. A network trained with
-    /// `ScoreScaling.corruption` divides its output by it, as NCSN does with sigma for additive noise.
-    func scoreScale(at sigma: Double) -> Double
+    /// `OutputScaling.corruption` divides its output by it, as NCSN does with sigma for additive noise.
+    func outputScale(at sigma: Double) -> Double
     /// The last denoising step a sampler would take from x~ given the score of q_sigma there:
     /// the posterior mean E[x | x~] when Tweedie's formula holds for this corruption.
     func denoised(_ corrupted: [Double], score: [Double], sigma: Double) -> [Double]
@@ -42,7 +42,7 @@ extension PerturbationKernel {
     }
 
     /// sigma: the noise sets the score's size.
-    public func scoreScale(at sigma: Double) -> Double { sigma }
+    public func outputScale(at sigma: Double) -> Double { sigma }
 
     public func corrupted(_ mixture: GaussianMixture) -> any PerturbedDataSource {
         PerturbedMixture(mixture: mixture, kernel: self)

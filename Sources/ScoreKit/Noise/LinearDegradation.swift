@@ -80,7 +80,7 @@ public struct LinearDegradation: Corruption {
 
     /// sqrt(c^2 l^2 + eta^2): the finest structure's width after degradation. Without noise it
     /// shrinks with c, and the score grows like 1 / c where sigma only grows.
-    public func scoreScale(at sigma: Double) -> Double {
+    public func outputScale(at sigma: Double) -> Double {
         let c = contraction(at: sigma), eta = noise(at: sigma)
         return (c * c * finestVariance + eta * eta).squareRoot()
     }

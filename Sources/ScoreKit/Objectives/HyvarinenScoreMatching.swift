@@ -24,7 +24,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
 
     public let estimator: Estimator
     public let perturbation: Perturbation
-    public let scaling: ScoreScaling
+    public let scaling: OutputScaling
     public let dimension: Int
     /// Rows the scratch holds.
     public private(set) var capacity = 0
@@ -38,7 +38,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
     /// Whether rows are weighted by tau^2 (all but clean data).
     private var weighted = false
 
-    public init(estimator: Estimator, perturbation: Perturbation, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
+    public init(estimator: Estimator, perturbation: Perturbation, scaling: OutputScaling = .noiseLevel, dimension: Int) {
         switch estimator {
         case .exact: tangentCount = dimension
         case let .sliced(m, _), let .slicedVarianceReduced(m, _):
@@ -105,7 +105,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             for i in 0..<count {
                 kernel.corrupt(row: i, of: clean, sigma: s[i], into: &corrupted, target: &conditionalScores, rng: &rng)
                 guard rows.contains(i) else { continue }
-                batch.outputScale[i - first] = scaling.scale(of: kernel, at: s[i])
+                batch.outputScale[i - first] = scaling.outputScale(of: kernel, at: s[i])
             }
             (batch.sigma.pointer).update(from: s + first, count: n)
             corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress! + first * d, count: n * d) }

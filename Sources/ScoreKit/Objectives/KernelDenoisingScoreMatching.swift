@@ -15,7 +15,7 @@
 public final class KernelDenoisingScoreMatching: ScoreObjective {
     public let kernel: any Corruption
     public let sigmas: SigmaDistribution
-    public let scaling: ScoreScaling
+    public let scaling: OutputScaling
     public let dimension: Int
     /// Rows the scratch holds.
     public private(set) var capacity = 0
@@ -23,7 +23,7 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
     var perturbed = Matrix(rows: 0, columns: 0)
     var target = Matrix(rows: 0, columns: 0)
 
-    public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: ScoreScaling = .noiseLevel, dimension: Int) {
+    public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: OutputScaling = .noiseLevel, dimension: Int) {
         precondition(sigmas.problem == nil, "KernelDenoisingScoreMatching: \(sigmas.problem!)")
         precondition(kernel.hasConditionalScore, "KernelDenoisingScoreMatching: \(kernel.name) has no conditional score to regress onto")
         self.kernel = kernel
@@ -55,7 +55,7 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
             guard rows.contains(i) else { continue }
             batch.sigma[i - first] = s[i]
             batch.time[i - first] = 0
-            batch.outputScale[i - first] = scaling.scale(of: kernel, at: s[i])
+            batch.outputScale[i - first] = scaling.outputScale(of: kernel, at: s[i])
         }
         perturbed.elements.withUnsafeBufferPointer { xt in
             batch.points.pointer.update(from: xt.baseAddress! + first * d, count: rows.count * d)

@@ -4,7 +4,7 @@
 ///     start   x ~ N(m, (c_1^2 v + eta_1^2) I)         (moment-matched to the top level)
 ///     level i x <- m + (c_i / c_(i-1)) (x - m)         (carry the samples to the next contraction)
 ///             repeat T times: x <- x + (alpha_i / 2) s(x, sigma_i) + sqrt(alpha_i) z
-///     alpha_i = epsilon tau_i^2,   tau_i^2 = c_i^2 l^2 + eta_i^2   (`LinearDegradation.scoreScale`)
+///     alpha_i = epsilon tau_i^2,   tau_i^2 = c_i^2 l^2 + eta_i^2   (`LinearDegradation.outputScale`)
 ///
 /// The step follows the variance of the level's finest structure (the data's finest variance
 /// l^2, contracted and blurred), as the paper's alpha_i = epsilon' sigma_i^2 follows the noise
@@ -46,7 +46,7 @@ public struct DegradationLangevin: ScoreSampler, Sendable {
         for i in chains.x.elements.indices { chains.x.elements[i] += m[i % d] }
         var previous = c1, done = 0
         for sigma in sigmas {
-            let c = degradation.contraction(at: Double(sigma)), tau = degradation.scoreScale(at: Double(sigma))
+            let c = degradation.contraction(at: Double(sigma)), tau = degradation.outputScale(at: Double(sigma))
             let ratio = Float(c / previous)
             for i in chains.x.elements.indices { chains.x.elements[i] = m[i % d] + ratio * (chains.x.elements[i] - m[i % d]) }
             previous = c

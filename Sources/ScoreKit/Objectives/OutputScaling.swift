@@ -2,15 +2,16 @@
 /// f stays of order one at every level. Sliced score matching, whose loss is about ||s||^2, also
 /// weights each row by tau^2; denoising score matching keeps sigma^2, the inverse of its
 /// target's variance.
-public enum ScoreScaling: Sendable, Equatable, Codable {
+public enum OutputScaling: Sendable, Equatable, Codable {
     /// tau = sigma (NCSN, Song and Ermon): right for additive noise, whose score is about 1 / sigma.
     case noiseLevel
-    /// tau = the corruption's `scoreScale(at:)`: for a contraction, whose score grows as the
-    /// level rises instead of shrinking. Sample and evaluate with `NetworkScore(model:scaledFor:)`.
+    /// tau = the corruption's `outputScale(at:)`: for a contraction, whose score grows as the
+    /// level rises instead of shrinking. Sample and evaluate with `NetworkScore(model:outputScale:)`
+    /// given the same `Corruption.outputScale`.
     case corruption
 
     /// tau for one row at level sigma of `corruption`.
-    func scale(of corruption: any Corruption, at sigma: Float) -> Float {
-        self == .corruption ? Float(corruption.scoreScale(at: Double(sigma))) : sigma
+    func outputScale(of corruption: any Corruption, at sigma: Float) -> Float {
+        self == .corruption ? Float(corruption.outputScale(at: Double(sigma))) : sigma
     }
 }
