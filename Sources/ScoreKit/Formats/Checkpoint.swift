@@ -20,7 +20,7 @@ public struct Checkpoint: Equatable, Sendable {
     public var step: Int
     /// The state to continue training from, when saved.
     public var training: TrainingState?
-    /// A tool's record of the run (its arguments, measurements so far), as text.
+    /// A tool's record of the run (train-dsm: its configuration as JSON, measurements so far), as text.
     public var run: [String: String] = [:]
     /// Set when the file predates something it is now read with (a default it took).
     public private(set) var note: String?
