@@ -48,7 +48,13 @@ import Testing
         _ = try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--train-steps", "30", "--output", stopped] + common)
         let path = (stopped as NSString).appendingPathComponent("checkpoint.safetensors")
         var file = try SafeTensors.read(path)
-        #expect(file.metadata["run.configuration"] != nil)
+        // Every option given reached the run it records, and nothing else moved from the defaults.
+        var expected = RunConfiguration.standard
+        (expected.network.hiddenWidth, expected.batch, expected.seed) = (16, 64, 4)
+        (expected.length.trainSteps, expected.length.checkpointEvery, expected.length.evalEvery) = (30, 30, 0)
+        expected.sampling.samples = 20
+        #expect(try RunConfiguration(json: file.metadata["run.configuration"] ?? "", file: path) == expected)
+        #expect(try Checkpoint.read(path).configuration.isSame(as: MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2)))
         file.metadata["run.configuration"] = nil
         let arguments = ["--data", "8gaussians", "--data-points", "50000", "--objective", "dsm", "--projections", "1",
                          "--projection", "rademacher", "--process", "ve", "--schedule", "linear", "--timesteps", "1000",
