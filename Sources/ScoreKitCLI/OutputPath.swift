@@ -9,7 +9,7 @@ public enum OutputPath {
     /// files (`.NAME.tmp`) that interrupted atomic writes left in it.
     public static func prepareFolder(_ path: String, option: String = "--output") throws {
         try makeFolder(path, option: option)
-        try OutputLock.acquire((path as NSString).appendingPathComponent(".scorekit.lock"), for: path, option: option)
+        try OutputLock.acquire(path, option: option)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             AtomicFile.removeStaleTemporary(of: (path as NSString).appendingPathComponent(String(name.dropFirst().dropLast(4))))
         }

@@ -28,8 +28,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // What a run killed with -9 leaves: the lock file with its pid, and no lock held.
-        try "999999\n".write(toFile: (folder as NSString).appendingPathComponent(".scorekit.lock"), atomically: false, encoding: .utf8)
+        try "999999\n".write(toFile: try OutputLock.file(for: folder), atomically: false, encoding: .utf8)
         _ = try await DistributedTests.run([DistributedTests.tool("train-dsm"), "--output", folder] + Self.quick)
         #expect(FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("checkpoint.safetensors")))
+        // The run's folder holds its outputs only.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.hasPrefix(".") })
     }
 }
