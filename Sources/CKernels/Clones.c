@@ -2,6 +2,7 @@
  * attribute that applies to each function in it, so one binary carries the AVX-512, AVX2 and
  * baseline copies and Dispatch.c calls the widest the CPU has. */
 
+#include <math.h>
 #include <string.h>
 #include "Table.h"
 #include "FastMath.h"

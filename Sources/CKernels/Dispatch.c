@@ -130,3 +130,12 @@ void sk_narrow_linear_silu(ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t k, const
                            ptrdiff_t w_stride, const float *bias, float *out) {
     ACTIVE->narrow_linear_silu(rows, outputs, k, x, w, w_stride, bias, out);
 }
+void sk_group_norm(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups, const float *x,
+                   const float *gamma, const float *beta, int silu, float *y, float *hat, float *inverse) {
+    ACTIVE->group_norm(images, positions, channels, groups, x, gamma, beta, silu, y, hat, inverse);
+}
+void sk_group_norm_backward(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
+                            const float *dy, const float *hat, const float *inverse, const float *gamma,
+                            const float *beta, int silu, float *dgamma, float *dbeta, float *dx) {
+    ACTIVE->group_norm_backward(images, positions, channels, groups, dy, hat, inverse, gamma, beta, silu, dgamma, dbeta, dx);
+}

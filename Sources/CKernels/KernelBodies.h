@@ -251,9 +251,117 @@ static void SK_CLONE(narrow_linear_silu)(ptrdiff_t rows, ptrdiff_t outputs, ptrd
     }
 }
 
+/* Group normalisation of `images` NHWC maps of `positions` rows of `channels` (see
+ * GroupNormalization.swift). Every loop runs over the channels of one position, one lane per
+ * channel, so a channel's float partial sums take the same order in every clone; a group's
+ * statistics add its channels' partials in double. The variance is the mean of squared deviations
+ * from the mean (a second pass). */
+static void SK_CLONE(group_norm)(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
+                                 const float *restrict x, const float *restrict gamma, const float *restrict beta,
+                                 int silu, float *restrict y, float *restrict hat, float *restrict inverse) {
+    ptrdiff_t width = channels / groups;
+    double count = (double)(positions * width);
+    float sums[channels], mean[channels], scale[channels];
+    for (ptrdiff_t b = 0; b < images; b++) {
+        const float *restrict xb = x + b * positions * channels;
+        for (ptrdiff_t c = 0; c < channels; c++) sums[c] = 0;
+        for (ptrdiff_t p = 0; p < positions; p++) {
+            const float *restrict row = xb + p * channels;
+            for (ptrdiff_t c = 0; c < channels; c++) sums[c] += row[c];
+        }
+        for (ptrdiff_t g = 0; g < groups; g++) {
+            double total = 0;
+            for (ptrdiff_t j = 0; j < width; j++) total += sums[g * width + j];
+            for (ptrdiff_t j = 0; j < width; j++) mean[g * width + j] = (float)(total / count);
+        }
+        for (ptrdiff_t c = 0; c < channels; c++) sums[c] = 0;
+        for (ptrdiff_t p = 0; p < positions; p++) {
+            const float *restrict row = xb + p * channels;
+            for (ptrdiff_t c = 0; c < channels; c++) {
+                float e = row[c] - mean[c];
+                sums[c] += e * e;
+            }
+        }
+        for (ptrdiff_t g = 0; g < groups; g++) {
+            double total = 0;
+            for (ptrdiff_t j = 0; j < width; j++) total += sums[g * width + j];
+            float r = (float)(1.0 / sqrt(total / count + 1e-5));
+            inverse[b * groups + g] = r;
+            for (ptrdiff_t j = 0; j < width; j++) scale[g * width + j] = r;
+        }
+        for (ptrdiff_t p = 0; p < positions; p++) {
+            ptrdiff_t at = (b * positions + p) * channels;
+            const float *restrict row = x + at;
+            float *restrict h = hat + at, *restrict out = y + at;
+            for (ptrdiff_t c = 0; c < channels; c++) {
+                float u = (row[c] - mean[c]) * scale[c];
+                float v = gamma[c] * u + beta[c];
+                h[c] = u;
+                out[c] = silu ? v / (1.0f + sk_fast_exp(-v)) : v;
+            }
+        }
+    }
+}
+
+/* Its backward pass: dgamma, dbeta written (summed over images in double); dx added to. */
+static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
+                                          const float *restrict dy, const float *restrict hat,
+                                          const float *restrict inverse, const float *restrict gamma,
+                                          const float *restrict beta, int silu, float *restrict dgamma,
+                                          float *restrict dbeta, float *restrict dx) {
+    ptrdiff_t width = channels / groups;
+    double count = (double)(positions * width);
+    float sg[channels], sgx[channels], pg[channels], pb[channels], mg[channels], mgx[channels], scale[channels];
+    double tg[channels], tb[channels];
+    for (ptrdiff_t c = 0; c < channels; c++) tg[c] = tb[c] = 0;
+    for (ptrdiff_t b = 0; b < images; b++) {
+        for (ptrdiff_t c = 0; c < channels; c++) sg[c] = sgx[c] = pg[c] = pb[c] = 0;
+        for (ptrdiff_t p = 0; p < positions; p++) {
+            ptrdiff_t at = (b * positions + p) * channels;
+            const float *restrict d = dy + at, *restrict h = hat + at;
+            for (ptrdiff_t c = 0; c < channels; c++) {
+                float g = d[c];
+                if (silu) {
+                    float v = gamma[c] * h[c] + beta[c], s = 1.0f / (1.0f + sk_fast_exp(-v));
+                    g *= s * (1.0f + v * (1.0f - s));
+                }
+                pg[c] += g * h[c];
+                pb[c] += g;
+                sg[c] += g * gamma[c];
+                sgx[c] += g * gamma[c] * h[c];
+            }
+        }
+        for (ptrdiff_t c = 0; c < channels; c++) { tg[c] += pg[c]; tb[c] += pb[c]; }
+        for (ptrdiff_t q = 0; q < groups; q++) {
+            double a = 0, e = 0;
+            for (ptrdiff_t j = 0; j < width; j++) { a += sg[q * width + j]; e += sgx[q * width + j]; }
+            for (ptrdiff_t j = 0; j < width; j++) {
+                mg[q * width + j] = (float)(a / count);
+                mgx[q * width + j] = (float)(e / count);
+                scale[q * width + j] = inverse[b * groups + q];
+            }
+        }
+        for (ptrdiff_t p = 0; p < positions; p++) {
+            ptrdiff_t at = (b * positions + p) * channels;
+            const float *restrict d = dy + at, *restrict h = hat + at;
+            float *restrict out = dx + at;
+            for (ptrdiff_t c = 0; c < channels; c++) {
+                float g = d[c];
+                if (silu) {
+                    float v = gamma[c] * h[c] + beta[c], s = 1.0f / (1.0f + sk_fast_exp(-v));
+                    g *= s * (1.0f + v * (1.0f - s));
+                }
+                out[c] += scale[c] * (g * gamma[c] - mg[c] - h[c] * mgx[c]);
+            }
+        }
+    }
+    for (ptrdiff_t c = 0; c < channels; c++) { dgamma[c] = (float)tg[c]; dbeta[c] = (float)tb[c]; }
+}
+
 static const sk_table SK_CLONE(table) = {
     SK_CLONE(bias_silu), SK_CLONE(bias_silu_inference), SK_CLONE(multiply_blocks), SK_CLONE(silu_tangent_backward),
     SK_CLONE(add_bias), SK_CLONE(multiply), SK_CLONE(combine), SK_CLONE(scale_rows), SK_CLONE(sum),
     SK_CLONE(column_sums), SK_CLONE(perturb), SK_CLONE(dsm_residual), SK_CLONE(adam), SK_CLONE(average), SK_CLONE(exp),
-    SK_CLONE(count_nonfinite), SK_CLONE(fill_normal), SK_CLONE(narrow_linear_silu),
+    SK_CLONE(count_nonfinite), SK_CLONE(fill_normal), SK_CLONE(narrow_linear_silu), SK_CLONE(group_norm),
+    SK_CLONE(group_norm_backward),
 };

@@ -24,6 +24,10 @@ typedef struct {
     void (*fill_normal)(uint64_t *, ptrdiff_t, float *);
     void (*narrow_linear_silu)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, ptrdiff_t, const float *,
                                float *);
+    void (*group_norm)(ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, const float *, int, float *,
+                       float *, float *);
+    void (*group_norm_backward)(ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, const float *,
+                                const float *, const float *, int, float *, float *, float *);
 } sk_table;
 
 extern const sk_table sk_table_baseline;

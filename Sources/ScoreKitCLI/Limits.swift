@@ -38,12 +38,7 @@ public enum Limits {
     /// Bytes to train `configuration` with `batch` rows and `tangents` directions per row:
     /// the parameters, their gradients, Adam's two moments and the weight average, and the
     /// activations of one step (Double, so that no size overflows).
-    public static func trainingBytes(_ configuration: MLPConfiguration, batch: Int, tangents: Int = 0) -> Double {
-        let d = Double(configuration.dimension), h = Double(configuration.hiddenWidth), l = Double(configuration.hiddenLayers)
-        let width = Double(configuration.inputWidth)
-        let parameters = d * h + h * h * (l - 1) + h * width + h * l + d
-        let rows = Double(batch) * Double(1 + tangents)
-        let activations = rows * (2 * width + 3 * l * h + 3 * d) + Double(batch) * (2 * l * h + 2 * d)
-        return 4 * (5 * parameters + activations)
+    public static func trainingBytes(_ configuration: any NetworkConfiguration, batch: Int, tangents: Int = 0) -> Double {
+        4 * (5 * Double(configuration.parameterCount) + configuration.activationFloats(batch: batch, tangents: tangents))
     }
 }

@@ -10,6 +10,8 @@ public enum OutputLock {
     /// Lock files this process holds, by path, with their open descriptors (never closed: the
     /// lock lasts until the process exits).
     nonisolated(unsafe) static var held: [String: Int32] = [:]
+    /// The locked folders, open (never closed either).
+    nonisolated(unsafe) static var pinned: [Int32] = []
 
     /// The lock file of existing folder `folder`.
     public static func file(for folder: String) throws -> String {
@@ -35,5 +37,8 @@ public enum OutputLock {
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         held[file] = descriptor
+        // The folder itself stays open as long as the lock: were it deleted, its inode could not
+        // be reused by a new folder, which would then meet this lock file while it is still held.
+        pinned.append(open(output, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
     }
 }

@@ -14,17 +14,6 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         public var points: Int
     }
 
-    public struct Network: Codable, Equatable, Sendable {
-        /// Its name in `NetworkRegistry` ("mlp").
-        public var kind: String
-        public var hiddenWidth: Int
-        public var hiddenLayers: Int
-        /// Features of the time embedding, for processes that condition on time.
-        public var timeEmbedding: Int
-        /// What the network outputs; nil: the process's standard choice.
-        public var parameterisation: OutputParameterisation?
-    }
-
     public struct Objective: Codable, Equatable, Sendable {
         public var kind: ObjectiveKind
         public var projections: Int
@@ -63,7 +52,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     }
 
     public var data: Data
-    public var network: Network
+    public var network: NetworkSettings
     public var objective: Objective
     public var process: Process
     public var optimiser: Optimiser
@@ -78,7 +67,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     /// at 1e-3, batch 512, EMA 0.999, 15,000 steps.
     public static let standard = RunConfiguration(
         data: Data(name: ToyDataset.eightGaussians.rawValue, points: 50_000),
-        network: Network(kind: MLPConfiguration.networkName, hiddenWidth: 128, hiddenLayers: 2, timeEmbedding: 32, parameterisation: nil),
+        network: NetworkSettings(kind: MLPConfiguration.networkName, hiddenWidth: 128, hiddenLayers: 2, timeEmbedding: 32),
         objective: Objective(kind: .dsm, projections: 1, projection: .rademacher),
         process: Process(name: VarianceExploding.processName, betaSchedule: .linear, timesteps: 1000, sigmaMin: 0.01, sigmaMax: 10, sigmaLevels: 0),
         optimiser: Optimiser(kind: "adam", learningRate: 1e-3),
@@ -121,7 +110,10 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
          Setting(option: "--parameterisation", value: network.parameterisation?.rawValue ?? "(the process's)"),
          Setting(option: "--time-embedding", value: String(network.timeEmbedding)), Setting(option: "--network", value: network.kind),
          Setting(option: "--batch", value: String(batch)), Setting(option: "--hidden", value: String(network.hiddenWidth)),
-         Setting(option: "--layers", value: String(network.hiddenLayers)), Setting(option: "--lr", value: String(optimiser.learningRate)), Setting(option: "--sigma-min", value: String(process.sigmaMin)),
+         Setting(option: "--layers", value: String(network.hiddenLayers)),
+         Setting(option: "--channels", value: network.channels?.map(String.init).joined(separator: ",") ?? "(the default)"),
+         Setting(option: "--blocks", value: network.blocks.map(String.init) ?? "(the default)"),
+         Setting(option: "--attention", value: network.attention.map(String.init) ?? "(the default)"), Setting(option: "--lr", value: String(optimiser.learningRate)), Setting(option: "--sigma-min", value: String(process.sigmaMin)),
          Setting(option: "--sigma-max", value: String(process.sigmaMax)), Setting(option: "--sigma-levels", value: String(process.sigmaLevels)),
          Setting(option: "--ema-decay", value: String(emaDecay)), Setting(option: "--seed", value: String(seed))]
     }
@@ -152,7 +144,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         }
     }
 
-    init(data: Data, network: Network, objective: Objective, process: Process, optimiser: Optimiser,
+    init(data: Data, network: NetworkSettings, objective: Objective, process: Process, optimiser: Optimiser,
          batch: Int, seed: UInt64, emaDecay: Float, length: Length, sampling: Sampling) {
         self.data = data
         self.network = network
@@ -181,15 +173,20 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         return type.init(settings: ProcessSettings(sigmas: sigmas, timesteps: process.timesteps, schedule: process.betaSchedule))
     }
 
-    /// The network for data of `dimension` dimensions on `process`, conditioned and parameterised
-    /// as the process does by default unless the run says otherwise.
-    public func networkConfiguration(for process: any ForwardProcess, dimension: Int) throws -> MLPConfiguration {
-        guard network.kind == MLPConfiguration.networkName else {
-            throw RunFailure("unknown network '\(network.kind)': train-dsm trains \(MLPConfiguration.networkName)")
+    /// The network for data of `dimension` dimensions (images of `image`, for image data) on
+    /// `process`, conditioned and parameterised as the process does by default unless the run
+    /// says otherwise.
+    public func networkConfiguration(for process: any ForwardProcess, dimension: Int, image: ImageShape?) throws -> any NetworkConfiguration {
+        guard let type = NetworkRegistry.configuration(named: network.kind) else {
+            throw RunFailure("unknown network '\(network.kind)': use one of \(NetworkRegistry.names.joined(separator: ", "))")
         }
-        return MLPConfiguration(dimension: dimension, hiddenWidth: network.hiddenWidth, hiddenLayers: network.hiddenLayers,
-                                conditioning: process.standardConditioning(timeEmbedding: network.timeEmbedding),
-                                parameterisation: network.parameterisation ?? process.standardParameterisation)
+        do {
+            return try type.init(settings: network, dimension: dimension, image: image,
+                                 conditioning: process.standardConditioning(timeEmbedding: network.timeEmbedding),
+                                 parameterisation: network.parameterisation ?? process.standardParameterisation)
+        } catch let problem as NetworkSettings.Problem {
+            throw RunFailure(problem.description)
+        }
     }
 
     /// Tangent directions per row the objective will carry, for a memory estimate.
@@ -203,7 +200,10 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
 
     /// The objective on `process`: DSM on any process; the Hyvarinen objectives perturb with
     /// variance-exploding noise only, and refuse another process.
-    public func makeObjective(process: any ForwardProcess, dimension: Int) throws -> any ScoreObjective {
+    public func makeObjective(process: any ForwardProcess, dimension: Int, network configuration: any NetworkConfiguration) throws -> any ScoreObjective {
+        if tangents(dimension: dimension) > 0 && !configuration.supportsTangents {
+            throw ValidationError("--objective \(objective.kind.rawValue) pushes directions through the network (J v), which --network \(network.kind) does not compute; use --objective dsm or --network mlp")
+        }
         if objective.kind == .exact && dimension > Limits.exactScoreMatchingDimension {
             throw ValidationError("--objective exact pushes d = \(dimension) tangents through the network per row (\(dimension + 1) stacked passes a step, about \(dimension + 1) times DSM's cost); it is limited to d <= \(Limits.exactScoreMatchingDimension): use ssm-vr, whose --projections set the cost")
         }

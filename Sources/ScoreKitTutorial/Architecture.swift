@@ -27,9 +27,10 @@ public enum Architecture {
     public static let levels: [Level] = [
         Level(folders: ["BLAS", "Tensor", "Random", "Special"],
               summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions"),
+        Level(folders: ["Layers"], summary: "Linear, Convolution, GroupNormalization, SelfAttention, NearestUpsampling: forward and backward"),
         Level(folders: ["Score"], summary: "NoiseLevel; protocols ScoreFunction, ScoreJacobian"),
         Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
-        Level(folders: ["Network", "Optim"], summary: "protocols ScoreNetwork, NetworkConfiguration, Optimiser; MLP, Adam, NetworkRegistry"),
+        Level(folders: ["Network", "Optim"], summary: "protocols ScoreNetwork, NetworkConfiguration, Optimiser; MLP, U-Net, Adam, NetworkRegistry"),
         Level(folders: ["Processes"], summary: "protocols ForwardProcess, ContinuousProcess: VE, VP, (sub-)VP SDE; ProcessRegistry"),
         Level(folders: ["Noise"], summary: "protocols Corruption, PerturbationKernel: the noise study's kernels, blur"),
         Level(folders: ["Objectives"], summary: "protocol ScoreObjective (loss heads): DSM, Hyvarinen (exact, sliced), kernel DSM"),

@@ -58,8 +58,18 @@ struct TrainDSM: ScoreKitCommand {
             help: "Training steps (default: \(RunConfiguration.standard.length.trainSteps)); --steps is the old spelling.")
     var trainSteps: Int?
 
-    @Option(name: .long, help: "The score network: \(NetworkRegistry.configurations.map { $0.networkName }.joined(separator: ", ")) (the default).")
+    @Option(name: [.customLong("network"), .customLong("model")],
+            help: "The score network: \(NetworkRegistry.names.joined(separator: " or ")) (default: mlp); --model is the same option.")
     var network: String?
+
+    @Option(name: .long, help: "unet: channels per level, comma-separated, each level after the first at half the sides (default: 32,64,128).")
+    var channels: String?
+
+    @Option(name: .long, help: "unet: residual blocks per level (default: 2).")
+    var blocks: Int?
+
+    @Option(name: .long, help: "unet: self-attention at the lowest level, true or false (default: true).")
+    var attention: Bool?
 
     @Option(name: .long, help: "Minibatch size (default: \(RunConfiguration.standard.batch); 256 for images).")
     var batch: Int?
@@ -124,9 +134,13 @@ struct TrainDSM: ScoreKitCommand {
         if let batch { try Limits.check(batch, "--batch", in: 1...Limits.batch) }
         if let hidden { try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth) }
         if let layers { try Limits.check(layers, "--layers", in: 1...Limits.hiddenLayers) }
-        if let network, NetworkRegistry.configurations.allSatisfy({ $0.networkName != network }) {
-            throw ValidationError("--network \(network): train-dsm trains \(NetworkRegistry.configurations.map { $0.networkName }.joined(separator: ", "))")
+        if let network, NetworkRegistry.configuration(named: network) == nil {
+            throw ValidationError("--network \(network): train-dsm trains \(NetworkRegistry.names.joined(separator: ", "))")
         }
+        if let channels, parsedChannels == nil {
+            throw ValidationError("--channels must list 1 to 6 channel counts, 1 to 4096, separated by commas, got '\(channels)'")
+        }
+        if let blocks { try Limits.check(blocks, "--blocks", in: 1...8) }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive, got \(lr)") }
         if let sigmaLevels, !(sigmaLevels >= 0 && sigmaLevels != 1) { throw ValidationError("--sigma-levels must be 0 or at least 2, got \(sigmaLevels)") }
         if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
@@ -138,6 +152,13 @@ struct TrainDSM: ScoreKitCommand {
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
     }
 
+    /// --channels as numbers; nil when not given or malformed.
+    var parsedChannels: [Int]? {
+        guard let parts = channels?.split(separator: ",", omittingEmptySubsequences: false), (1...6).contains(parts.count) else { return nil }
+        let values = parts.compactMap { Int($0) }
+        return values.count == parts.count && values.allSatisfy({ (1...4096).contains($0) }) ? values : nil
+    }
+
     /// `base` with every option given on this command line.
     func configuration(over base: RunConfiguration) throws -> RunConfiguration {
         var run = base
@@ -146,6 +167,9 @@ struct TrainDSM: ScoreKitCommand {
         objectiveOptions.apply(to: &run)
         processOptions.apply(to: &run)
         if let network { run.network.kind = network }
+        if let channels = parsedChannels { run.network.channels = channels }
+        if let blocks { run.network.blocks = blocks }
+        if let attention { run.network.attention = attention }
         if let hidden { run.network.hiddenWidth = hidden }
         if let layers { run.network.hiddenLayers = layers }
         if let sigmaMin { run.process.sigmaMin = sigmaMin }

@@ -18,11 +18,11 @@ final class TrainingRun {
     let loaded: LoadedData
     let checksum: String
     let process: any ForwardProcess
-    let configuration: MLPConfiguration
+    let configuration: any NetworkConfiguration
     let objective: any ScoreObjective
     let sampling: SamplerOptions
     let sampler: any ScoreSampler
-    let trainer: ScoreTrainer<ScoreMLP>
+    let trainer: any ScoreTraining
     var losses: [Float] = []
     var curve: ScoreErrorCurve
     /// The last step saved in a checkpoint, named when the run diverges.
@@ -55,26 +55,25 @@ final class TrainingRun {
         }
 
         process = try run.makeProcess()
-        configuration = try run.networkConfiguration(for: process, dimension: data.columns)
+        configuration = try run.networkConfiguration(for: process, dimension: data.columns, image: loaded.imageShape)
         try Limits.checkMemory(bytes: Limits.trainingBytes(configuration, batch: run.batch, tangents: run.tangents(dimension: data.columns)),
                                for: "training \(configuration) with --batch \(run.batch)")
         let hidden = run.network.hiddenWidth
-        if hidden < data.columns {
+        if configuration is MLPConfiguration && hidden < data.columns {
             // Seen on Fashion-MNIST: H = 512 at d = 784 predicted the noise at t = 1 with relative
             // error 0.44, and DDPM samples grew to |x| ~ 100 (the missed components are divided
             // by sqrt(alpha_t) at every step).
             printNow("note: --hidden \(hidden) is below d = \(data.columns): the network's rank is at most \(hidden), so it cannot predict all \(data.columns) noise coordinates at high noise; samples may grow without bound (use --hidden \(data.columns) or more)")
         }
-        objective = try run.makeObjective(process: process, dimension: data.columns)
+        objective = try run.makeObjective(process: process, dimension: data.columns, network: configuration)
         var sampling = command.samplerOptions
         (sampling.samples, sampling.clipDenoised) = (run.sampling.samples, run.sampling.clipDenoised)
         self.sampling = sampling
         sampler = try sampling.make(for: process)
         if group.isLeader { try OutputPath.prepareFolder(output) }
-        let network = configuration, initial = ScoreMLP(configuration: network, rng: &modelRng)
-        trainer = ScoreTrainer(model: resuming.map { ScoreMLP(configuration: network, parameters: $0.parameters) } ?? initial,
-                               data: data, objective: objective, batchSize: run.batch, learningRate: run.optimiser.learningRate,
-                               emaDecay: run.emaDecay > 0 ? run.emaDecay : nil, rng: trainRng, group: group)
+        let shape = configuration, initial = shape.makeNetwork(rng: &modelRng)
+        let network = resuming.map { shape.network(parameters: $0.parameters) } ?? initial
+        trainer = Self.trainer(for: network, data: data, objective: objective, run: run, rng: trainRng, group: group)
         printNow("train-dsm: \(data.rows) points in \(data.columns)-D from \(run.data.name); \(configuration), \(configuration.parameterCount) parameters; \(objective.name), \(run.length.trainSteps) steps of batch \(run.batch); \(process.summary)")
         printNow(threadLine + "; " + InstructionSet.summary)
         if group.size > 1 {
@@ -84,13 +83,20 @@ final class TrainingRun {
         curve = ScoreErrorCurve(data: data, mixture: dataOptions.builtIn?.mixture, levels: process.levels(count: 3), seed: evalRng.next())
     }
 
+    /// A trainer for `network`, whichever kind it is.
+    static func trainer<Network: ScoreNetwork>(for network: Network, data: Matrix, objective: any ScoreObjective, run: RunConfiguration,
+                                               rng: RandomSource, group: any GradientReducer) -> any ScoreTraining {
+        ScoreTrainer(model: network, data: data, objective: objective, batchSize: run.batch, learningRate: run.optimiser.learningRate,
+                     emaDecay: run.emaDecay > 0 ? run.emaDecay : nil, rng: rng, group: group)
+    }
+
     func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
 
     /// The run as a checkpoint: weights, their average, the state to continue from and the
     /// run's configuration and measurements so far.
     var checkpoint: Checkpoint {
-        var out = Checkpoint(configuration: configuration, parameters: trainer.model.parameters.array,
-                             emaParameters: trainer.ema?.shadow.array, process: process,
+        var out = Checkpoint(configuration: configuration, parameters: trainer.parameters.array,
+                             emaParameters: trainer.averagedParameters?.array, process: process,
                              dataset: run.data.name, seed: run.seed, step: trainer.step)
         out.training = trainer.state
         out.run = ["configuration": run.json, "data_checksum": checksum, "score_error_curve": curve.record]
@@ -144,7 +150,7 @@ final class TrainingRun {
                 recent = losses.count == 1 ? loss : 0.98 * recent + 0.02 * loss
                 progress.update(step, detail: String(format: "loss %.4f", recent))
                 if group.isLeader && length.evalEvery > 0 && (step % length.evalEvery == 0 || step == steps) {
-                    curve.measure(trainer.samplingModel, step: step)
+                    curve.measure(trainer.samplingNetwork, step: step)
                 }
                 if length.checkpointEvery > 0 && step % length.checkpointEvery == 0 {
                     try checkRanksAgree(step: step)
@@ -181,7 +187,7 @@ final class TrainingRun {
         try checkpoint.write(to: path("checkpoint.safetensors"))
         let mixture = dataOptions.builtIn?.mixture, fieldSigma = command.fieldSigma
 
-        let score = NetworkScore(model: trainer.samplingModel)
+        let score = NetworkScore(model: trainer.samplingNetwork)
         let sampleStart = Date()
         let drawn = try sampling.draw(with: sampler, from: score, rng: &sampleRng)
         let samples = drawn.samples

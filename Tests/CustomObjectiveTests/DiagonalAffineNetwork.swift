@@ -18,6 +18,19 @@ final class DiagonalAffineNetwork: ScoreNetwork {
         init(dimension: Int) { self.dimension = dimension }
         init(metadata: MetadataReader) throws { dimension = try metadata.integer("dimension", atMost: 1 << 20) }
         func network(parameters: [Float]) -> any ScoreNetwork { DiagonalAffineNetwork(configuration: self, parameters: parameters) }
+        init(settings: NetworkSettings, dimension: Int, image: ImageShape?, conditioning: Conditioning,
+             parameterisation: OutputParameterisation) throws {
+            guard conditioning == .logSigma, parameterisation == .score else {
+                throw NetworkSettings.Problem("diagonal-affine reads log sigma and outputs the score")
+            }
+            self.dimension = dimension
+        }
+        /// a = -1, b = 0: the score of N(0, sigma^2 I) times sigma.
+        func makeNetwork(rng: inout RandomSource) -> any ScoreNetwork {
+            DiagonalAffineNetwork(configuration: self, parameters: Array(repeating: -1, count: dimension) + Array(repeating: 0, count: dimension))
+        }
+        var supportsTangents: Bool { true }
+        func activationFloats(batch: Int, tangents: Int) -> Double { Double(batch * (1 + tangents) * dimension) }
     }
 
     let configuration: Configuration

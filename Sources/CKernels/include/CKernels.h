@@ -76,5 +76,14 @@ void sk_fill_normal(uint64_t *state, ptrdiff_t count, float *out);
  * row-major, x is [rows, k]. */
 void sk_narrow_linear_silu(ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t k, const float *x, const float *w,
                            ptrdiff_t w_stride, const float *bias, float *out);
+/* Group normalisation of `images` NHWC maps ([positions, channels] each) in `groups` groups of
+ * channels: hat = (x - mean) / sqrt(var + 1e-5) per image and group, y = gamma hat + beta, then
+ * SiLU when `silu`; writes hat and each image's and group's 1 / sqrt(var + 1e-5) to `inverse`. */
+void sk_group_norm(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups, const float *x,
+                   const float *gamma, const float *beta, int silu, float *y, float *hat, float *inverse);
+/* Its backward pass from dL/dy: writes dgamma and dbeta, adds dL/dx to dx. */
+void sk_group_norm_backward(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
+                            const float *dy, const float *hat, const float *inverse, const float *gamma,
+                            const float *beta, int silu, float *dgamma, float *dbeta, float *dx);
 
 #endif

@@ -126,4 +126,29 @@ public struct MLPConfiguration: NetworkConfiguration {
     public func network(parameters: [Float]) -> any ScoreNetwork {
         ScoreMLP(configuration: self, parameters: parameters)
     }
+
+    /// Reads `hiddenWidth` (--hidden) and `hiddenLayers` (--layers), each 1 to 65,536 and 1,024.
+    public init(settings: NetworkSettings, dimension: Int, image: ImageShape?, conditioning: Conditioning,
+                parameterisation: OutputParameterisation) throws {
+        if let problem = Self.problem(dimension: dimension, hiddenWidth: settings.hiddenWidth, hiddenLayers: settings.hiddenLayers,
+                                      conditioning: conditioning) {
+            throw NetworkSettings.Problem("--network mlp: \(problem)")
+        }
+        self.init(dimension: dimension, hiddenWidth: settings.hiddenWidth, hiddenLayers: settings.hiddenLayers,
+                  conditioning: conditioning, parameterisation: parameterisation)
+    }
+
+    public func makeNetwork(rng: inout RandomSource) -> any ScoreNetwork {
+        ScoreMLP(configuration: self, rng: &rng)
+    }
+
+    public var supportsTangents: Bool { true }
+
+    /// Per row and tangent: the input, each layer's pre-activation, activation and slope, the
+    /// output; per row the curvatures and the output's gradients.
+    public func activationFloats(batch: Int, tangents: Int) -> Double {
+        let d = Double(dimension), h = Double(hiddenWidth), l = Double(hiddenLayers), width = Double(inputWidth)
+        let rows = Double(batch) * Double(1 + tangents)
+        return rows * (2 * width + 3 * l * h + 3 * d) + Double(batch) * (2 * l * h + 2 * d)
+    }
 }

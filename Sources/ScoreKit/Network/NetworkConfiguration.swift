@@ -20,6 +20,18 @@ public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomString
     init(metadata: MetadataReader) throws
     /// The network of this shape holding `parameters` (`parameterCount` values).
     func network(parameters: [Float]) -> any ScoreNetwork
+    /// The configuration `settings` describe for data of `dimension` coordinates (images of
+    /// `image`, for image data), reading `conditioning` and outputting `parameterisation`; throws
+    /// `NetworkSettings.Problem` naming the option at fault.
+    init(settings: NetworkSettings, dimension: Int, image: ImageShape?, conditioning: Conditioning,
+         parameterisation: OutputParameterisation) throws
+    /// A new network of this shape, initialised from `rng`.
+    func makeNetwork(rng: inout RandomSource) -> any ScoreNetwork
+    /// Whether its passes carry forward-mode tangents (J v), which the Hyvarinen objectives need.
+    var supportsTangents: Bool { get }
+    /// Floats one training step keeps beyond the parameters for `batch` rows with `tangents`
+    /// directions each (activations, their gradients, scratch): for the memory check before a run.
+    func activationFloats(batch: Int, tangents: Int) -> Double
 }
 
 extension NetworkConfiguration {

@@ -1,12 +1,20 @@
-/// Every network the checkpoint reader knows, by its checkpoint format. Adding a network is its
-/// own files and one entry here.
+/// Every network the checkpoint reader and train-dsm know, by checkpoint format and by name.
+/// Adding a network is its own files and one entry here.
 public enum NetworkRegistry {
-    public static let configurations: [any NetworkConfiguration.Type] = [MLPConfiguration.self]
+    public static let configurations: [any NetworkConfiguration.Type] = [MLPConfiguration.self, UNetConfiguration.self]
 
     /// The configuration type whose checkpoints have `format`, or nil.
     public static func configuration(format: String) -> (any NetworkConfiguration.Type)? {
         configurations.first { $0.checkpointFormat == format }
     }
+
+    /// The configuration type called `name` ("mlp", "unet"), or nil.
+    public static func configuration(named name: String) -> (any NetworkConfiguration.Type)? {
+        configurations.first { $0.networkName == name }
+    }
+
+    /// The names, for options' help and errors.
+    public static var names: [String] { configurations.map { $0.networkName } }
 
     /// The formats the reader knows, for its error message.
     public static var formats: [String] { configurations.map { $0.checkpointFormat } }

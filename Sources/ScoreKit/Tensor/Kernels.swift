@@ -93,6 +93,26 @@ package enum Kernels {
         sk_sum(count, x)
     }
 
+    /// Group normalisation (then SiLU when `activation`) of `images` NHWC maps of `positions` rows
+    /// of `channels`, writing y, x_hat and 1 / sqrt(var + 1e-5) per image and group; see
+    /// `GroupNormalization`.
+    package static func groupNorm(images: Int, positions: Int, channels: Int, groups: Int, _ x: UnsafePointer<Float>,
+                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, activation: Bool,
+                                  into y: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>,
+                                  inverseDeviation: UnsafeMutablePointer<Float>) {
+        sk_group_norm(images, positions, channels, groups, x, gamma, beta, activation ? 1 : 0, y, normalized, inverseDeviation)
+    }
+
+    /// Its backward pass from dL/dy: writes dL/dgamma and dL/dbeta, adds dL/dx to `inputGradient`.
+    package static func groupNormBackward(images: Int, positions: Int, channels: Int, groups: Int, _ dy: UnsafePointer<Float>,
+                                          normalized: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
+                                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, activation: Bool,
+                                          gammaGradient: UnsafeMutablePointer<Float>, betaGradient: UnsafeMutablePointer<Float>,
+                                          inputGradient: UnsafeMutablePointer<Float>) {
+        sk_group_norm_backward(images, positions, channels, groups, dy, normalized, inverseDeviation, gamma, beta,
+                               activation ? 1 : 0, gammaGradient, betaGradient, inputGradient)
+    }
+
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
     package static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {

@@ -56,10 +56,11 @@ public struct Linear: Sendable, Equatable {
 
     /// Given dL/dy for `batch` rows: dL/dW = dy^T x and dL/db = column sums of dy over the
     /// first `biasRows` rows (the rows that had the bias added), written (or added, with
-    /// `accumulate`) at this layer's place in `gradients`; and, if asked, dL/dx = dy W.
+    /// `accumulate`) at this layer's place in `gradients`; and, if asked, dL/dx = dy W (added to
+    /// `inputGradient` with `addsInputGradient`).
     func backward(batch: Int, biasRows: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                   parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
-                  inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool) {
+                  inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool, addsInputGradient: Bool = false) {
         BLAS.gemm(m: outputs, n: inputs, k: batch,
                   outputGradient, transposeA: true, input, transposeB: false,
                   beta: accumulate ? 1 : 0, gradients + offset)
@@ -68,7 +69,7 @@ public struct Linear: Sendable, Equatable {
         if let inputGradient {
             BLAS.gemm(m: batch, n: inputs, k: outputs,
                       outputGradient, transposeA: false, parameters + offset, transposeB: false,
-                      beta: 0, inputGradient)
+                      beta: addsInputGradient ? 1 : 0, inputGradient)
         }
     }
 

@@ -1,0 +1,200 @@
+import Foundation
+
+/// `UNet`'s passes: every feature map of its graph with its gradient, the norms' statistics, the
+/// attention blocks' buffers, the embedding's activations and one scratch for the convolutions'
+/// im2col, allocated once for `capacity` images. A pass runs the graph's steps forward, and
+/// backward in reverse, each step adding its inputs' gradients; nothing is allocated per step.
+final class UNetPass: NetworkPass {
+    let network: UNet
+    let capacity: Int
+    var tangentCount: Int { 0 }
+    let gradients: FloatBuffer
+    private let graph: UNetGraph
+    private let values: [FloatBuffer]
+    private let mapGradients: [FloatBuffer]
+    /// Per norm step: x_hat and 1 / sqrt(var + eps) per image and group.
+    private let normalized: [Int: (FloatBuffer, FloatBuffer)]
+    private let attention: [Int: SelfAttention.Workspace]
+    /// features [capacity, w], then per embedding layer its pre-activation and SiLU ([capacity, E]).
+    private let features, embedded0, active0, embedded1, active1: FloatBuffer
+    private let dActive1, dEmbedded: FloatBuffer
+    /// The im2col matrix, and a [capacity, channels] row per image for the embedding's projections.
+    private let scratch, perImage: FloatBuffer
+    private let inverseOutputScale: FloatBuffer
+    private var images = 0
+
+    init(network: UNet, capacity: Int) {
+        precondition(capacity >= 1, "UNetPass: capacity \(capacity)")
+        self.network = network
+        self.capacity = capacity
+        graph = network.graph
+        gradients = FloatBuffer(count: graph.parameterCount)
+        values = graph.maps.map { FloatBuffer(count: capacity * $0.size) }
+        mapGradients = graph.maps.map { FloatBuffer(count: capacity * $0.size) }
+        var normalized: [Int: (FloatBuffer, FloatBuffer)] = [:], attention: [Int: SelfAttention.Workspace] = [:]
+        var scratchCount = 0, widest = 0
+        for (index, step) in graph.steps.enumerated() {
+            switch step {
+            case let .norm(layer, input, _):
+                normalized[index] = (FloatBuffer(count: capacity * graph.maps[input].size), FloatBuffer(count: capacity * layer.groups))
+            case let .attention(layer, _, _): attention[index] = SelfAttention.Workspace(layer, capacity: capacity)
+            case let .convolution(layer, _, _, _): scratchCount = max(scratchCount, layer.scratchCount(images: capacity))
+            case let .embedding(layer, _): widest = max(widest, layer.outputs)
+            case .add, .concatenate, .upsample: break
+            }
+        }
+        self.normalized = normalized
+        self.attention = attention
+        let e = graph.embedOut.outputs
+        features = FloatBuffer(count: capacity * graph.embedIn.inputs)
+        (embedded0, active0, embedded1, active1) = (FloatBuffer(count: capacity * e), FloatBuffer(count: capacity * e),
+                                                    FloatBuffer(count: capacity * e), FloatBuffer(count: capacity * e))
+        (dActive1, dEmbedded) = (FloatBuffer(count: capacity * e), FloatBuffer(count: capacity * e))
+        scratch = FloatBuffer(count: scratchCount)
+        perImage = FloatBuffer(count: capacity * widest)
+        inverseOutputScale = FloatBuffer(count: capacity)
+    }
+
+    /// Floats this pass holds, parameter gradients included.
+    var floats: Int {
+        let buffers = values + mapGradients + normalized.values.flatMap { [$0.0, $0.1] }
+            + [gradients, features, embedded0, active0, embedded1, active1, dActive1, dEmbedded, scratch, perImage, inverseOutputScale]
+        let attentionFloats = attention.values.reduce(0) { total, ws in
+            total + [ws.normalized, ws.inverseDeviation, ws.h, ws.q, ws.k, ws.v, ws.weights, ws.attended,
+                     ws.dh, ws.dq, ws.dk, ws.dv, ws.dAttended, ws.dScores].reduce(0) { $0 + $1.count }
+        }
+        return buffers.reduce(0) { $0 + $1.count } + attentionFloats
+    }
+
+    func forward(_ batch: NetworkBatch) { run(batch) }
+
+    /// The same pass as `forward`: the U-Net has no cheaper form for rows that share a level.
+    func infer(_ batch: NetworkBatch) { run(batch) }
+
+    private func run(_ batch: NetworkBatch) {
+        precondition(batch.dimension == network.dimension && batch.tangentCount == 0,
+                     "UNetPass: a batch of dimension \(batch.dimension) with \(batch.tangentCount) tangents for \(network.configuration)")
+        precondition(batch.rows <= capacity, "UNetPass: \(batch.rows) rows in a pass of capacity \(capacity)")
+        let n = batch.rows, d = batch.dimension, p = UnsafePointer(network.parameters.pointer)
+        images = n
+        let sign: Float = network.configuration.parameterisation == .score ? 1 : -1
+        for i in 0..<n { inverseOutputScale[i] = sign / batch.outputScale[i] }
+        embed(batch, parameters: p)
+        values[0].pointer.update(from: batch.points.pointer, count: n * d)
+        for (index, step) in graph.steps.enumerated() {
+            switch step {
+            case let .convolution(layer, input, output, _):
+                layer.forward(images: n, input: values[input].pointer, parameters: p, output: values[output].pointer, scratch: scratch.pointer)
+            case let .norm(layer, input, output):
+                let (hat, deviation) = normalized[index]!
+                layer.forward(images: n, positions: positions(input), input: values[input].pointer, parameters: p,
+                              output: values[output].pointer, normalized: hat.pointer, inverseDeviation: deviation.pointer)
+            case let .embedding(layer, map):
+                layer.multiply(batch: n, input: active1.pointer, parameters: p, output: perImage.pointer)
+                Kernels.addBias(rows: n, columns: layer.outputs, perImage.pointer, bias: p + layer.biasOffset)
+                let count = positions(map)
+                for b in 0..<n {
+                    Kernels.addBias(rows: count, columns: layer.outputs, values[map].pointer + b * count * layer.outputs,
+                                    bias: perImage.pointer + b * layer.outputs)
+                }
+            case let .add(first, second, output):
+                let count = n * graph.maps[output].size
+                values[output].pointer.update(from: values[first].pointer, count: count)
+                Kernels.combine(count: count, values[output].pointer, 1, values[second].pointer, 1, values[second].pointer, 0)
+            case let .concatenate(first, second, output):
+                let (a, b, rows) = (graph.maps[first].channels, graph.maps[second].channels, n * positions(output))
+                for r in 0..<rows {
+                    (values[output].pointer + r * (a + b)).update(from: values[first].pointer + r * a, count: a)
+                    (values[output].pointer + r * (a + b) + a).update(from: values[second].pointer + r * b, count: b)
+                }
+            case let .upsample(layer, input, output):
+                layer.forward(images: n, input: values[input].pointer, output: values[output].pointer)
+            case let .attention(layer, input, output):
+                layer.forward(images: n, input: values[input].pointer, parameters: p, output: values[output].pointer,
+                              workspace: attention[index]!)
+            }
+        }
+        batch.score.pointer.update(from: values[values.count - 1].pointer, count: n * d)
+        Kernels.scaleRows(rows: n, columns: d, batch.score.pointer, by: inverseOutputScale.pointer)
+    }
+
+    /// The embedding MLP: features -> Linear -> SiLU -> Linear -> SiLU, whose output every residual
+    /// block projects to its channels.
+    private func embed(_ batch: NetworkBatch, parameters p: UnsafePointer<Float>) {
+        let n = batch.rows, w = graph.embedIn.inputs, e = graph.embedOut.outputs
+        for i in 0..<n {
+            network.configuration.conditioning.features(sigma: batch.sigma[i], time: batch.time[i], into: features.pointer + i * w)
+        }
+        graph.embedIn.multiply(batch: n, input: features.pointer, parameters: p, output: embedded0.pointer)
+        Kernels.addBias(rows: n, columns: e, embedded0.pointer, bias: p + graph.embedIn.biasOffset)
+        silu(embedded0, into: active0, count: n * e)
+        graph.embedOut.multiply(batch: n, input: active0.pointer, parameters: p, output: embedded1.pointer)
+        Kernels.addBias(rows: n, columns: e, embedded1.pointer, bias: p + graph.embedOut.biasOffset)
+        silu(embedded1, into: active1, count: n * e)
+    }
+
+    func backward(_ batch: NetworkBatch) {
+        let n = images, d = network.dimension, p = UnsafePointer(network.parameters.pointer), g = gradients.pointer
+        for (map, gradient) in zip(graph.maps, mapGradients) { gradient.pointer.update(repeating: 0, count: n * map.size) }
+        dActive1.fill(0)
+        let last = mapGradients[mapGradients.count - 1].pointer
+        last.update(from: batch.scoreGradient.pointer, count: n * d)
+        Kernels.scaleRows(rows: n, columns: d, last, by: inverseOutputScale.pointer)
+        for (index, step) in graph.steps.enumerated().reversed() {
+            switch step {
+            case let .convolution(layer, input, output, _):
+                layer.backward(images: n, input: values[input].pointer, outputGradient: mapGradients[output].pointer, parameters: p,
+                               gradients: g, inputGradient: input == 0 ? nil : mapGradients[input].pointer, scratch: scratch.pointer)
+            case let .norm(layer, input, output):
+                let (hat, deviation) = normalized[index]!
+                layer.backward(images: n, positions: positions(input), outputGradient: mapGradients[output].pointer,
+                               normalized: hat.pointer, inverseDeviation: deviation.pointer, parameters: p, gradients: g,
+                               inputGradient: mapGradients[input].pointer)
+            case let .embedding(layer, map):
+                let count = positions(map), c = layer.outputs
+                for b in 0..<n {
+                    Kernels.columnSums(rows: count, columns: c, mapGradients[map].pointer + b * count * c, into: perImage.pointer + b * c)
+                }
+                layer.backward(batch: n, biasRows: n, input: active1.pointer, outputGradient: perImage.pointer, parameters: p,
+                               gradients: g, inputGradient: dActive1.pointer, accumulate: false, addsInputGradient: true)
+            case let .add(first, second, output):
+                let count = n * graph.maps[output].size, dy = mapGradients[output].pointer
+                Kernels.combine(count: count, mapGradients[first].pointer, 1, dy, 1, dy, 0)
+                Kernels.combine(count: count, mapGradients[second].pointer, 1, dy, 1, dy, 0)
+            case let .concatenate(first, second, output):
+                let (a, b, rows) = (graph.maps[first].channels, graph.maps[second].channels, n * positions(output))
+                for r in 0..<rows {
+                    let dy = mapGradients[output].pointer + r * (a + b)
+                    Kernels.combine(count: a, mapGradients[first].pointer + r * a, 1, dy, 1, dy, 0)
+                    Kernels.combine(count: b, mapGradients[second].pointer + r * b, 1, dy + a, 1, dy + a, 0)
+                }
+            case let .upsample(layer, input, output):
+                layer.backward(images: n, outputGradient: mapGradients[output].pointer, inputGradient: mapGradients[input].pointer)
+            case let .attention(layer, input, output):
+                layer.backward(images: n, outputGradient: mapGradients[output].pointer, parameters: p, gradients: g,
+                               inputGradient: mapGradients[input].pointer, workspace: attention[index]!)
+            }
+        }
+        let e = graph.embedOut.outputs
+        siluBackward(dActive1, at: embedded1, into: dEmbedded, count: n * e)
+        graph.embedOut.backward(batch: n, biasRows: n, input: active0.pointer, outputGradient: dEmbedded.pointer, parameters: p,
+                                gradients: g, inputGradient: dActive1.pointer, accumulate: false)
+        siluBackward(dActive1, at: embedded0, into: dEmbedded, count: n * e)
+        graph.embedIn.backward(batch: n, biasRows: n, input: features.pointer, outputGradient: dEmbedded.pointer, parameters: p,
+                               gradients: g, inputGradient: nil, accumulate: false)
+    }
+
+    private func positions(_ map: Int) -> Int { graph.maps[map].height * graph.maps[map].width }
+
+    private func silu(_ x: FloatBuffer, into y: FloatBuffer, count: Int) {
+        for i in 0..<count { y[i] = x[i] / (1 + expf(-x[i])) }
+    }
+
+    /// dx = dy * SiLU'(x), SiLU'(x) = s (1 + x (1 - s)) with s = sigma(x).
+    private func siluBackward(_ dy: FloatBuffer, at x: FloatBuffer, into dx: FloatBuffer, count: Int) {
+        for i in 0..<count {
+            let s = 1 / (1 + expf(-x[i]))
+            dx[i] = dy[i] * s * (1 + x[i] * (1 - s))
+        }
+    }
+}

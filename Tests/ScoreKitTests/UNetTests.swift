@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import ScoreKit
+
+/// The U-Net as a whole: backpropagation through every layer kind against finite differences,
+/// its checkpoint under PyTorch's names, its sizes, and training by the built-in DSM.
+@Suite struct UNetTests {
+    /// 8 x 8 images, two levels of 4 and 8 channels, one block, attention at 4 x 4.
+    let small = UNetConfiguration(height: 8, width: 8, channels: [4, 8], blocks: 1, attention: true, groups: 2,
+                                  conditioning: .time(width: 8), parameterisation: .noise)
+
+    /// A network whose every parameter is drawn, so that no layer starts at zero and every
+    /// gradient is exercised.
+    func randomNetwork(_ configuration: UNetConfiguration, seed: UInt64) -> UNet {
+        var rng = RandomSource(seed: seed)
+        return UNet(configuration: configuration, parameters: rng.normals(count: configuration.parameterCount).map { $0 * 0.3 })
+    }
+
+    func batch(_ configuration: UNetConfiguration, images: Int, seed: UInt64) -> NetworkBatch {
+        var rng = RandomSource(seed: seed)
+        let batch = NetworkBatch(capacity: images, dimension: configuration.dimension)
+        for i in 0..<(images * configuration.dimension) { batch.points[i] = rng.normals(count: 1)[0] }
+        for i in 0..<images {
+            batch.time[i] = 0.2 + 0.5 * Float(i)
+            batch.sigma[i] = 0.5 + Float(i)
+            batch.outputScale[i] = batch.sigma[i]
+        }
+        return batch
+    }
+
+    @Test func parameterGradientsMatchFiniteDifferences() {
+        let network = randomNetwork(small, seed: 1)
+        let images = 2, batch = batch(small, images: images, seed: 2)
+        var rng = RandomSource(seed: 3)
+        let c = rng.normals(count: images * small.dimension)
+        let pass = network.makePass(capacity: images, tangentCount: 0)
+        func loss() -> Double {
+            pass.forward(batch)
+            return (0..<c.count).reduce(0) { $0 + Double(c[$1]) * Double(batch.score[$1]) }
+        }
+        _ = loss()
+        for i in c.indices { batch.scoreGradient[i] = c[i] }
+        pass.backward(batch)
+        let analytic = pass.gradients.array
+        // Three coordinates of every tensor: each layer's weights and biases, in every block.
+        var checked = 0, nonTrivial = 0
+        let h: Float = 1e-2
+        for tensor in small.tensors {
+            for _ in 0..<3 {
+                let i = tensor.offset + Int(rng.next() % UInt64(tensor.count))
+                let saved = network.parameters[i]
+                network.parameters[i] = saved + h
+                let up = loss()
+                network.parameters[i] = saved - h
+                let down = loss()
+                network.parameters[i] = saved
+                let numeric = (up - down) / (2 * Double(h))
+                #expect(isClose(Double(analytic[i]), numeric, rel: 3e-2, abs: 5e-3), "\(tensor.name)[\(i - tensor.offset)]: \(analytic[i]) vs \(numeric)")
+                checked += 1
+                if abs(numeric) > 1e-2 { nonTrivial += 1 }
+            }
+        }
+        #expect(nonTrivial > checked * 3 / 4, "only \(nonTrivial) of \(checked) gradients were non-trivial")
+    }
+
+    @Test func itsStructureAndNamesAreDDPMs() {
+        let standard = UNetConfiguration(height: 28, width: 28)
+        let names = Set(standard.tensors.map(\.name))
+        for name in ["conv_in.weight", "temb.dense.0.weight", "down.0.res.0.conv1.weight", "down.0.res.1.norm2.bias",
+                     "down.0.downsample.conv.weight", "down.1.res.0.nin_shortcut.weight", "down.2.attn.1.q.weight",
+                     "mid.res.0.temb_proj.weight", "mid.attn.0.proj_out.bias", "mid.res.1.conv2.weight",
+                     "up.2.res.2.conv1.weight", "up.2.upsample.conv.weight", "up.0.res.2.nin_shortcut.weight",
+                     "norm_out.weight", "conv_out.bias"] {
+            #expect(names.contains(name), "\(name) missing")
+        }
+        #expect(!names.contains("down.2.downsample.conv.weight") && !names.contains("up.0.upsample.conv.weight"))
+        #expect(!names.contains("down.0.attn.0.q.weight"), "attention only at the lowest level")
+        let shapes = Dictionary(uniqueKeysWithValues: standard.tensors.map { ($0.name, $0.shape) })
+        #expect(shapes["down.0.res.0.conv1.weight"] == [32, 32, 3, 3])
+        #expect(shapes["up.0.res.2.conv1.weight"] == [32, 64, 3, 3])
+        #expect(shapes["down.2.attn.0.k.weight"] == [128, 128, 1, 1])
+        #expect(shapes["temb.dense.0.weight"] == [128, 32])
+        // The tensors tile the flat parameters exactly, in order.
+        var offset = 0
+        for tensor in standard.tensors {
+            #expect(tensor.offset == offset, "\(tensor.name) at \(tensor.offset), expected \(offset)")
+            offset += tensor.count
+        }
+        #expect(offset == standard.parameterCount)
+        // DDPM's structure at these widths; an independent count of the same shapes gives 3,939,393.
+        #expect(standard.parameterCount == 3_939_393)
+    }
+
+    @Test func aNewNetworkOutputsZeroAndItsCheckpointRoundTrips() throws {
+        var rng = RandomSource(seed: 4)
+        let network = UNet(configuration: small, rng: &rng)
+        let batch = batch(small, images: 2, seed: 5)
+        network.makePass(capacity: 2, tangentCount: 0).forward(batch)
+        #expect(batch.score.array.allSatisfy { $0 == 0 }, "the output convolution starts at zero")
+
+        let trained = randomNetwork(small, seed: 6)
+        let checkpoint = Checkpoint(configuration: small, parameters: trained.parameters.array,
+                                    process: VariancePreserving(), dataset: "digits", seed: 1, step: 10)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-unet-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try checkpoint.write(to: path)
+        let back = try Checkpoint.read(path)
+        #expect(back == checkpoint)
+        #expect(back.configuration.isSame(as: small))
+        let file = try SafeTensors.read(path)
+        #expect(file.tensors["down.0.res.0.conv1.weight"]?.shape == [4, 4, 3, 3])
+        #expect(file.metadata["format"] == UNetConfiguration.checkpointFormat)
+        let restored = back.model(preferringEMA: false)
+        let (a, b) = (batch, self.batch(small, images: 2, seed: 5))
+        trained.makePass(capacity: 2, tangentCount: 0).forward(a)
+        restored.makePass(capacity: 2, tangentCount: 0).infer(b)
+        #expect(a.score.array == b.score.array)
+
+        var bad = checkpoint.safeTensors
+        bad.metadata["channels"] = "4,x"
+        #expect { try Checkpoint(bad) } throws: { "\($0)".contains("channels") }
+        bad = checkpoint.safeTensors
+        bad.metadata["image_height"] = "7"
+        #expect { try Checkpoint(bad) } throws: { "\($0)".contains("halve") }
+    }
+
+    @Test func sizesThatMakeNoUNetAreRefusedWithTheirReason() {
+        #expect(UNetConfiguration.problem(height: 28, width: 28, imageChannels: 1, channels: [32, 64, 128, 256], blocks: 2, groups: 8,
+                                          conditioning: .time(width: 32))?.contains("halve") == true)
+        #expect(UNetConfiguration.problem(height: 28, width: 28, imageChannels: 1, channels: [32, 48], blocks: 2, groups: 32,
+                                          conditioning: .time(width: 32))?.contains("groups") == true)
+        #expect(UNetConfiguration.problem(height: 28, width: 28, imageChannels: 1, channels: [32, 64, 128], blocks: 2, groups: 8,
+                                          conditioning: .time(width: 32)) == nil)
+    }
+
+    /// DSM on 8 x 8 images of two bars: 300 Adam steps lower the loss well below that of the
+    /// network's start (s = 0, whose noise-prediction loss is E|z|^2 = 1 per coordinate).
+    @Test func trainsByDenoisingScoreMatching() throws {
+        var rng = RandomSource(seed: 7)
+        var rows: [Float] = []
+        for i in 0..<256 {
+            var image = [Float](repeating: -1, count: 64)
+            let at = i % 8
+            for j in 0..<8 { image[i % 2 == 0 ? at * 8 + j : j * 8 + at] = 1 }
+            rows += image
+        }
+        let data = Matrix(rows: 256, columns: 64, elements: rows)
+        let process = VariancePreserving()
+        let trainer = ScoreTrainer(model: UNet(configuration: small, rng: &rng), data: data,
+                                   objective: DenoisingScoreMatching(process: process, dimension: 64), batchSize: 32,
+                                   learningRate: 2e-3, rng: rng.split())
+        var first = 0.0, last = 0.0
+        for step in 0..<300 {
+            let loss = try trainer.trainStep()
+            if step < 20 { first += loss / 20 }
+            if step >= 280 { last += loss / 20 }
+        }
+        #expect(last < 0.5 * first, "loss \(first) -> \(last)")
+    }
+}
