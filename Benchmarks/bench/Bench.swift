@@ -153,11 +153,23 @@ struct Bench: ScoreKitCommand {
             for setting in threads {
                 ThreadGovernor.shared.start(setting)
                 printNow("\(workload.name), \(BLAS.threadCount) thread(s) (\(setting)):")
-                for shape in workload.products {
+                // Per layer kind: its products' seconds and FLOPs in one step, for the summary.
+                var layers: [String: (seconds: Double, flops: Double)] = [:], order: [String] = []
+                for (shape, count) in workload.distinctProducts {
                     let calls = GemmTimer.callsPerSecond(shape, minimumSeconds: minimumSeconds / 4)
-                    let gflops = calls * 2 * Double(shape.m * shape.n * shape.k) / 1e9
-                    printNow(String(format: "  m %5d  n %5d  k %5d  %@  %7.1f GFLOP/s  %8.1f us",
-                                    shape.m, shape.n, shape.k, shape.label, gflops, 1e6 / calls))
+                    printNow(String(format: "  m %5d  n %5d  k %5d  %@  %7.1f GFLOP/s  %8.1f us  x%-4d %@",
+                                    shape.m, shape.n, shape.k, shape.label, calls * shape.flops / 1e9, 1e6 / calls,
+                                    count, shape.layer))
+                    if layers[shape.layer] == nil { order.append(shape.layer) }
+                    let sum = layers[shape.layer, default: (0, 0)]
+                    layers[shape.layer] = (sum.seconds + Double(count) / calls, sum.flops + Double(count) * shape.flops)
+                }
+                guard order.count > 1 else { continue }
+                let total = layers.values.reduce(0) { $0 + $1.seconds }
+                for layer in order {
+                    let (seconds, flops) = layers[layer]!
+                    printNow("  " + layer.padding(toLength: 12, withPad: " ", startingAt: 0)
+                             + String(format: "%5.1f%% of the step's GEMM time, %7.1f GFLOP/s", 100 * seconds / total, flops / seconds / 1e9))
                 }
             }
         }
@@ -176,20 +188,22 @@ struct Bench: ScoreKitCommand {
     /// and its window restarts after each repetition's untimed setup.
     static func engineRate(_ workload: Workload, minimumSeconds: Double, governor: ThreadGovernor) throws -> Double {
         var rng = RandomSource(seed: 1)
-        let model = ScoreMLP(configuration: workload.configuration, rng: &rng)
+        let model = workload.configuration.makeNetwork(rng: &rng)
         switch workload.kind {
         case .dsm, .ssm:
             let d = workload.configuration.dimension
             let data = d == 2 ? ToyDataset.eightGaussians.sample(count: 50_000, rng: &rng)
                               : Matrix(rows: 10_000, columns: d, elements: rng.normals(count: 10_000 * d))
-            let objective: any ScoreObjective = workload.kind == .dsm
-                ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d)
-                : HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
+            // A time-conditioned network (the U-Net) learns the VP process, as train-dsm trains it on images.
+            let objective: any ScoreObjective = workload.kind == .ssm
+                ? HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
                                          perturbation: .clean(sigma: 0.1), dimension: d)
-            let trainer = ScoreTrainer(model: model, data: data, objective: objective, batchSize: workload.batch, rng: rng.split())
-            for _ in 0..<3 { try trainer.trainStep() }
+                : model.conditioning == .logSigma ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d)
+                : DenoisingScoreMatching(process: VariancePreserving(), dimension: d)
+            let trainer = Self.trainer(model, data: data, objective: objective, batch: workload.batch, rng: rng.split())
+            for _ in 0..<3 { _ = try trainer.trainStep() }
             governor.restartWindow()
-            return try Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); try trainer.trainStep() }
+            return try Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); _ = try trainer.trainStep() }
         case .langevin:
             // Steps at one level of the Song-Ermon schedule: every level costs the same.
             let sampler = AnnealedLangevin(sigmas: [1], stepsPerLevel: 10, epsilon: 2e-5)
@@ -205,8 +219,9 @@ struct Bench: ScoreKitCommand {
             return samplerRate(sampler, workload: workload, model: model, minimumSeconds: minimumSeconds, governor: governor, rng: &rng)
         case .score:
             let score = NetworkScore(model: model)
-            let x = Matrix(rows: workload.batch, columns: 2, elements: rng.normals(count: 2 * workload.batch))
-            var out = Matrix(rows: workload.batch, columns: 2)
+            let d = workload.configuration.dimension
+            let x = Matrix(rows: workload.batch, columns: d, elements: rng.normals(count: d * workload.batch))
+            var out = Matrix(rows: workload.batch, columns: d)
             let level = VariancePreservingSDE().level(at: 0.5)
             score.score(x, at: level, into: &out)
             governor.restartWindow()
@@ -214,8 +229,14 @@ struct Bench: ScoreKitCommand {
         }
     }
 
+    /// A trainer for `model`, whichever kind of network it is.
+    static func trainer<Network: ScoreNetwork>(_ model: Network, data: Matrix, objective: any ScoreObjective, batch: Int,
+                                               rng: RandomSource) -> any ScoreTraining {
+        ScoreTrainer(model: model, data: data, objective: objective, batchSize: batch, rng: rng)
+    }
+
     /// Chains moved one network evaluation per second: whole runs timed, their evaluations counted.
-    static func samplerRate(_ sampler: some ScoreSampler, workload: Workload, model: ScoreMLP, minimumSeconds: Double,
+    static func samplerRate(_ sampler: some ScoreSampler, workload: Workload, model: any ScoreNetwork, minimumSeconds: Double,
                             governor: ThreadGovernor, rng: inout RandomSource) -> Double {
         let score = NetworkScore(model: model)
         let evaluations = sampler.sample(count: workload.batch, score: score, rng: &rng, progress: nil).evaluations

@@ -5,11 +5,11 @@ import ScoreKitCLI
 enum GemmTimer {
     /// The workload's rate if a step cost only its matrix products (steps/s, or sample-steps/s).
     static func boundRate(_ workload: Workload, minimumSeconds: Double) -> Double {
-        let seconds = workload.products.reduce(0.0) { $0 + 1 / callsPerSecond($1, minimumSeconds: minimumSeconds) }
+        let seconds = workload.distinctProducts.reduce(0.0) { $0 + Double($1.calls) / callsPerSecond($1.shape, minimumSeconds: minimumSeconds) }
         return (workload.isSampler ? Double(workload.rowsPerPass) : 1) / seconds
     }
 
-    static func callsPerSecond(_ shape: GemmShape, minimumSeconds: Double) -> Double {
+    static func callsPerSecond(_ shape: ProductShape, minimumSeconds: Double) -> Double {
         var rng = RandomSource(seed: 2)
         let a = FloatBuffer(rng.normals(count: shape.m * shape.k))
         let b = FloatBuffer(rng.normals(count: shape.k * shape.n))

@@ -6,20 +6,22 @@ struct Workload {
 
     let name: String
     let kind: Kind
-    let configuration: MLPConfiguration
+    let configuration: any NetworkConfiguration
     let batch: Int
 
     static let all = [
-        Workload(name: "dsm-toy", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
-        Workload(name: "dsm-wide", kind: .dsm, configuration: .init(dimension: 2, hiddenWidth: 512, hiddenLayers: 3), batch: 4096),
-        Workload(name: "dsm-image", kind: .dsm, configuration: .init(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
-        Workload(name: "dsm-fashion", kind: .dsm, configuration: .init(dimension: 784, hiddenWidth: 1024, hiddenLayers: 3), batch: 128),
-        Workload(name: "ssm-toy", kind: .ssm, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
-        Workload(name: "langevin-toy", kind: .langevin, configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
+        Workload(name: "dsm-toy", kind: .dsm, configuration: MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
+        Workload(name: "dsm-wide", kind: .dsm, configuration: MLPConfiguration(dimension: 2, hiddenWidth: 512, hiddenLayers: 3), batch: 4096),
+        Workload(name: "dsm-image", kind: .dsm, configuration: MLPConfiguration(dimension: 64, hiddenWidth: 1024, hiddenLayers: 3), batch: 256),
+        Workload(name: "dsm-fashion", kind: .dsm, configuration: MLPConfiguration(dimension: 784, hiddenWidth: 1024, hiddenLayers: 3), batch: 128),
+        Workload(name: "ssm-toy", kind: .ssm, configuration: MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 512),
+        Workload(name: "langevin-toy", kind: .langevin, configuration: MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), batch: 10_000),
         Workload(name: "ddpm-toy", kind: .ddpm, configuration: timeConditioned, batch: 10_000),
         Workload(name: "ddim-toy", kind: .ddim, configuration: timeConditioned, batch: 10_000),
         Workload(name: "ode-toy", kind: .ode, configuration: timeConditioned, batch: 10_000),
         Workload(name: "score-toy", kind: .score, configuration: timeConditioned, batch: 10_000),
+        Workload(name: "unet-fashion", kind: .dsm, configuration: UNetConfiguration(height: 28, width: 28), batch: 64),
+        Workload(name: "unet-sample", kind: .score, configuration: UNetConfiguration(height: 28, width: 28), batch: 256),
     ]
 
     /// Every workload's name, in order, for the help.
@@ -31,8 +33,8 @@ struct Workload {
     /// A sampler (or the network alone): its rate counts chains moved one network evaluation.
     var isSampler: Bool { ![.dsm, .ssm].contains(kind) }
 
-    /// Whether the JAX peer implements it (the DSM, SSM and Langevin workloads).
-    var hasPeer: Bool { [.dsm, .ssm, .langevin].contains(kind) }
+    /// Whether the JAX peer implements it (the MLP's DSM, SSM and Langevin workloads).
+    var hasPeer: Bool { configuration is MLPConfiguration && [.dsm, .ssm, .langevin].contains(kind) }
 
     /// What one unit of the reported rate is: a training step, or one sample moved one step.
     var unit: String { isSampler ? "sample-steps/s" : "steps/s" }
@@ -47,33 +49,29 @@ struct Workload {
         }
     }
 
-    /// Useful FLOPs per step as docs/WORKLOADS.md counts them: 3 x 2 x rows x sum(in x out) for a
-    /// training step (forward and two backward products), 2 x N x sum(in x out) for a sampler step.
+    /// Useful FLOPs per step as docs/WORKLOADS.md counts them: for the MLP 3 x 2 x rows x
+    /// sum(in x out) for a training step (forward and two backward products), 2 x N x sum(in x out)
+    /// for a sampler step; for the U-Net 2 m n k summed over the products it issues.
     var flopsPerStep: Double {
+        guard let mlp = configuration as? MLPConfiguration else {
+            return products.reduce(0) { $0 + $1.flops } * (isSampler ? Double(batch) / Double(rowsPerPass) : 1)
+        }
         let passes = isSampler ? 2 * batch : 6 * rowsPerPass
-        return Double(passes * configuration.multiplyAddsPerRow)
+        return Double(passes * mlp.multiplyAddsPerRow)
     }
 
     /// The matrix products of one step, exactly as the engine issues them (shape and transposes);
     /// a sampler step repeats its chunk's products `batch / rowsPerPass` times.
-    var products: [GemmShape] {
-        let batch = rowsPerPass
-        return configuration.layers.enumerated().flatMap { index, layer -> [GemmShape] in
-            let forward = GemmShape(m: batch, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true)
-            guard !isSampler else { return [forward] }
-            let weightGradient = GemmShape(m: layer.outputs, n: layer.inputs, k: batch, transposeA: true, transposeB: false)
-            let inputGradient = GemmShape(m: batch, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false)
-            // The first layer's input gradient is not needed for training, so the engine skips it.
-            return index == 0 ? [forward, weightGradient] : [forward, weightGradient, inputGradient]
+    var products: [ProductShape] { configuration.products(rows: rowsPerPass, training: !isSampler) }
+
+    /// Each distinct product once, in order of first call, with how many times a step calls it:
+    /// a U-Net repeats the same shapes hundreds of times, and each is timed once.
+    var distinctProducts: [(shape: ProductShape, calls: Int)] {
+        var order: [ProductShape] = [], calls: [ProductShape: Int] = [:]
+        for shape in products {
+            if calls[shape] == nil { order.append(shape) }
+            calls[shape, default: 0] += 1
         }
+        return order.map { ($0, calls[$0]!) }
     }
-}
-
-/// One SGEMM call's shape: C[m, n] = op(A)[m, k] op(B)[k, n].
-struct GemmShape {
-    let m, n, k: Int
-    let transposeA, transposeB: Bool
-
-    /// "NT" and the like: how A and B are read.
-    var label: String { (transposeA ? "T" : "N") + (transposeB ? "T" : "N") }
 }

@@ -31,6 +31,7 @@ final class DiagonalAffineNetwork: ScoreNetwork {
         }
         var supportsTangents: Bool { true }
         func activationFloats(batch: Int, tangents: Int) -> Double { Double(batch * (1 + tangents) * dimension) }
+        func products(rows: Int, training: Bool) -> [ProductShape] { [] }
     }
 
     let configuration: Configuration

@@ -308,4 +308,56 @@ import ScoreKit
             }
         }
     }
+
+    /// Group norm forward and backward, with and without SiLU, against the formulas in Double:
+    /// 45 channels (no vector width divides them) in 3 groups, around a mean of 50.
+    @Test func groupNormMatchesItsFormulas() {
+        let images = 2, positions = 7, channels = 45, groups = 3, width = 15
+        let x = Self.values(images * positions * channels, seed: 27, scale: 2).map { $0 + 50 }
+        let gamma = Self.values(channels, seed: 28, scale: 1), beta = Self.values(channels, seed: 29, scale: 1)
+        let dy = Self.values(x.count, seed: 30, scale: 1)
+        Self.forEachClone { set in
+            for activation in [false, true] {
+                var y = [Float](repeating: .nan, count: x.count), hat = y, inverse = [Float](repeating: .nan, count: images * groups)
+                Kernels.groupNorm(images: images, positions: positions, channels: channels, groups: groups, x, gamma: gamma, beta: beta,
+                                  activation: activation, into: &y, normalized: &hat, inverseDeviation: &inverse)
+                var dx = [Float](repeating: 1, count: x.count), dGamma = [Float](repeating: .nan, count: channels), dBeta = dGamma
+                Kernels.groupNormBackward(images: images, positions: positions, channels: channels, groups: groups, dy,
+                                          normalized: hat, inverseDeviation: inverse, gamma: gamma, beta: beta, activation: activation,
+                                          gammaGradient: &dGamma, betaGradient: &dBeta, inputGradient: &dx)
+                var wantGamma = [Double](repeating: 0, count: channels), wantBeta = wantGamma
+                for b in 0..<images {
+                    for g in 0..<groups {
+                        let at = (0..<positions).flatMap { p in (0..<width).map { (b * positions + p) * channels + g * width + $0 } }
+                        let mean = at.reduce(0) { $0 + Double(x[$1]) } / Double(at.count)
+                        let r = 1 / (at.reduce(0) { $0 + (Double(x[$1]) - mean) * (Double(x[$1]) - mean) } / Double(at.count) + 1e-5).squareRoot()
+                        #expect(abs(Double(inverse[b * groups + g]) - r) <= 1e-4 * r, "\(set): 1/sd \(inverse[b * groups + g]) vs \(r)")
+                        // dL/dv through SiLU, then dL/dx_hat = gamma dL/dv, and dx = r (g - mean g - x_hat mean(g x_hat)).
+                        var gs: [Double] = [], hats: [Double] = []
+                        for i in at {
+                            let c = i % channels, h = (Double(x[i]) - mean) * r, v = Double(gamma[c]) * h + Double(beta[c])
+                            let s = 1 / (1 + Foundation.exp(-v))
+                            let want = activation ? v * s : v
+                            #expect(abs(Double(y[i]) - want) <= 1e-4 * (1 + abs(want)), "\(set) silu \(activation): y[\(i)] \(y[i]) vs \(want)")
+                            let dv = Double(dy[i]) * (activation ? s * (1 + v * (1 - s)) : 1)
+                            wantGamma[c] += dv * h
+                            wantBeta[c] += dv
+                            gs.append(dv * Double(gamma[c]))
+                            hats.append(h)
+                        }
+                        let meanG = gs.reduce(0, +) / Double(gs.count)
+                        let meanGX = zip(gs, hats).reduce(0) { $0 + $1.0 * $1.1 } / Double(gs.count)
+                        for (k, i) in at.enumerated() {
+                            let want = 1 + r * (gs[k] - meanG - hats[k] * meanGX)
+                            #expect(abs(Double(dx[i]) - want) <= 1e-3 * (1 + abs(want)), "\(set) silu \(activation): dx[\(i)] \(dx[i]) vs \(want)")
+                        }
+                    }
+                }
+                for c in 0..<channels {
+                    #expect(abs(Double(dGamma[c]) - wantGamma[c]) <= 1e-3 * (1 + abs(wantGamma[c])), "\(set): dgamma[\(c)]")
+                    #expect(abs(Double(dBeta[c]) - wantBeta[c]) <= 1e-3 * (1 + abs(wantBeta[c])), "\(set): dbeta[\(c)]")
+                }
+            }
+        }
+    }
 }

@@ -50,10 +50,10 @@ public struct Convolution: Sendable, Equatable {
     /// Whether the map itself is the im2col matrix.
     var isPointwise: Bool { kernel == 1 && stride == 1 }
 
-    /// Output rows per chunk of the products: chunks of whole images of about 4,096 rows keep the
+    /// Output rows per chunk of the products: chunks of whole images of about 1,024 rows keep the
     /// im2col scratch in the cache's reach and its size bounded; fixed by the shape alone, so the
     /// sums (and the bits) do not depend on the batch's thread count.
-    var imagesPerChunk: Int { max(1, 4096 / (outputHeight * outputWidth)) }
+    var imagesPerChunk: Int { max(1, 1024 / (outputHeight * outputWidth)) }
 
     /// Floats of scratch `forward` and `backward` need for batches of up to `images` images: the
     /// reordered weights and their gradient (3x3 kernels), then the im2col rows of one chunk.
@@ -103,6 +103,22 @@ public struct Convolution: Sendable, Equatable {
         }
         if kernel != 1 { reorder(UnsafePointer(weightGradient), toPyTorch: true, into: gradients + offset) }
         Kernels.columnSums(rows: images * positions, columns: outputs, outputGradient, into: gradients + biasOffset)
+    }
+
+    /// The products of `forward` (and with `training`, of `backward`) for `images` images, chunk by chunk.
+    public func products(images: Int, training: Bool, inputGradient: Bool) -> [ProductShape] {
+        let kind = "conv\(kernel)x\(kernel)" + (stride == 2 ? "/2" : ""), positions = outputHeight * outputWidth
+        var out: [ProductShape] = []
+        forEachChunk(images: images) { _, count in
+            let rows = count * positions
+            out.append(ProductShape(m: rows, n: outputs, k: patch, transposeA: false, transposeB: true, layer: kind))
+            guard training else { return }
+            out.append(ProductShape(m: outputs, n: patch, k: rows, transposeA: true, transposeB: false, layer: kind))
+            if inputGradient {
+                out.append(ProductShape(m: rows, n: isPointwise ? inputs : patch, k: outputs, transposeA: false, transposeB: false, layer: kind))
+            }
+        }
+        return out
     }
 
     /// W in the im2col rows' order ([out, k, k, in]), in `scratch` for a 3x3 kernel; a 1x1 kernel's W as it stands.

@@ -106,6 +106,22 @@ public struct SelfAttention: Sendable, Equatable {
                       inverseDeviation: ws.inverseDeviation.pointer, parameters: p, gradients: gradients, inputGradient: dx)
     }
 
+    /// The products of `forward` (and with `training`, of `backward`) for `images` images.
+    public func products(images: Int, training: Bool) -> [ProductShape] {
+        let rows = images * positions, n = positions, c = channels
+        func shape(_ m: Int, _ n: Int, _ k: Int, _ a: Bool, _ b: Bool) -> ProductShape {
+            ProductShape(m: m, n: n, k: k, transposeA: a, transposeB: b, layer: "attention")
+        }
+        var out = Array(repeating: shape(rows, c, c, false, true), count: 4)
+        for _ in 0..<images { out += [shape(n, n, c, false, true), shape(n, c, n, false, false)] }
+        guard training else { return out }
+        out += Array(repeating: [shape(c, c, rows, true, false), shape(rows, c, c, false, false)], count: 4).flatMap { $0 }
+        for _ in 0..<images {
+            out += [shape(n, n, c, false, true), shape(n, c, n, true, false), shape(n, c, n, false, false), shape(n, c, n, true, false)]
+        }
+        return out
+    }
+
     /// The norm as PyTorch's, q, k and v as `nn.Conv2d`'s 1x1 default, and the output projection
     /// zero, so that a new block passes its input through unchanged (as DDPM's and score_sde's do).
     func initialize(_ parameters: UnsafeMutablePointer<Float>, rng: inout RandomSource) {

@@ -142,6 +142,18 @@ public struct MLPConfiguration: NetworkConfiguration {
         ScoreMLP(configuration: self, rng: &rng)
     }
 
+    /// Per layer the forward product, and in training dL/dW and dL/dx (but the first layer's,
+    /// whose input gradient training does not need).
+    public func products(rows: Int, training: Bool) -> [ProductShape] {
+        layers.enumerated().flatMap { index, layer -> [ProductShape] in
+            let forward = ProductShape(m: rows, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true, layer: "linear")
+            guard training else { return [forward] }
+            let weightGradient = ProductShape(m: layer.outputs, n: layer.inputs, k: rows, transposeA: true, transposeB: false, layer: "linear")
+            let inputGradient = ProductShape(m: rows, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false, layer: "linear")
+            return index == 0 ? [forward, weightGradient] : [forward, weightGradient, inputGradient]
+        }
+    }
+
     public var supportsTangents: Bool { true }
 
     /// Per row and tangent: the input, each layer's pre-activation, activation and slope, the

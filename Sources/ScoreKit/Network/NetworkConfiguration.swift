@@ -32,6 +32,9 @@ public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomString
     /// Floats one training step keeps beyond the parameters for `batch` rows with `tangents`
     /// directions each (activations, their gradients, scratch): for the memory check before a run.
     func activationFloats(batch: Int, tangents: Int) -> Double
+    /// The matrix products one forward pass over `rows` rows issues, with `training` those of its
+    /// backward pass too, in the shapes the network calls them: what the bench times alone.
+    func products(rows: Int, training: Bool) -> [ProductShape]
 }
 
 extension NetworkConfiguration {

@@ -165,6 +165,32 @@ public struct UNetConfiguration: NetworkConfiguration {
 
     public var supportsTangents: Bool { false }
 
+    /// Every layer's products for `rows` images, step by step as `UNetPass` issues them.
+    public func products(rows images: Int, training: Bool) -> [ProductShape] {
+        let graph = graph
+        var out: [ProductShape] = []
+        func linear(_ layer: Linear, rows: Int, kind: String, inputGradient: Bool = true) {
+            out.append(ProductShape(m: rows, n: layer.outputs, k: layer.inputs, transposeA: false, transposeB: true, layer: kind))
+            guard training else { return }
+            out.append(ProductShape(m: layer.outputs, n: layer.inputs, k: rows, transposeA: true, transposeB: false, layer: kind))
+            if inputGradient {
+                out.append(ProductShape(m: rows, n: layer.inputs, k: layer.outputs, transposeA: false, transposeB: false, layer: kind))
+            }
+        }
+        linear(graph.embedIn, rows: images, kind: "embedding", inputGradient: false)
+        linear(graph.embedOut, rows: images, kind: "embedding")
+        for step in graph.steps {
+            switch step {
+            case let .convolution(layer, input, _, _):
+                out += layer.products(images: images, training: training, inputGradient: input != 0)
+            case let .embedding(layer, _): linear(layer, rows: images, kind: "embedding")
+            case let .attention(layer, _, _): out += layer.products(images: images, training: training)
+            case .norm, .add, .concatenate, .upsample: break
+            }
+        }
+        return out
+    }
+
     /// Per image, every feature map and its gradient, and the norms' normalised copies (at most
     /// one more of each map); the attention blocks' and the embedding's buffers are smaller; plus
     /// the largest im2col scratch.
