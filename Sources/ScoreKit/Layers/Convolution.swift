@@ -13,6 +13,10 @@
 /// a 3x3 layer therefore multiplies by W reordered to [out, k, k, in] in its scratch, and reorders
 /// its weight gradient back. y = cols W'^T + b is then one NT product. A 1x1 convolution at stride
 /// 1 multiplies the map itself. Output sides are (side - 1) / stride + 1.
+///
+/// dL/dx of a 3x3 layer at stride 1 is itself a 3x3 convolution: of dL/dy, by W with its in and
+/// out swapped and its taps reversed. Computed so, the product's inner size is 9 * out rather than
+/// out, and it writes [rows, in] rather than a [rows, 9 * in] patch matrix to scatter back.
 public struct Convolution: Sendable, Equatable {
     public let inputs: Int
     public let outputs: Int
@@ -50,19 +54,30 @@ public struct Convolution: Sendable, Equatable {
     /// Whether the map itself is the im2col matrix.
     var isPointwise: Bool { kernel == 1 && stride == 1 }
 
-    /// Output rows per chunk of the products: chunks of whole images of about 1,024 rows keep the
+    /// Output rows per chunk of the products: chunks of whole images of about 4,096 rows keep the
     /// im2col scratch in the cache's reach and its size bounded; fixed by the shape alone, so the
     /// sums (and the bits) do not depend on the batch's thread count.
-    var imagesPerChunk: Int { max(1, 1024 / (outputHeight * outputWidth)) }
+    var imagesPerChunk: Int { max(1, 4096 / (outputHeight * outputWidth)) }
 
     /// Floats of scratch `forward` and `backward` need for batches of up to `images` images: the
-    /// reordered weights and their gradient (3x3 kernels), then the im2col rows of one chunk.
+    /// reordered weights, their gradient and (3x3 at stride 1) the flipped weights, then the im2col
+    /// rows of one chunk, of x or of dL/dy.
     public func scratchCount(images: Int) -> Int {
-        isPointwise ? 0 : reorderedCount + min(images, imagesPerChunk) * outputHeight * outputWidth * patch
+        let columns = gradientIsConvolution ? max(patch, transposed.patch) : patch
+        return isPointwise ? 0 : reorderedCount + min(images, imagesPerChunk) * outputHeight * outputWidth * columns
     }
 
-    /// Floats of the reordered weights and their gradient: none for a 1x1 kernel, whose order is the same.
-    private var reorderedCount: Int { kernel == 1 ? 0 : 2 * weightCount }
+    /// Floats of the reordered weights, their gradient and the flipped weights: none for a 1x1
+    /// kernel, whose order is the same.
+    private var reorderedCount: Int { kernel == 1 ? 0 : (gradientIsConvolution ? 3 : 2) * weightCount }
+
+    /// Whether dL/dx is computed as the convolution of dL/dy by the flipped kernel (3x3 at stride 1).
+    private var gradientIsConvolution: Bool { kernel == 3 && stride == 1 }
+
+    /// The convolution dL/dy -> dL/dx of a 3x3 layer at stride 1: out channels in, in channels out.
+    private var transposed: Convolution {
+        Convolution(inputs: outputs, outputs: inputs, kernel: kernel, stride: 1, height: height, width: width, offset: 0)
+    }
 
     /// y = conv(x) + b for `images` images: x [images * h * w, in], y [images * h' * w', out].
     package func forward(images: Int, input: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
@@ -85,6 +100,8 @@ public struct Convolution: Sendable, Equatable {
         let positions = outputHeight * outputWidth, weights = reorderWeights(parameters, into: scratch)
         let weightGradient = kernel == 1 ? gradients + offset : scratch + weightCount
         let cols = scratch + reorderedCount
+        let flipped = UnsafePointer(scratch + 2 * weightCount)
+        if gradientIsConvolution && inputGradient != nil { flip(parameters + offset, into: scratch + 2 * weightCount) }
         forEachChunk(images: images) { first, count in
             let rows = count * positions
             let dy = outputGradient + first * positions * outputs
@@ -93,7 +110,11 @@ public struct Convolution: Sendable, Equatable {
             BLAS.gemm(m: outputs, n: patch, k: rows, dy, transposeA: true, patches, transposeB: false,
                       beta: first == 0 ? 0 : 1, weightGradient)
             guard let inputGradient else { return }
-            if isPointwise {
+            if gradientIsConvolution {
+                transposed.im2col(first: first, count: count, input: outputGradient, into: cols)
+                BLAS.gemm(m: rows, n: inputs, k: transposed.patch, cols, transposeA: false, flipped, transposeB: true,
+                          beta: 1, inputGradient + first * positions * inputs)
+            } else if isPointwise {
                 BLAS.gemm(m: rows, n: inputs, k: outputs, dy, transposeA: false, weights, transposeB: false,
                           beta: 1, inputGradient + first * height * width * inputs)
             } else {
@@ -114,7 +135,9 @@ public struct Convolution: Sendable, Equatable {
             out.append(ProductShape(m: rows, n: outputs, k: patch, transposeA: false, transposeB: true, layer: kind))
             guard training else { return }
             out.append(ProductShape(m: outputs, n: patch, k: rows, transposeA: true, transposeB: false, layer: kind))
-            if inputGradient {
+            if inputGradient && gradientIsConvolution {
+                out.append(ProductShape(m: rows, n: inputs, k: transposed.patch, transposeA: false, transposeB: true, layer: kind))
+            } else if inputGradient {
                 out.append(ProductShape(m: rows, n: isPointwise ? inputs : patch, k: outputs, transposeA: false, transposeB: false, layer: kind))
             }
         }
@@ -137,6 +160,18 @@ public struct Convolution: Sendable, Equatable {
                 for t in 0..<taps {
                     if toPyTorch { to[c * taps + t] = from[t * inputs + c] } else { to[t * inputs + c] = from[c * taps + t] }
                 }
+            }
+        }
+    }
+
+    /// W [out, in, taps] as the transposed convolution's weights in its im2col order: [in, taps, out]
+    /// with the taps reversed, tap t of output channel o and input c landing at (c, taps - 1 - t, o).
+    private func flip(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+        let taps = kernel * kernel
+        for o in 0..<outputs {
+            for c in 0..<inputs {
+                let from = source + (o * inputs + c) * taps
+                for t in 0..<taps { target[(c * taps + taps - 1 - t) * outputs + o] = from[t] }
             }
         }
     }
