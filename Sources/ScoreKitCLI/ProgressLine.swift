@@ -46,11 +46,13 @@ public final class ProgressLine {
         }
     }
 
-    static func rate(_ r: Double) -> String {
-        r >= 1e6 ? String(format: "%.2fM", r / 1e6) : r >= 1e4 ? String(format: "%.1fk", r / 1e3) : String(format: "%.0f", r)
+    /// Three significant figures or so: a U-Net's 0.52 steps/s must not print as 1 (or 0).
+    package static func rate(_ r: Double) -> String {
+        r >= 1e6 ? String(format: "%.2fM", r / 1e6) : r >= 1e4 ? String(format: "%.1fk", r / 1e3)
+            : r >= 100 ? String(format: "%.0f", r) : r >= 10 ? String(format: "%.1f", r) : String(format: "%.2f", r)
     }
 
-    static func duration(_ seconds: Double) -> String {
+    package static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         return seconds >= 90 ? String(format: "%.0fm%02.0fs", (seconds / 60).rounded(.down), seconds.truncatingRemainder(dividingBy: 60))
                              : String(format: "%.0fs", seconds)

@@ -217,6 +217,12 @@ import ScoreKitCLI
 }
 
 @Suite struct ToolFileTests {
+    /// A U-Net trains at about half a step a second: the progress line's rate keeps its digits.
+    @Test func progressRatesKeepTheirDigits() {
+        #expect([0.52, 7.346, 12.34, 345.6, 12_345, 2_345_678].map(ProgressLine.rate) == ["0.52", "7.35", "12.3", "346", "12.3k", "2.35M"])
+        #expect(ProgressLine.duration(75) == "75s" && ProgressLine.duration(125) == "2m05s")
+    }
+
     /// Outputs are checked before any work. Rejected: a folder made by FileManager (its error is a
     /// Foundation dump), a file output whose extension is not what is written, and temporaries
     /// left by a killed write piling up.

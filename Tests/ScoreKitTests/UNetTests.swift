@@ -157,4 +157,13 @@ import ScoreKit
         }
         #expect(last < 0.5 * first, "loss \(first) -> \(last)")
     }
+
+    /// The memory check before a run (`activationFloats`, in `Limits`) must not promise less than
+    /// a pass takes, nor wildly more: checked on the default 28x28 network at batch 64.
+    @Test func theMemoryEstimateCoversThePass() {
+        let standard = UNetConfiguration(height: 28, width: 28)
+        let pass = Double(UNet(configuration: standard, parameters: [Float](repeating: 0, count: standard.parameterCount)).passFloats(capacity: 64))
+        let estimate = standard.activationFloats(batch: 64, tangents: 0) + Double(standard.parameterCount)
+        #expect(estimate >= pass && estimate < 1.5 * pass, "estimate \(estimate) floats, pass \(pass)")
+    }
 }
