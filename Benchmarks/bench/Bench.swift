@@ -43,7 +43,7 @@ struct Bench: ScoreKitCommand {
     @Flag(name: .long, help: "Instead of the workloads, time the all-reduce of each training workload's gradients; run under mpirun -np N.")
     var allReduce = false
 
-    @Flag(name: .long, help: "Also run the JAX peer (scripts/peers/setup.sh installs it), interleaved, after checking it computes the same losses.")
+    @Flag(name: .long, help: "Also run the peers, interleaved, after checking they compute the same losses: JAX (scripts/peers/setup.sh installs it) and, for the U-Net, PyTorch when installed (setup.sh --torch).")
     var peers = false
 
     @Flag(name: .long, help: "Also time each workload's GEMM bound on every OpenBLAS kernel type this CPU runs (Cooperlake, SkylakeX, Haswell, ..., Prescott), each in its own process.")
@@ -86,15 +86,14 @@ struct Bench: ScoreKitCommand {
             AllReduceTimer.report(Workload.all.filter { workloads.contains($0.name) }, calls: fast ? 5 : 50)
             return ProcessGroup.world.finish()
         }
-        let peer = JAXPeer(python: python)
-        if peers {
-            if let problem = peer.problem { throw RunFailure("--peers: \(problem)") }
-            printNow(try LossCheck.run(peer: peer))
-        }
+        let active = peers ? try activePeers(selected) : []
         printNow(row(["workload", "threads", "rate (median)", "min-max", "GFLOP/s", "GEMM bound", "of bound", "BLAS"]
-                     + (peers ? ["JAX (jit)", "engine/JAX"] : [])))
+                     + active.flatMap { [$0.title, "engine/\($0.name)"] }))
         var results: [[String: Any]] = []
-        for workload in Workload.all where workloads.contains(workload.name) {
+        let weightsFolder = FileManager.default.temporaryDirectory.appendingPathComponent("scorekit-bench-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: weightsFolder) }
+        for workload in selected {
+            let weights = active.isEmpty ? nil : try Self.peerWeights(workload, folder: weightsFolder)
             for setting in threads {
                 let governor = ThreadGovernor.shared
                 governor.start(setting)
@@ -106,18 +105,21 @@ struct Bench: ScoreKitCommand {
                 let median = engine[reps / 2], boundMedian = bound[reps / 2]
                 let stepsPerSecond = workload.isSampler ? median / Double(workload.batch) : median
                 let gflops = stepsPerSecond * workload.flopsPerStep / 1e9
-                let jax = peers && workload.hasPeer && setting != .automatic
-                    ? try peer.rate(workload, threads: count, repetitions: reps, seconds: minimum) : nil
+                // A peer has no governor: it runs at fixed thread counts only.
+                let peerRates = try active.map { peer in
+                    peer.implements(workload) && setting != .automatic
+                        ? try peer.rate(workload, weights: weights, threads: count, repetitions: reps, seconds: minimum) : nil
+                }
                 printNow(row([workload.name, label, Self.format(median) + " " + workload.unit,
                               Self.format(engine.first!) + "-" + Self.format(engine.last!),
                               String(format: "%.1f", gflops), Self.format(boundMedian),
                               String(format: "%.2f", median / boundMedian), BLAS.kernels.core]
-                             + (jax.map { [Self.format($0), String(format: "%.2f", median / $0)] } ?? [])))
+                             + peerRates.flatMap { rate in rate.map { [Self.format($0), String(format: "%.2f", median / $0)] } ?? ["-", "-"] }))
                 var result: [String: Any] = ["workload": workload.name, "threads": setting.description, "thread_count": count, "unit": workload.unit,
                                              "median": median, "min": engine.first!, "max": engine.last!,
                                              "gflops": gflops, "gemm_bound": boundMedian, "fraction_of_bound": median / boundMedian,
                                              "blas_kernels": BLAS.kernels.core]
-                if let jax { result["jax"] = jax }
+                for (peer, rate) in zip(active, peerRates) { result[peer.framework.rawValue] = rate }
                 results.append(result)
             }
         }
@@ -175,8 +177,44 @@ struct Bench: ScoreKitCommand {
         }
     }
 
+    /// The peers that run some selected workload, each checked first: JAX is required; PyTorch,
+    /// for the U-Net, only when installed.
+    func activePeers(_ selected: [Workload]) throws -> [Peer] {
+        var active: [Peer] = []
+        for framework in [Peer.Framework.jax, .pytorch] {
+            let peer = Peer(framework: framework, python: python)
+            guard selected.contains(where: peer.implements) else { continue }
+            if let problem = peer.problem {
+                guard framework == .jax else { printNow("--peers: no PyTorch peer (\(problem))"); continue }
+                throw RunFailure("--peers: \(problem)")
+            }
+            active.append(peer)
+        }
+        if let jax = active.first(where: { $0.framework == .jax }),
+           selected.contains(where: { $0.configuration is MLPConfiguration && jax.implements($0) }) {
+            printNow(try LossCheck.mlp(peer: jax))
+        }
+        if selected.contains(where: { $0.configuration is UNetConfiguration }) {
+            try LossCheck.unet(peers: active).forEach { printNow($0) }
+        }
+        return active
+    }
+
+    /// The file holding the network the engine times for `workload`, for the peers to read, or
+    /// nil when they build their own (the MLP's, from the same definition).
+    static func peerWeights(_ workload: Workload, folder: String) throws -> String? {
+        guard workload.configuration is UNetConfiguration else { return nil }
+        var rng = RandomSource(seed: 1)  // as engineRate draws it
+        let model = workload.configuration.makeNetwork(rng: &rng)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/\(workload.name).safetensors"
+        try Checkpoint(configuration: workload.configuration, parameters: model.parameters.array, process: VariancePreserving(),
+                       dataset: "normal", seed: 1, step: 0).write(to: path)
+        return path
+    }
+
     func row(_ cells: [String]) -> String {
-        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 12, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 12, 14, 12, 16]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 
     static func format(_ rate: Double) -> String {

@@ -33,9 +33,6 @@ struct Workload {
     /// A sampler (or the network alone): its rate counts chains moved one network evaluation.
     var isSampler: Bool { ![.dsm, .ssm].contains(kind) }
 
-    /// Whether the JAX peer implements it (the MLP's DSM, SSM and Langevin workloads).
-    var hasPeer: Bool { configuration is MLPConfiguration && [.dsm, .ssm, .langevin].contains(kind) }
-
     /// What one unit of the reported rate is: a training step, or one sample moved one step.
     var unit: String { isSampler ? "sample-steps/s" : "steps/s" }
 

@@ -303,7 +303,8 @@ static void SK_CLONE(group_norm)(ptrdiff_t images, ptrdiff_t positions, ptrdiff_
     }
 }
 
-/* Its backward pass: dgamma, dbeta written (summed over images in double); dx added to. */
+/* Its backward pass: each image's dgamma and dbeta written ([images, channels] each, for the
+   caller to sum over images, so that images can be split among threads); dx added to. */
 static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
                                           const float *restrict dy, const float *restrict hat,
                                           const float *restrict inverse, const float *restrict gamma,
@@ -311,10 +312,9 @@ static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions,
                                           float *restrict dbeta, float *restrict dx) {
     ptrdiff_t width = channels / groups;
     double count = (double)(positions * width);
-    float sg[channels], sgx[channels], pg[channels], pb[channels], mg[channels], mgx[channels], scale[channels];
-    double tg[channels], tb[channels];
-    for (ptrdiff_t c = 0; c < channels; c++) tg[c] = tb[c] = 0;
+    float sg[channels], sgx[channels], mg[channels], mgx[channels], scale[channels];
     for (ptrdiff_t b = 0; b < images; b++) {
+        float *restrict pg = dgamma + b * channels, *restrict pb = dbeta + b * channels;
         for (ptrdiff_t c = 0; c < channels; c++) sg[c] = sgx[c] = pg[c] = pb[c] = 0;
         for (ptrdiff_t p = 0; p < positions; p++) {
             ptrdiff_t at = (b * positions + p) * channels;
@@ -331,7 +331,6 @@ static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions,
                 sgx[c] += g * gamma[c] * h[c];
             }
         }
-        for (ptrdiff_t c = 0; c < channels; c++) { tg[c] += pg[c]; tb[c] += pb[c]; }
         for (ptrdiff_t q = 0; q < groups; q++) {
             double a = 0, e = 0;
             for (ptrdiff_t j = 0; j < width; j++) { a += sg[q * width + j]; e += sgx[q * width + j]; }
@@ -355,7 +354,6 @@ static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions,
             }
         }
     }
-    for (ptrdiff_t c = 0; c < channels; c++) { dgamma[c] = (float)tg[c]; dbeta[c] = (float)tb[c]; }
 }
 
 static const sk_table SK_CLONE(table) = {

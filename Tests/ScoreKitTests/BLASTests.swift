@@ -107,3 +107,57 @@ import Testing
         #expect(c[0] == 11)
     }
 }
+
+/// The loops between a network's products run in parts fixed by their size on the product threads.
+@Suite struct ParallelTests {
+    /// Every index once, in the parts `Parallel.parts` names, at any thread count; and a product
+    /// inside a part (which runs on the part's thread) gives the bits it gives alone.
+    @Test func partsCoverTheLoopOnceWhateverTheThreads() {
+        let saved = BLAS.threadCount
+        defer { BLAS.threadCount = saved }
+        for (count, grain) in [(0, 4), (1, 4), (7, 4), (8, 4), (100, 1), (1 << 16, 1 << 10), (33, 0)] {
+            let parts = Parallel.parts(count, grain: grain)
+            #expect(parts.first?.lowerBound ?? 0 == 0 && parts.last?.upperBound ?? 0 == count)
+            #expect(zip(parts, parts.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && !$0.isEmpty })
+            #expect(parts.count <= max(1, count / max(grain, 1)) && parts.count <= 16, "\(count) by \(grain): \(parts.count) parts")
+            for threads in [1, 2, 3] {
+                BLAS.threadCount = threads
+                let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+                let starts = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+                defer { seen.deallocate(); starts.deallocate() }
+                seen.initialize(repeating: 0)
+                starts.initialize(repeating: -1)
+                Parallel.forEachRange(count, grain: grain) { range in
+                    for i in range { seen[i] += 1; starts[i] = range.lowerBound }
+                }
+                #expect(seen.prefix(count).allSatisfy { $0 == 1 }, "\(count) by \(grain), \(threads) threads: an index missed or repeated")
+                #expect(parts.allSatisfy { part in part.allSatisfy { starts[$0] == part.lowerBound } },
+                        "\(count) by \(grain), \(threads) threads: other parts than Parallel.parts")
+            }
+        }
+        // Eight 600 x 300 x 200 products, one per part, against each alone on one thread.
+        var rng = RandomSource(seed: 13)
+        let (m, n, k) = (600, 300, 200)
+        let a = rng.normals(count: 8 * m * k), b = rng.normals(count: k * n)
+        BLAS.threadCount = 1
+        let alone = (0..<8).map { i in
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { BLAS.gemm(m: m, n: n, k: k, $0.baseAddress! + i * m * k, transposeA: false, b, transposeB: false, &c) }
+            return c
+        }
+        BLAS.threadCount = 2
+        let together = UnsafeMutableBufferPointer<Float>.allocate(capacity: 8 * m * n)
+        defer { together.deallocate() }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                Parallel.forEachRange(8, grain: 1) { range in
+                    for i in range {
+                        BLAS.gemm(m: m, n: n, k: k, a.baseAddress! + i * m * k, transposeA: false, b.baseAddress!, transposeB: false,
+                                  together.baseAddress! + i * m * n)
+                    }
+                }
+            }
+        }
+        #expect((0..<8).allSatisfy { Array(together[($0 * m * n)..<(($0 + 1) * m * n)]) == alone[$0] })
+    }
+}

@@ -77,9 +77,9 @@ import ScoreKitCLI
     }
 
     /// The U-Net's checkpoint is a PyTorch state dict: NumPy rebuilds the network from its names,
-    /// shapes and metadata alone (DDPM's definition written out below, convolutions as PyTorch's
-    /// cross-correlation on [out, in, kh, kw]) and recomputes the first convolution and the score
-    /// at one (x, t).
+    /// shapes and metadata alone (DDPM's structure from the peers' unet_graph.py, each layer
+    /// written out below, convolutions as PyTorch's cross-correlation on [out, in, kh, kw]) and
+    /// recomputes the first convolution and the score at one (x, t).
     @Test func pythonRecomputesTheUNet() async throws {
         guard await Self.pythonReady() else { return }
         // Every parameter drawn (none at its zero start); 6 x 6 images, so the stride-2 convolution
@@ -102,78 +102,57 @@ import ScoreKitCLI
         var scratch = [Float](repeating: 0, count: conv.scratchCount(images: 2))
         conv.forward(images: 2, input: x.elements, parameters: model.parameters.array, output: &firstConvolution, scratch: &scratch)
 
+        // The structure comes from scripts/peers/unet_graph.py, which the bench's JAX and PyTorch
+        // peers use too; its layers here are NumPy's, in float64, from their definitions.
+        let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/peers").standardized.path
         let output = try await Self.python("""
+            import sys
             import numpy as np
-            from safetensors import safe_open
-            from safetensors.numpy import load_file
-            P = load_file('\(checkpointPath)')
-            with safe_open('\(checkpointPath)', 'np') as f: meta = f.metadata()
-            H, W, C0 = int(meta['image_height']), int(meta['image_width']), int(meta['image_channels'])
-            chans = [int(c) for c in meta['channels'].split(',')]
-            blocks, attn, G = int(meta['blocks']), meta['attention'] == 'true', int(meta['groups'])
-            E = int(meta['time_embedding'])
+            sys.path.insert(0, '\(peers)')
+            import unet_graph
+            P, config = unet_graph.read_checkpoint('\(checkpointPath)')
+            P = {k: v.astype(np.float64) for k, v in P.items()}
+            H, W, C0 = config['height'], config['width'], config['channels_in']
             x = np.load('\(arrayPath)').astype(np.float64).reshape(-1, H, W, C0)
-            t, sigma = 0.3, 0.6
+            t, sigma = np.full(x.shape[0], 0.3), 0.6
             silu = lambda u: u / (1 + np.exp(-u))
-            def conv(name, h, stride=1):
-                w, b = P[name + '.weight'].astype(np.float64), P[name + '.bias'].astype(np.float64)
+            def conv(h, w, b, stride):
                 k = w.shape[2]; p = k // 2
                 hp = np.pad(h, ((0, 0), (p, p), (p, p), (0, 0)))
                 oh, ow = (h.shape[1] + 2 * p - k) // stride + 1, (h.shape[2] + 2 * p - k) // stride + 1
                 out = np.zeros((h.shape[0], oh, ow, w.shape[0])) + b
                 for i in range(k):
                     for j in range(k):
-                        patch = hp[:, i:i + stride * oh:stride, j:j + stride * ow:stride, :]
-                        out += patch @ w[:, :, i, j].T
+                        out += hp[:, i:i + stride * oh:stride, j:j + stride * ow:stride, :] @ w[:, :, i, j].T
                 return out
-            def norm(name, h, act):
-                n, hh, ww, c = h.shape
-                g = h.reshape(n, hh * ww, G, c // G)
+            def norm(h, gamma, beta, G, act):
+                g = h.reshape(h.shape[0], -1, G, h.shape[3] // G)
                 mu = g.mean(axis=(1, 3), keepdims=True); var = g.var(axis=(1, 3), keepdims=True)
-                y = ((g - mu) / np.sqrt(var + 1e-5)).reshape(h.shape) * P[name + '.weight'] + P[name + '.bias']
+                y = ((g - mu) / np.sqrt(var + 1e-5)).reshape(h.shape) * gamma + beta
                 return silu(y) if act else y
-            freqs = 1000.0 / 2.0 ** np.arange(E // 2)
-            f = np.concatenate([np.sin(freqs * t), np.cos(freqs * t)])
-            emb = silu(silu(f @ P['temb.dense.0.weight'].T + P['temb.dense.0.bias']) @ P['temb.dense.1.weight'].T + P['temb.dense.1.bias'])
-            def res(name, h):
-                r = conv(name + '.conv1', norm(name + '.norm1', h, True))
-                r = r + emb @ P[name + '.temb_proj.weight'].T + P[name + '.temb_proj.bias']
-                r = conv(name + '.conv2', norm(name + '.norm2', r, True))
-                return (conv(name + '.nin_shortcut', h) if name + '.nin_shortcut.weight' in P else h) + r
-            def attention(name, h):
+            def attention(h, a, q, k, v, proj):
                 n, hh, ww, c = h.shape
-                a = norm(name + '.norm', h, False).reshape(n, hh * ww, c)
-                q, k, v = (a @ P[f'{name}.{z}.weight'][:, :, 0, 0].T + P[f'{name}.{z}.bias'] for z in 'qkv')
+                a = a.reshape(n, hh * ww, c)
+                q, k, v = (a @ w[:, :, 0, 0].T + b for w, b in (q, k, v))
                 s = q @ k.transpose(0, 2, 1) / np.sqrt(c)
                 s = np.exp(s - s.max(axis=2, keepdims=True)); s /= s.sum(axis=2, keepdims=True)
-                o = (s @ v) @ P[name + '.proj_out.weight'][:, :, 0, 0].T + P[name + '.proj_out.bias']
-                return h + o.reshape(h.shape)
-            first = conv('conv_in', x)
-            h = first; skips = [h]; low = len(chans) - 1
-            for l in range(len(chans)):
-                for b in range(blocks):
-                    h = res(f'down.{l}.res.{b}', h)
-                    if attn and l == low: h = attention(f'down.{l}.attn.{b}', h)
-                    skips.append(h)
-                if l != low:
-                    h = conv(f'down.{l}.downsample.conv', h, stride=2); skips.append(h)
-            h = res('mid.res.0', h)
-            if attn: h = attention('mid.attn.0', h)
-            h = res('mid.res.1', h)
-            for l in reversed(range(len(chans))):
-                for b in range(blocks + 1):
-                    h = res(f'up.{l}.res.{b}', np.concatenate([h, skips.pop()], axis=3))
-                    if attn and l == low: h = attention(f'up.{l}.attn.{b}', h)
-                if l != 0:
-                    h = conv(f'up.{l}.upsample.conv', h.repeat(2, axis=1).repeat(2, axis=2))
-            eps = conv('conv_out', norm('norm_out', h, True))
-            print(meta['parameterisation'], P['down.0.res.0.conv1.weight'].shape, len(P))
+                return h + ((s @ v) @ proj[0][:, :, 0, 0].T + proj[1]).reshape(h.shape)
+            class Ops: pass
+            Ops.conv, Ops.norm, Ops.attention, Ops.silu = conv, norm, attention, silu
+            Ops.linear = lambda u, w, b: u @ w.T + b
+            Ops.add_embedding = lambda h, e: h + e[:, None, None, :]
+            Ops.concat = lambda a, b: np.concatenate([a, b], axis=3)
+            Ops.upsample = lambda h: h.repeat(2, axis=1).repeat(2, axis=2)
+            Ops.embed = lambda t, w: np.concatenate([np.sin(t[:, None] * w), np.cos(t[:, None] * w)], axis=1)
+            first = conv(x, P['conv_in.weight'], P['conv_in.bias'], 1)
+            eps = unet_graph.predicted_noise(Ops, P, config, x, t)
+            print(config['channels'], P['down.0.res.0.conv1.weight'].shape, len(P))
             print(' '.join(repr(float(v)) for v in first.ravel()))
             print(' '.join(repr(float(v)) for v in (-eps / sigma).ravel()))
             """)
         let lines = output.split(separator: "\n")
         try #require(lines.count == 3, "python printed: \(output)")
-        #expect(lines[0] == "eps (4, 4, 3, 3) \(config.tensors.count)")
+        #expect(lines[0] == "[4, 8] (4, 4, 3, 3) \(config.tensors.count)")
         Self.expectValues(lines[1], match: firstConvolution, "conv_in")
         Self.expectValues(lines[2], match: expected.elements, "s(x, t)")
     }

@@ -321,11 +321,12 @@ import ScoreKit
                 var y = [Float](repeating: .nan, count: x.count), hat = y, inverse = [Float](repeating: .nan, count: images * groups)
                 Kernels.groupNorm(images: images, positions: positions, channels: channels, groups: groups, x, gamma: gamma, beta: beta,
                                   activation: activation, into: &y, normalized: &hat, inverseDeviation: &inverse)
-                var dx = [Float](repeating: 1, count: x.count), dGamma = [Float](repeating: .nan, count: channels), dBeta = dGamma
+                var dx = [Float](repeating: 1, count: x.count), dGamma = [Float](repeating: .nan, count: images * channels), dBeta = dGamma
                 Kernels.groupNormBackward(images: images, positions: positions, channels: channels, groups: groups, dy,
                                           normalized: hat, inverseDeviation: inverse, gamma: gamma, beta: beta, activation: activation,
-                                          gammaGradient: &dGamma, betaGradient: &dBeta, inputGradient: &dx)
-                var wantGamma = [Double](repeating: 0, count: channels), wantBeta = wantGamma
+                                          imageGammaGradients: &dGamma, imageBetaGradients: &dBeta, inputGradient: &dx)
+                // Each image's own dgamma and dbeta.
+                var wantGamma = [Double](repeating: 0, count: images * channels), wantBeta = wantGamma
                 for b in 0..<images {
                     for g in 0..<groups {
                         let at = (0..<positions).flatMap { p in (0..<width).map { (b * positions + p) * channels + g * width + $0 } }
@@ -340,8 +341,8 @@ import ScoreKit
                             let want = activation ? v * s : v
                             #expect(abs(Double(y[i]) - want) <= 1e-4 * (1 + abs(want)), "\(set) silu \(activation): y[\(i)] \(y[i]) vs \(want)")
                             let dv = Double(dy[i]) * (activation ? s * (1 + v * (1 - s)) : 1)
-                            wantGamma[c] += dv * h
-                            wantBeta[c] += dv
+                            wantGamma[b * channels + c] += dv * h
+                            wantBeta[b * channels + c] += dv
                             gs.append(dv * Double(gamma[c]))
                             hats.append(h)
                         }
@@ -353,7 +354,7 @@ import ScoreKit
                         }
                     }
                 }
-                for c in 0..<channels {
+                for c in 0..<(images * channels) {
                     #expect(abs(Double(dGamma[c]) - wantGamma[c]) <= 1e-3 * (1 + abs(wantGamma[c])), "\(set): dgamma[\(c)]")
                     #expect(abs(Double(dBeta[c]) - wantBeta[c]) <= 1e-3 * (1 + abs(wantBeta[c])), "\(set): dbeta[\(c)]")
                 }

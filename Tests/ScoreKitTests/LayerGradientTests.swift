@@ -130,8 +130,9 @@ import ScoreKit
             var y = [Float](repeating: 0, count: x.count), hat = y, deviation = [Float](repeating: 0, count: images * norm.groups)
             norm.forward(images: images, positions: positions, input: x, parameters: p, output: &y, normalized: &hat, inverseDeviation: &deviation)
             var g = [Float](repeating: 0, count: p.count), dx = [Float](repeating: 0, count: x.count)
+            var sums = [Float](repeating: .nan, count: norm.imageSumsCount(images: images))
             norm.backward(images: images, positions: positions, outputGradient: c, normalized: hat, inverseDeviation: deviation,
-                          parameters: p, gradients: &g, inputGradient: &dx)
+                          parameters: p, gradients: &g, inputGradient: &dx, imageSums: &sums)
             return (g, dx)
         })
     }

@@ -158,6 +158,48 @@ import ScoreKit
         #expect(last < 0.5 * first, "loss \(first) -> \(last)")
     }
 
+    /// A batch large enough that the loops between the products run in parts on several threads
+    /// (im2col, the norms' per-image sums, attention's per-image products, additions): its
+    /// scores are each image's own pass's, and its gradients their sum, to Float's rounding of
+    /// other product shapes; and its bytes are the same at 1, 2 and 3 threads.
+    @Test func aBatchIsItsImagesAtAnyThreadCount() {
+        let config = UNetConfiguration(height: 16, width: 16, channels: [16, 32], blocks: 1, attention: true, groups: 4,
+                                       conditioning: .time(width: 8), parameterisation: .noise)
+        let network = randomNetwork(config, seed: 21), images = 32, d = config.dimension
+        let whole = batch(config, images: images, seed: 22)
+        var rng = RandomSource(seed: 23)
+        let c = rng.normals(count: images * d)
+        let saved = BLAS.threadCount
+        defer { BLAS.threadCount = saved }
+        let runs = [1, 2, 3].map { threads -> (score: [Float], gradients: [Float]) in
+            BLAS.threadCount = threads
+            let pass = network.makePass(capacity: images, tangentCount: 0)
+            pass.forward(whole)
+            for i in c.indices { whole.scoreGradient[i] = c[i] }
+            pass.backward(whole)
+            return (whole.score.array, pass.gradients.array)
+        }
+        #expect(runs.allSatisfy { $0.score == runs[0].score && $0.gradients == runs[0].gradients },
+                "the bytes differ between 1, 2 and 3 threads")
+        let single = network.makePass(capacity: 1, tangentCount: 0), one = NetworkBatch(capacity: 1, dimension: d)
+        var sum = [Double](repeating: 0, count: config.parameterCount), magnitude = sum
+        for b in 0..<images {
+            one.points.pointer.update(from: whole.points.pointer + b * d, count: d)
+            (one.time[0], one.sigma[0], one.outputScale[0]) = (whole.time[b], whole.sigma[b], whole.outputScale[b])
+            single.forward(one)
+            let worst = (0..<d).map { abs(one.score[$0] - runs[0].score[b * d + $0]) / (1 + abs(one.score[$0])) }.max()!
+            #expect(worst < 1e-4, "image \(b): its score differs from the batch's by \(worst) relative")
+            for j in 0..<d { one.scoreGradient[j] = c[b * d + j] }
+            single.backward(one)
+            for i in sum.indices {
+                sum[i] += Double(single.gradients[i])
+                magnitude[i] += abs(Double(single.gradients[i]))
+            }
+        }
+        let mismatched = sum.indices.filter { abs(sum[$0] - Double(runs[0].gradients[$0])) > 1e-3 * (1e-3 + magnitude[$0]) }
+        #expect(mismatched.isEmpty, "\(mismatched.count) gradients differ from the sum of the images', first at \(mismatched.first ?? -1)")
+    }
+
     /// The memory check before a run (`activationFloats`, in `Limits`) must not promise less than
     /// a pass takes, nor wildly more: checked on the default 28x28 network at batch 64.
     @Test func theMemoryEstimateCoversThePass() {

@@ -2,10 +2,14 @@
 
 Each training step (DSM, or sliced score matching with an exact JVP) is one jitted function
 including the Adam update; K steps run inside one `lax.fori_loop` call, so Python overhead is
-not timed. Prints one JSON line.
+not timed. Prints one JSON line. The U-Net workloads run the engine's network and initial
+weights, read from the checkpoint the bench writes (unet_graph.py), in NHWC with
+`lax.conv_general_dilated`.
 
     python jax_workloads.py --workload dsm-toy [--repetitions 5] [--seconds 2]
+    python jax_workloads.py --workload unet-fashion --weights FILE
     python jax_workloads.py --check DIR   # losses on the weights and batch the engine wrote to DIR
+    python jax_workloads.py --check-unet DIR
 """
 import argparse
 import json
@@ -17,6 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+import unet_graph
+
 WORKLOADS = {
     "dsm-toy": ("dsm", 2, 128, 2, 512),
     "dsm-wide": ("dsm", 2, 512, 3, 4096),
@@ -25,6 +31,7 @@ WORKLOADS = {
     "ssm-toy": ("ssm", 2, 128, 2, 512),
     "langevin-toy": ("langevin", 2, 128, 2, 10_000),
 }
+UNET_WORKLOADS = {"unet-fashion": ("dsm", 64), "unet-sample": ("score", 256)}
 
 
 def init(key, d, hidden, layers):
@@ -120,9 +127,118 @@ def make_runner(kind, d, hidden, layers, batch):
     return run, state
 
 
-def measure(name, repetitions, seconds):
-    kind, d, hidden, layers, batch = WORKLOADS[name]
-    run, state = make_runner(kind, d, hidden, layers, batch)
+class UNetOps:
+    """The U-Net's layers in NHWC, for unet_graph.predicted_noise."""
+    silu = staticmethod(jax.nn.silu)
+
+    @staticmethod
+    def conv(h, w, b, stride):
+        p = w.shape[2] // 2
+        return lax.conv_general_dilated(h, w, (stride, stride), ((p, p), (p, p)),
+                                        dimension_numbers=("NHWC", "OIHW", "NHWC")) + b
+
+    @staticmethod
+    def norm(h, gamma, beta, groups, silu):
+        n, hh, ww, c = h.shape
+        g = h.reshape(n, hh * ww, groups, c // groups)
+        mean = g.mean(axis=(1, 3), keepdims=True)
+        variance = jnp.mean(jnp.square(g - mean), axis=(1, 3), keepdims=True)
+        y = ((g - mean) * lax.rsqrt(variance + 1e-5)).reshape(h.shape) * gamma + beta
+        return jax.nn.silu(y) if silu else y
+
+    @staticmethod
+    def linear(u, w, b):
+        return u @ w.T + b
+
+    @staticmethod
+    def add_embedding(h, e):
+        return h + e[:, None, None, :]
+
+    @staticmethod
+    def concat(a, b):
+        return jnp.concatenate([a, b], axis=3)
+
+    @staticmethod
+    def upsample(h):
+        return jnp.repeat(jnp.repeat(h, 2, axis=1), 2, axis=2)
+
+    @staticmethod
+    def attention(h, a, q, k, v, proj):
+        n, hh, ww, c = h.shape
+        a = a.reshape(n, hh * ww, c)
+        q, k, v = (a @ w[:, :, 0, 0].T + b for w, b in (q, k, v))
+        weights = jax.nn.softmax(q @ k.transpose(0, 2, 1) / np.sqrt(c), axis=2)
+        return h + ((weights @ v) @ proj[0][:, :, 0, 0].T + proj[1]).reshape(h.shape)
+
+    @staticmethod
+    def embed(t, w):
+        return jnp.concatenate([jnp.sin(t[:, None] * w), jnp.cos(t[:, None] * w)], axis=1)
+
+
+def unet_loss(params, config, x, t, z):
+    """DDPM's loss 0.5 mean ||eps(x_t, t) - z||^2, which is DSM's with the weight sigma^2."""
+    shape = (-1, config["height"], config["width"], config["channels_in"])
+    eps = unet_graph.predicted_noise(UNetOps, params, config, x.reshape(shape), t).reshape(x.shape)
+    return 0.5 * jnp.mean(jnp.sum(jnp.square(eps - z), axis=1))
+
+
+def make_unet_runner(name, weights):
+    """As make_runner, for the U-Net workloads on the engine's network and weights."""
+    kind, batch = UNET_WORKLOADS[name]
+    tensors, config = unet_graph.read_checkpoint(weights)
+    params = {key: jnp.asarray(value) for key, value in tensors.items()}
+    d = config["height"] * config["width"] * config["channels_in"]
+    key = jax.random.PRNGKey(0)
+    if kind == "score":
+        x = jax.random.normal(key, (batch, d))
+        t = jnp.full((batch,), 0.5, jnp.float32)
+        shape = (-1, config["height"], config["width"], config["channels_in"])
+
+        def body(_, x):  # one evaluation, its output fed back so none is skipped
+            eps = unet_graph.predicted_noise(UNetOps, params, config, x.reshape(shape), t)
+            return x + 1e-30 * eps.reshape(x.shape)
+
+        state = x
+    else:
+        alphas, sigmas = (jnp.asarray(a) for a in unet_graph.ddpm_chain())
+        data = jnp.asarray(np.random.default_rng(0).normal(size=(10_000, d)).astype(np.float32))
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+
+        def body(_, state):
+            params, m, v, step, key = state
+            key, ki, ks, kz = jax.random.split(key, 4)
+            x = data[jax.random.randint(ki, (batch,), 0, data.shape[0])]
+            i = jax.random.randint(ks, (batch,), 0, alphas.shape[0])
+            z = jax.random.normal(kz, (batch, d))
+            noisy = alphas[i][:, None] * x + sigmas[i][:, None] * z
+            grads = jax.grad(unet_loss)(params, config, noisy, (i + 1) / alphas.shape[0], z)
+            step = step + 1
+            params, m, v = adam(params, grads, m, v, step)
+            return params, m, v, step, key
+
+        state = (params, zeros, zeros, jnp.float32(0), key)
+
+    # One jitted call per step, looped in Python (a step lasts a second or more): inside
+    # lax.fori_loop XLA:CPU ran this network 5x slower (19 against 96 images/s, 2 threads).
+    step = jax.jit(partial(body, 0))
+
+    def run(state, k):
+        for _ in range(k):
+            state = step(state)
+        return state
+
+    return run, state, batch if kind == "score" else 1
+
+
+def measure(name, repetitions, seconds, weights=None):
+    if name in UNET_WORKLOADS:
+        if not weights:
+            raise SystemExit(f"{name} needs --weights: the engine's checkpoint of the network")
+        run, state, per_call = make_unet_runner(name, weights)
+    else:
+        kind, d, hidden, layers, batch = WORKLOADS[name]
+        run, state = make_runner(kind, d, hidden, layers, batch)
+        per_call = batch if kind == "langevin" else 1
     k = 1
     while True:  # compile, then grow k until one call lasts long enough
         start = time.perf_counter()
@@ -137,7 +253,7 @@ def measure(name, repetitions, seconds):
     for _ in range(repetitions):
         start = time.perf_counter()
         jax.block_until_ready(run(state, k))
-        rates.append(k / (time.perf_counter() - start) * (batch if kind == "langevin" else 1))
+        rates.append(k / (time.perf_counter() - start) * per_call)
     rates.sort()
     return {"workload": name, "peer": "jax", "median": rates[len(rates) // 2], "min": rates[0], "max": rates[-1]}
 
@@ -151,16 +267,27 @@ def check(folder):
     return {"dsm_loss": float(dsm_loss(params, x, sigma, z)), "ssm_loss": float(ssm_loss(params, x, v))}
 
 
+def check_unet(folder):
+    """The U-Net's DSM loss on the engine's weights and batch (x_t, t, z) in DIR."""
+    tensors, config = unet_graph.read_checkpoint(f"{folder}/unet.safetensors")
+    x, t, z = (np.load(f"{folder}/{n}.npy") for n in ("noisy", "time", "noise"))
+    return {"dsm_loss": float(unet_loss({k: jnp.asarray(v) for k, v in tensors.items()}, config, x, t, z))}
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workload", choices=sorted(WORKLOADS))
+    parser.add_argument("--workload", choices=sorted(WORKLOADS) + sorted(UNET_WORKLOADS))
+    parser.add_argument("--weights", metavar="FILE", help="the engine's checkpoint, for the U-Net workloads")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--check", metavar="DIR")
+    parser.add_argument("--check-unet", metavar="DIR")
     args = parser.parse_args()
     if args.check:
         print(json.dumps(check(args.check)))
+    elif args.check_unet:
+        print(json.dumps(check_unet(args.check_unet)))
     elif args.workload:
-        print(json.dumps(measure(args.workload, args.repetitions, args.seconds)))
+        print(json.dumps(measure(args.workload, args.repetitions, args.seconds, args.weights)))
     else:
-        parser.error("give --workload or --check")
+        parser.error("give --workload, --check or --check-unet")

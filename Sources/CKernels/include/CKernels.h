@@ -81,7 +81,8 @@ void sk_narrow_linear_silu(ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t k, const
  * SiLU when `silu`; writes hat and each image's and group's 1 / sqrt(var + 1e-5) to `inverse`. */
 void sk_group_norm(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups, const float *x,
                    const float *gamma, const float *beta, int silu, float *y, float *hat, float *inverse);
-/* Its backward pass from dL/dy: writes dgamma and dbeta, adds dL/dx to dx. */
+/* Its backward pass from dL/dy: writes each image's dgamma and dbeta ([images, channels] each),
+   adds dL/dx to dx. */
 void sk_group_norm_backward(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
                             const float *dy, const float *hat, const float *inverse, const float *gamma,
                             const float *beta, int silu, float *dgamma, float *dbeta, float *dx);

@@ -42,7 +42,7 @@ public enum BLAS {
 
     /// One call's operands, shared by the threads that compute its tiles; each tile writes its own
     /// part of C only.
-    struct TiledProduct: @unchecked Sendable {
+    struct TiledProduct: TiledWork, @unchecked Sendable {
         let m, n, k: Int
         let alpha: Float
         let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
@@ -50,6 +50,8 @@ public enum BLAS {
         let beta: Float
         let c: UnsafeMutablePointer<Float>
         let tiling: GemmTiling
+
+        var tileCount: Int { tiling.count }
 
         /// Tile `index`: a block of C's rows and columns, from the same rows of op(A) and columns of
         /// op(B), by one single-threaded OpenBLAS call; C's row stride stays n.

@@ -1,7 +1,15 @@
 import Foundation
 import Synchronization
 
-/// The threads that share a product's tiles with the caller (`BLAS.gemm`).
+/// Work cut into tiles fixed by its size alone, each tile writing outputs of its own: any number
+/// of threads, taking the tiles in any order, gives the same bytes.
+protocol TiledWork {
+    var tileCount: Int { get }
+    func compute(_ index: Int)
+}
+
+/// The threads that share a job's tiles with the caller: a product's (`BLAS.gemm`), or a loop's
+/// parts (`Parallel`).
 ///
 /// A training step runs a product every few tens of microseconds, and waking a sleeping thread
 /// (as `DispatchQueue.concurrentPerform` does) costs about as much as a small product. So, as
@@ -24,23 +32,24 @@ final class TileWorkers: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let wake = NSCondition()
     /// The current job, written before `state` publishes it and read by its helpers only.
-    private var job: BLAS.TiledProduct?
+    private var job: (any TiledWork)?
     /// Workers started so far; only the caller holding `inUse` starts more.
     private var workers = 0
 
     /// The most workers a job can ask for (the low byte of `state`).
     static let mostWorkers = 255
 
-    /// Computes `product`'s tiles on the caller and up to `threads - 1` workers.
-    func run(_ product: BLAS.TiledProduct, threads: Int) {
-        let tiles = product.tiling.count
+    /// Computes `work`'s tiles on the caller and up to `threads - 1` workers. Work started inside
+    /// a tile (a product inside a loop's part) finds the workers busy and runs on its thread.
+    func run(_ work: some TiledWork, threads: Int) {
+        let tiles = work.tileCount
         let helpers = min(threads, tiles, Self.mostWorkers + 1) - 1
         guard helpers > 0, inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            for index in 0..<tiles { product.compute(index) }
+            for index in 0..<tiles { work.compute(index) }
             return
         }
         startWorkers(helpers)
-        job = product
+        job = work
         nextTile.store(0, ordering: .relaxed)
         busy.store(helpers, ordering: .relaxed)
         let generation = (state.load(ordering: .relaxed) >> 8) + 1
@@ -50,17 +59,25 @@ final class TileWorkers: @unchecked Sendable {
             wake.broadcast()
             wake.unlock()
         }
-        take(product)
+        take(work)
         while busy.load(ordering: .acquiring) > 0 {}
+        job = nil
         inUse.store(false, ordering: .releasing)
     }
 
+    /// A helper's share of the current job. Its reference to the job ends on return, before the
+    /// helper says it is done: a loop's job holds the caller's closure, which must not outlive the call.
+    private func takeCurrentJob() {
+        guard let job else { return }
+        take(job)
+    }
+
     /// Claims and computes tiles until none are left.
-    private func take(_ product: BLAS.TiledProduct) {
+    private func take(_ work: any TiledWork) {
         while true {
             let index = nextTile.add(1, ordering: .relaxed).oldValue
-            guard index < product.tiling.count else { return }
-            product.compute(index)
+            guard index < work.tileCount else { return }
+            work.compute(index)
         }
     }
 
@@ -92,8 +109,8 @@ final class TileWorkers: @unchecked Sendable {
                 }
             }
             seen = state.load(ordering: .acquiring)
-            guard number < seen & Self.mostWorkers, let job else { continue }
-            take(job)
+            guard number < seen & Self.mostWorkers else { continue }
+            takeCurrentJob()
             busy.subtract(1, ordering: .releasing)
         }
     }

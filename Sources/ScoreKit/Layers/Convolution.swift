@@ -89,7 +89,9 @@ public struct Convolution: Sendable, Equatable {
             BLAS.gemm(m: count * positions, n: outputs, k: patch, cols, transposeA: false, weights, transposeB: true,
                       beta: 0, output + first * positions * outputs)
         }
-        Kernels.addBias(rows: images * positions, columns: outputs, output, bias: parameters + biasOffset)
+        Parallel.forEachRange(images * positions, grain: Parallel.elementGrain / outputs) { rows in
+            Kernels.addBias(rows: rows.count, columns: outputs, output + rows.lowerBound * outputs, bias: parameters + biasOffset)
+        }
     }
 
     /// Given dL/dy: dL/dW and dL/db written at this layer's place in `gradients`, and dL/dx added
@@ -191,12 +193,14 @@ public struct Convolution: Sendable, Equatable {
         }
     }
 
-    /// The patch of each output position of images first ..< first + count, tap by tap, zero outside the map.
+    /// The patch of each output position of images first ..< first + count, tap by tap, zero
+    /// outside the map; output lines (an image's row of positions) in parallel.
     private func im2col(first: Int, count: Int, input: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        let pad = kernel / 2
-        var row = cols
-        for b in first..<(first + count) {
-            for oy in 0..<outputHeight {
+        let pad = kernel / 2, lineFloats = outputWidth * patch
+        Parallel.forEachRange(count * outputHeight, grain: Parallel.elementGrain / lineFloats) { lines in
+            for line in lines {
+                let b = first + line / outputHeight, oy = line % outputHeight
+                var row = cols + line * lineFloats
                 for ox in 0..<outputWidth {
                     for ky in 0..<kernel {
                         let iy = oy * stride + ky - pad

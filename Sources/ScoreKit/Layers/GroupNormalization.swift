@@ -35,23 +35,47 @@ public struct GroupNormalization: Sendable, Equatable {
     package func forward(images: Int, positions: Int, input x: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
                          output y: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>,
                          inverseDeviation: UnsafeMutablePointer<Float>) {
-        Kernels.groupNorm(images: images, positions: positions, channels: channels, groups: groups, x,
-                          gamma: parameters + offset, beta: parameters + biasOffset, activation: activation,
-                          into: y, normalized: normalized, inverseDeviation: inverseDeviation)
+        let size = positions * channels
+        Parallel.forEachRange(images, grain: Parallel.elementGrain / size) { range in
+            let first = range.lowerBound
+            Kernels.groupNorm(images: range.count, positions: positions, channels: channels, groups: groups, x + first * size,
+                              gamma: parameters + offset, beta: parameters + biasOffset, activation: activation,
+                              into: y + first * size, normalized: normalized + first * size,
+                              inverseDeviation: inverseDeviation + first * groups)
+        }
     }
 
     /// Given dL/dy, writes dL/dgamma and dL/dbeta at this layer's place in `gradients` and adds
     /// dL/dx = r (g - mean(g) - x_hat mean(g x_hat)) to `inputGradient`, where g = dL/dx_hat =
-    /// gamma dL/d(gamma x_hat + beta) and the means run over the image's group.
+    /// gamma dL/d(gamma x_hat + beta) and the means run over the image's group. Images run in
+    /// parallel, each writing its own sums into `imageSums` (2 * images * C floats); those are
+    /// then added over images in order, in Double, so the thread count does not change the bits.
     package func backward(images: Int, positions: Int, outputGradient dy: UnsafePointer<Float>,
                           normalized: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
                           parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
-                          inputGradient dx: UnsafeMutablePointer<Float>) {
-        Kernels.groupNormBackward(images: images, positions: positions, channels: channels, groups: groups, dy,
-                                  normalized: normalized, inverseDeviation: inverseDeviation,
-                                  gamma: parameters + offset, beta: parameters + biasOffset, activation: activation,
-                                  gammaGradient: gradients + offset, betaGradient: gradients + biasOffset, inputGradient: dx)
+                          inputGradient dx: UnsafeMutablePointer<Float>, imageSums: UnsafeMutablePointer<Float>) {
+        let size = positions * channels, betaSums = imageSums + images * channels
+        Parallel.forEachRange(images, grain: Parallel.elementGrain / size) { range in
+            let first = range.lowerBound
+            Kernels.groupNormBackward(images: range.count, positions: positions, channels: channels, groups: groups, dy + first * size,
+                                      normalized: normalized + first * size, inverseDeviation: inverseDeviation + first * groups,
+                                      gamma: parameters + offset, beta: parameters + biasOffset, activation: activation,
+                                      imageGammaGradients: imageSums + first * channels, imageBetaGradients: betaSums + first * channels,
+                                      inputGradient: dx + first * size)
+        }
+        for c in 0..<channels {
+            var gamma = 0.0, beta = 0.0
+            for b in 0..<images {
+                gamma += Double(imageSums[b * channels + c])
+                beta += Double(betaSums[b * channels + c])
+            }
+            gradients[offset + c] = Float(gamma)
+            gradients[biasOffset + c] = Float(beta)
+        }
     }
+
+    /// Floats of `backward`'s per-image sums for `images` images.
+    public func imageSumsCount(images: Int) -> Int { 2 * images * channels }
 
     /// PyTorch's: gamma = 1, beta = 0.
     func initialize(_ parameters: UnsafeMutablePointer<Float>) {

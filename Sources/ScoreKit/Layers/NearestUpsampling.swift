@@ -15,24 +15,31 @@ public struct NearestUpsampling: Sendable, Equatable {
     }
 
     package func forward(images: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        for b in 0..<images {
-            for y in 0..<(2 * height) {
-                for x in 0..<(2 * width) {
-                    (output + ((b * 2 * height + y) * 2 * width + x) * channels)
-                        .update(from: input + ((b * height + y / 2) * width + x / 2) * channels, count: channels)
+        Parallel.forEachRange(images, grain: imageGrain) { range in
+            for b in range {
+                for y in 0..<(2 * height) {
+                    for x in 0..<(2 * width) {
+                        (output + ((b * 2 * height + y) * 2 * width + x) * channels)
+                            .update(from: input + ((b * height + y / 2) * width + x / 2) * channels, count: channels)
+                    }
                 }
             }
         }
     }
 
+    /// Images per part of the loops, which run in parallel over images.
+    private var imageGrain: Int { Parallel.elementGrain / (4 * height * width * channels) }
+
     /// Adds dL/dx, the sum of each position's four copies' gradients, to `inputGradient`.
     package func backward(images: Int, outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
-        for b in 0..<images {
-            for y in 0..<(2 * height) {
-                for x in 0..<(2 * width) {
-                    let source = outputGradient + ((b * 2 * height + y) * 2 * width + x) * channels
-                    let target = inputGradient + ((b * height + y / 2) * width + x / 2) * channels
-                    for c in 0..<channels { target[c] += source[c] }
+        Parallel.forEachRange(images, grain: imageGrain) { range in
+            for b in range {
+                for y in 0..<(2 * height) {
+                    for x in 0..<(2 * width) {
+                        let source = outputGradient + ((b * 2 * height + y) * 2 * width + x) * channels
+                        let target = inputGradient + ((b * height + y / 2) * width + x / 2) * channels
+                        for c in 0..<channels { target[c] += source[c] }
+                    }
                 }
             }
         }

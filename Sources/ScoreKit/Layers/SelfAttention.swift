@@ -37,6 +37,8 @@ public struct SelfAttention: Sendable, Equatable {
     public final class Workspace {
         let normalized, inverseDeviation, h, q, k, v, weights, attended: FloatBuffer
         let dh, dq, dk, dv, dAttended, dScores: FloatBuffer
+        /// The norm's per-image sums of dL/dgamma and dL/dbeta.
+        let normSums: FloatBuffer
 
         public init(_ layer: SelfAttention, capacity: Int) {
             let map = capacity * layer.positions * layer.channels
@@ -45,11 +47,15 @@ public struct SelfAttention: Sendable, Equatable {
             h = buffer(map); q = buffer(map); k = buffer(map); v = buffer(map); attended = buffer(map)
             weights = buffer(capacity * layer.positions * layer.positions)
             dh = buffer(map); dq = buffer(map); dk = buffer(map); dv = buffer(map); dAttended = buffer(map)
-            dScores = buffer(layer.positions * layer.positions)
+            dScores = buffer(capacity * layer.positions * layer.positions)
+            normSums = buffer(layer.norm.imageSumsCount(images: capacity))
         }
     }
 
     private var scale: Float { 1 / Float(channels).squareRoot() }
+
+    /// Images per part of the per-image loops.
+    private var imageGrain: Int { Parallel.elementGrain / (positions * channels) }
 
     /// y = x + attention(x) for `images` images ([images * P, C] each).
     package func forward(images: Int, input x: UnsafePointer<Float>, parameters p: UnsafePointer<Float>,
@@ -61,12 +67,15 @@ public struct SelfAttention: Sendable, Equatable {
             layer.multiply(batch: rows, input: ws.h.pointer, parameters: p, output: out.pointer)
             Kernels.addBias(rows: rows, columns: c, out.pointer, bias: p + layer.biasOffset)
         }
-        for b in 0..<images {
-            let at = b * n * c, a = ws.weights.pointer + b * n * n
-            BLAS.gemm(m: n, n: n, k: c, alpha: scale, ws.q.pointer + at, transposeA: false, ws.k.pointer + at, transposeB: true,
-                      beta: 0, a)
-            for i in 0..<n { softmax(a + i * n, count: n) }
-            BLAS.gemm(m: n, n: c, k: n, a, transposeA: false, ws.v.pointer + at, transposeB: false, beta: 0, ws.attended.pointer + at)
+        // Each image's small products on one thread, images in parallel.
+        Parallel.forEachRange(images, grain: imageGrain) { range in
+            for b in range {
+                let at = b * n * c, a = ws.weights.pointer + b * n * n
+                BLAS.gemm(m: n, n: n, k: c, alpha: scale, ws.q.pointer + at, transposeA: false, ws.k.pointer + at, transposeB: true,
+                          beta: 0, a)
+                for i in 0..<n { softmax(a + i * n, count: n) }
+                BLAS.gemm(m: n, n: c, k: n, a, transposeA: false, ws.v.pointer + at, transposeB: false, beta: 0, ws.attended.pointer + at)
+            }
         }
         projection.multiply(batch: rows, input: ws.attended.pointer, parameters: p, output: y)
         Kernels.addBias(rows: rows, columns: c, y, bias: p + projection.biasOffset)
@@ -82,28 +91,31 @@ public struct SelfAttention: Sendable, Equatable {
         Kernels.combine(count: rows * c, dx, 1, dy, 1, dy, 0)
         projection.backward(batch: rows, biasRows: rows, input: ws.attended.pointer, outputGradient: dy, parameters: p,
                             gradients: gradients, inputGradient: ws.dAttended.pointer, accumulate: false)
-        let dS = ws.dScores.pointer
-        for b in 0..<images {
-            let at = b * n * c, a = ws.weights.pointer + b * n * n, dO = ws.dAttended.pointer + at
-            BLAS.gemm(m: n, n: n, k: c, dO, transposeA: false, ws.v.pointer + at, transposeB: true, beta: 0, dS)
-            BLAS.gemm(m: n, n: c, k: n, a, transposeA: true, dO, transposeB: false, beta: 0, ws.dv.pointer + at)
-            for i in 0..<n {
-                let row = a + i * n, dRow = dS + i * n
-                var dot: Float = 0
-                for j in 0..<n { dot += row[j] * dRow[j] }
-                for j in 0..<n { dRow[j] = row[j] * (dRow[j] - dot) }
+        Parallel.forEachRange(images, grain: imageGrain) { range in
+            for b in range {
+                let at = b * n * c, a = ws.weights.pointer + b * n * n, dO = ws.dAttended.pointer + at
+                let dS = ws.dScores.pointer + b * n * n
+                BLAS.gemm(m: n, n: n, k: c, dO, transposeA: false, ws.v.pointer + at, transposeB: true, beta: 0, dS)
+                BLAS.gemm(m: n, n: c, k: n, a, transposeA: true, dO, transposeB: false, beta: 0, ws.dv.pointer + at)
+                for i in 0..<n {
+                    let row = a + i * n, dRow = dS + i * n
+                    var dot: Float = 0
+                    for j in 0..<n { dot += row[j] * dRow[j] }
+                    for j in 0..<n { dRow[j] = row[j] * (dRow[j] - dot) }
+                }
+                BLAS.gemm(m: n, n: c, k: n, alpha: scale, dS, transposeA: false, ws.k.pointer + at, transposeB: false,
+                          beta: 0, ws.dq.pointer + at)
+                BLAS.gemm(m: n, n: c, k: n, alpha: scale, dS, transposeA: true, ws.q.pointer + at, transposeB: false,
+                          beta: 0, ws.dk.pointer + at)
             }
-            BLAS.gemm(m: n, n: c, k: n, alpha: scale, dS, transposeA: false, ws.k.pointer + at, transposeB: false,
-                      beta: 0, ws.dq.pointer + at)
-            BLAS.gemm(m: n, n: c, k: n, alpha: scale, dS, transposeA: true, ws.q.pointer + at, transposeB: false,
-                      beta: 0, ws.dk.pointer + at)
         }
         for (index, (layer, gradient)) in [(query, ws.dq), (key, ws.dk), (value, ws.dv)].enumerated() {
             layer.backward(batch: rows, biasRows: rows, input: ws.h.pointer, outputGradient: gradient.pointer, parameters: p,
                            gradients: gradients, inputGradient: ws.dh.pointer, accumulate: false, addsInputGradient: index > 0)
         }
         norm.backward(images: images, positions: n, outputGradient: ws.dh.pointer, normalized: ws.normalized.pointer,
-                      inverseDeviation: ws.inverseDeviation.pointer, parameters: p, gradients: gradients, inputGradient: dx)
+                      inverseDeviation: ws.inverseDeviation.pointer, parameters: p, gradients: gradients, inputGradient: dx,
+                      imageSums: ws.normSums.pointer)
     }
 
     /// The products of `forward` (and with `training`, of `backward`) for `images` images.

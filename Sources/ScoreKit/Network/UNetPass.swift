@@ -18,7 +18,8 @@ final class UNetPass: NetworkPass {
     /// features [capacity, w], then per embedding layer its pre-activation and SiLU ([capacity, E]).
     private let features, embedded0, active0, embedded1, active1: FloatBuffer
     private let dActive1, dEmbedded: FloatBuffer
-    /// The im2col matrix, and a [capacity, channels] row per image for the embedding's projections.
+    /// The convolutions' im2col matrix (and the norms' per-image sums), and a [capacity, channels]
+    /// row per image for the embedding's projections.
     private let scratch, perImage: FloatBuffer
     private let inverseOutputScale: FloatBuffer
     private var images = 0
@@ -37,6 +38,7 @@ final class UNetPass: NetworkPass {
             switch step {
             case let .norm(layer, input, _):
                 normalized[index] = (FloatBuffer(count: capacity * graph.maps[input].size), FloatBuffer(count: capacity * layer.groups))
+                scratchCount = max(scratchCount, layer.imageSumsCount(images: capacity))
             case let .attention(layer, _, _): attention[index] = SelfAttention.Workspace(layer, capacity: capacity)
             case let .convolution(layer, _, _, _): scratchCount = max(scratchCount, layer.scratchCount(images: capacity))
             case let .embedding(layer, _): widest = max(widest, layer.outputs)
@@ -61,7 +63,7 @@ final class UNetPass: NetworkPass {
             + [gradients, features, embedded0, active0, embedded1, active1, dActive1, dEmbedded, scratch, perImage, inverseOutputScale]
         let attentionFloats = attention.values.reduce(0) { total, ws in
             total + [ws.normalized, ws.inverseDeviation, ws.h, ws.q, ws.k, ws.v, ws.weights, ws.attended,
-                     ws.dh, ws.dq, ws.dk, ws.dv, ws.dAttended, ws.dScores].reduce(0) { $0 + $1.count }
+                     ws.dh, ws.dq, ws.dk, ws.dv, ws.dAttended, ws.dScores, ws.normSums].reduce(0) { $0 + $1.count }
         }
         return buffers.reduce(0) { $0 + $1.count } + attentionFloats
     }
@@ -92,20 +94,26 @@ final class UNetPass: NetworkPass {
             case let .embedding(layer, map):
                 layer.multiply(batch: n, input: active1.pointer, parameters: p, output: perImage.pointer)
                 Kernels.addBias(rows: n, columns: layer.outputs, perImage.pointer, bias: p + layer.biasOffset)
-                let count = positions(map)
-                for b in 0..<n {
-                    Kernels.addBias(rows: count, columns: layer.outputs, values[map].pointer + b * count * layer.outputs,
-                                    bias: perImage.pointer + b * layer.outputs)
+                let count = positions(map), c = layer.outputs
+                Parallel.forEachRange(n, grain: Parallel.elementGrain / (count * c)) { images in
+                    for b in images {
+                        Kernels.addBias(rows: count, columns: c, values[map].pointer + b * count * c, bias: perImage.pointer + b * c)
+                    }
                 }
             case let .add(first, second, output):
-                let count = n * graph.maps[output].size
-                values[output].pointer.update(from: values[first].pointer, count: count)
-                Kernels.combine(count: count, values[output].pointer, 1, values[second].pointer, 1, values[second].pointer, 0)
+                let (y, u, v) = (values[output].pointer, values[first].pointer, values[second].pointer)
+                Parallel.forEachRange(n * graph.maps[output].size, grain: Parallel.elementGrain) { range in
+                    (y + range.lowerBound).update(from: u + range.lowerBound, count: range.count)
+                    Kernels.combine(count: range.count, y + range.lowerBound, 1, v + range.lowerBound, 1, v + range.lowerBound, 0)
+                }
             case let .concatenate(first, second, output):
-                let (a, b, rows) = (graph.maps[first].channels, graph.maps[second].channels, n * positions(output))
-                for r in 0..<rows {
-                    (values[output].pointer + r * (a + b)).update(from: values[first].pointer + r * a, count: a)
-                    (values[output].pointer + r * (a + b) + a).update(from: values[second].pointer + r * b, count: b)
+                let (a, b) = (graph.maps[first].channels, graph.maps[second].channels)
+                let (y, u, v) = (values[output].pointer, values[first].pointer, values[second].pointer)
+                Parallel.forEachRange(n * positions(output), grain: Parallel.elementGrain / (a + b)) { rows in
+                    for r in rows {
+                        (y + r * (a + b)).update(from: u + r * a, count: a)
+                        (y + r * (a + b) + a).update(from: v + r * b, count: b)
+                    }
                 }
             case let .upsample(layer, input, output):
                 layer.forward(images: n, input: values[input].pointer, output: values[output].pointer)
@@ -135,7 +143,11 @@ final class UNetPass: NetworkPass {
 
     func backward(_ batch: NetworkBatch) {
         let n = images, d = network.dimension, p = UnsafePointer(network.parameters.pointer), g = gradients.pointer
-        for (map, gradient) in zip(graph.maps, mapGradients) { gradient.pointer.update(repeating: 0, count: n * map.size) }
+        for (map, gradient) in zip(graph.maps, mapGradients) {
+            Parallel.forEachRange(n * map.size, grain: Parallel.elementGrain) { range in
+                (gradient.pointer + range.lowerBound).update(repeating: 0, count: range.count)
+            }
+        }
         dActive1.fill(0)
         let last = mapGradients[mapGradients.count - 1].pointer
         last.update(from: batch.scoreGradient.pointer, count: n * d)
@@ -149,24 +161,30 @@ final class UNetPass: NetworkPass {
                 let (hat, deviation) = normalized[index]!
                 layer.backward(images: n, positions: positions(input), outputGradient: mapGradients[output].pointer,
                                normalized: hat.pointer, inverseDeviation: deviation.pointer, parameters: p, gradients: g,
-                               inputGradient: mapGradients[input].pointer)
+                               inputGradient: mapGradients[input].pointer, imageSums: scratch.pointer)
             case let .embedding(layer, map):
-                let count = positions(map), c = layer.outputs
-                for b in 0..<n {
-                    Kernels.columnSums(rows: count, columns: c, mapGradients[map].pointer + b * count * c, into: perImage.pointer + b * c)
+                let count = positions(map), c = layer.outputs, dy = mapGradients[map].pointer
+                Parallel.forEachRange(n, grain: Parallel.elementGrain / (count * c)) { images in
+                    for b in images { Kernels.columnSums(rows: count, columns: c, dy + b * count * c, into: perImage.pointer + b * c) }
                 }
                 layer.backward(batch: n, biasRows: n, input: active1.pointer, outputGradient: perImage.pointer, parameters: p,
                                gradients: g, inputGradient: dActive1.pointer, accumulate: false, addsInputGradient: true)
             case let .add(first, second, output):
-                let count = n * graph.maps[output].size, dy = mapGradients[output].pointer
-                Kernels.combine(count: count, mapGradients[first].pointer, 1, dy, 1, dy, 0)
-                Kernels.combine(count: count, mapGradients[second].pointer, 1, dy, 1, dy, 0)
+                let (dy, du, dv) = (mapGradients[output].pointer, mapGradients[first].pointer, mapGradients[second].pointer)
+                Parallel.forEachRange(n * graph.maps[output].size, grain: Parallel.elementGrain) { range in
+                    let at = range.lowerBound
+                    Kernels.combine(count: range.count, du + at, 1, dy + at, 1, dy + at, 0)
+                    Kernels.combine(count: range.count, dv + at, 1, dy + at, 1, dy + at, 0)
+                }
             case let .concatenate(first, second, output):
-                let (a, b, rows) = (graph.maps[first].channels, graph.maps[second].channels, n * positions(output))
-                for r in 0..<rows {
-                    let dy = mapGradients[output].pointer + r * (a + b)
-                    Kernels.combine(count: a, mapGradients[first].pointer + r * a, 1, dy, 1, dy, 0)
-                    Kernels.combine(count: b, mapGradients[second].pointer + r * b, 1, dy + a, 1, dy + a, 0)
+                let (a, b) = (graph.maps[first].channels, graph.maps[second].channels)
+                let (dy, du, dv) = (mapGradients[output].pointer, mapGradients[first].pointer, mapGradients[second].pointer)
+                Parallel.forEachRange(n * positions(output), grain: Parallel.elementGrain / (a + b)) { rows in
+                    for r in rows {
+                        let row = dy + r * (a + b)
+                        Kernels.combine(count: a, du + r * a, 1, row, 1, row, 0)
+                        Kernels.combine(count: b, dv + r * b, 1, row + a, 1, row + a, 0)
+                    }
                 }
             case let .upsample(layer, input, output):
                 layer.backward(images: n, outputGradient: mapGradients[output].pointer, inputGradient: mapGradients[input].pointer)

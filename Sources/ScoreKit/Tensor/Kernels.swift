@@ -103,14 +103,15 @@ package enum Kernels {
         sk_group_norm(images, positions, channels, groups, x, gamma, beta, activation ? 1 : 0, y, normalized, inverseDeviation)
     }
 
-    /// Its backward pass from dL/dy: writes dL/dgamma and dL/dbeta, adds dL/dx to `inputGradient`.
+    /// Its backward pass from dL/dy: writes each image's dL/dgamma and dL/dbeta ([images, channels]
+    /// each, summed over the image's positions in Float), adds dL/dx to `inputGradient`.
     package static func groupNormBackward(images: Int, positions: Int, channels: Int, groups: Int, _ dy: UnsafePointer<Float>,
                                           normalized: UnsafePointer<Float>, inverseDeviation: UnsafePointer<Float>,
                                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, activation: Bool,
-                                          gammaGradient: UnsafeMutablePointer<Float>, betaGradient: UnsafeMutablePointer<Float>,
+                                          imageGammaGradients: UnsafeMutablePointer<Float>, imageBetaGradients: UnsafeMutablePointer<Float>,
                                           inputGradient: UnsafeMutablePointer<Float>) {
         sk_group_norm_backward(images, positions, channels, groups, dy, normalized, inverseDeviation, gamma, beta,
-                               activation ? 1 : 0, gammaGradient, betaGradient, inputGradient)
+                               activation ? 1 : 0, imageGammaGradients, imageBetaGradients, inputGradient)
     }
 
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.

@@ -1,0 +1,40 @@
+/// Loops run on the product threads (`TileWorkers`, `BLAS.threadCount` of them) in parts fixed by
+/// the loop's size alone, each part writing outputs of its own (a product inside a part runs on
+/// the part's thread, with the bits it has anywhere): the bytes do not depend on the thread count.
+/// For the work between a network's products (im2col, normalisation, additions, attention's
+/// per-image products), which would otherwise leave the other threads waiting.
+package enum Parallel {
+    /// Parts a loop is cut into at most: enough for the threads to even out uneven parts.
+    static let mostParts = 16
+
+    /// The ranges `forEachRange` cuts 0 ..< count into: consecutive, covering it, each at least
+    /// `grain` long (but when the whole is shorter), at most `mostParts`.
+    package static func parts(_ count: Int, grain: Int) -> [Range<Int>] {
+        let parts = max(1, min(mostParts, count / max(grain, 1)))
+        return count > 0 ? (0..<parts).map { $0 * count / parts ..< ($0 + 1) * count / parts } : []
+    }
+
+    /// Calls `body` on each of `parts(count, grain:)`, possibly at once on several threads;
+    /// returns when all are done.
+    package static func forEachRange(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let parts = min(mostParts, count / max(grain, 1))
+        guard parts > 1 else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            TileWorkers.shared.run(Parts(count: count, parts: parts, body: body), threads: BLAS.threadCount)
+        }
+    }
+
+    /// Elements an elementwise part handles at least: about 20 microseconds of copying, well above
+    /// the cost of handing a part to another thread.
+    package static let elementGrain = 1 << 15
+
+    private struct Parts: TiledWork, @unchecked Sendable {
+        let count, parts: Int
+        let body: (Range<Int>) -> Void
+        var tileCount: Int { parts }
+        func compute(_ index: Int) { body(index * count / parts ..< (index + 1) * count / parts) }
+    }
+}
