@@ -10,21 +10,30 @@ package enum Parallel {
     /// The ranges `forEachRange` cuts 0 ..< count into: consecutive, covering it, each at least
     /// `grain` long (but when the whole is shorter), at most `mostParts`.
     package static func parts(_ count: Int, grain: Int) -> [Range<Int>] {
-        let parts = max(1, min(mostParts, count / max(grain, 1)))
-        return count > 0 ? (0..<parts).map { $0 * count / parts ..< ($0 + 1) * count / parts } : []
+        let parts = partCount(count, grain: grain)
+        return (0..<parts).map { part($0, of: parts, count: count) }
     }
 
     /// Calls `body` on each of `parts(count, grain:)`, possibly at once on several threads;
     /// returns when all are done.
     package static func forEachRange(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-        let parts = min(mostParts, count / max(grain, 1))
+        let parts = partCount(count, grain: grain)
         guard parts > 1 else {
-            if count > 0 { body(0..<count) }
+            if parts == 1 { body(0..<count) }
             return
         }
         withoutActuallyEscaping(body) { body in
             TileWorkers.shared.run(Parts(count: count, parts: parts, body: body), threads: BLAS.threadCount)
         }
+    }
+
+    private static func partCount(_ count: Int, grain: Int) -> Int {
+        count > 0 ? max(1, min(mostParts, count / max(grain, 1))) : 0
+    }
+
+    /// Part `index` of `parts` equal parts (to one element) of 0 ..< count.
+    private static func part(_ index: Int, of parts: Int, count: Int) -> Range<Int> {
+        index * count / parts ..< (index + 1) * count / parts
     }
 
     /// Elements an elementwise part handles at least: about 20 microseconds of copying, well above
@@ -35,6 +44,6 @@ package enum Parallel {
         let count, parts: Int
         let body: (Range<Int>) -> Void
         var tileCount: Int { parts }
-        func compute(_ index: Int) { body(index * count / parts ..< (index + 1) * count / parts) }
+        func compute(_ index: Int) { body(Parallel.part(index, of: parts, count: count)) }
     }
 }

@@ -102,8 +102,7 @@ public struct Convolution: Sendable, Equatable {
         let positions = outputHeight * outputWidth, weights = reorderWeights(parameters, into: scratch)
         let weightGradient = kernel == 1 ? gradients + offset : scratch + weightCount
         let cols = scratch + reorderedCount
-        let flipped = UnsafePointer(scratch + 2 * weightCount)
-        if gradientIsConvolution && inputGradient != nil { flip(parameters + offset, into: scratch + 2 * weightCount) }
+        let flipped = gradientIsConvolution && inputGradient != nil ? flip(parameters + offset, into: scratch + 2 * weightCount) : nil
         forEachChunk(images: images) { first, count in
             let rows = count * positions
             let dy = outputGradient + first * positions * outputs
@@ -112,7 +111,7 @@ public struct Convolution: Sendable, Equatable {
             BLAS.gemm(m: outputs, n: patch, k: rows, dy, transposeA: true, patches, transposeB: false,
                       beta: first == 0 ? 0 : 1, weightGradient)
             guard let inputGradient else { return }
-            if gradientIsConvolution {
+            if let flipped {
                 transposed.im2col(first: first, count: count, input: outputGradient, into: cols)
                 BLAS.gemm(m: rows, n: inputs, k: transposed.patch, cols, transposeA: false, flipped, transposeB: true,
                           beta: 1, inputGradient + first * positions * inputs)
@@ -167,8 +166,9 @@ public struct Convolution: Sendable, Equatable {
     }
 
     /// W [out, in, taps] as the transposed convolution's weights in its im2col order: [in, taps, out]
-    /// with the taps reversed, tap t of output channel o and input c landing at (c, taps - 1 - t, o).
-    private func flip(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+    /// with the taps reversed, tap t of output channel o and input c landing at (c, taps - 1 - t, o);
+    /// returns `target`.
+    private func flip(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         let taps = kernel * kernel
         for o in 0..<outputs {
             for c in 0..<inputs {
@@ -176,6 +176,7 @@ public struct Convolution: Sendable, Equatable {
                 for t in 0..<taps { target[(c * taps + taps - 1 - t) * outputs + o] = from[t] }
             }
         }
+        return UnsafePointer(target)
     }
 
     /// PyTorch's `nn.Conv2d` initialisation: W and b uniform on +-1 / sqrt(in * k * k).
