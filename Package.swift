@@ -101,7 +101,10 @@ let package = Package(
         // MARK: - Tests
 
         // Fixtures/ holds reference files made by NumPy and safetensors; the tests find them by path.
-        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitMPI", "ScoreKitStudies", "ScoreKitCLI", "ScoreKitTutorial"],
+        // The tools are dependencies so that OptionProperties parses their options in-process.
+        .testTarget(name: "ScoreKitTests", dependencies: ["ScoreKit", "ScoreKitMPI", "ScoreKitStudies", "ScoreKitCLI", "ScoreKitTutorial",
+                                                          "train-dsm", "eval-score", "sample", "evaluate", "compare-objectives", "noise-study",
+                                                          "image-study", "likelihood", "compare-samplers", "bench", "tutorial"],
                     exclude: ["Fixtures"]),
         // An objective written against ScoreKit's public API alone (no @testable, no package access).
         .testTarget(name: "CustomObjectiveTests", dependencies: ["ScoreKit"]),

@@ -16,6 +16,8 @@ public enum Limits {
     public static let dataPoints = 100_000_000
     /// Hutchinson projections per row.
     public static let projections = 1024
+    /// Noise levels of an NCSN ladder (`--sigma-levels`; NCSN++ uses 2,000).
+    public static let sigmaLevels = 100_000
     /// Dimensions exact score matching trains in: it pushes d tangents through the network per
     /// row, 1 + d stacked passes a step (65 at d = 64, the digits; 785 at d = 784).
     public static let exactScoreMatchingDimension = 64

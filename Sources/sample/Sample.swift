@@ -44,27 +44,33 @@ struct Sample: ScoreKitCommand {
         guard steps == nil || samplerOptions.samplingSteps == nil else { throw ValidationError("give --steps or --sampling-steps, not both") }
     }
 
+    /// The process to sample and its sampler: the model's process (for a ve model, its levels
+    /// replaced by --sigma-min and --sigma-max when given), and the sampler the options make for it.
+    func sampling(_ trained: any ForwardProcess) throws -> (process: any ForwardProcess, sampler: any ScoreSampler) {
+        var process = trained
+        if sigmaMax != nil || sigmaMin != nil {
+            guard let sigmas = process.additiveSigmas else {
+                throw RunFailure("--sigma-max and --sigma-min apply to a ve model; this one was trained on \(process.name)")
+            }
+            let given = SigmaDistribution.logUniform(min: sigmaMin ?? sigmas.range.lowerBound, max: sigmaMax ?? sigmas.range.upperBound)
+            if let problem = given.problem { throw RunFailure(problem) }
+            process = VarianceExploding(sigmas: given)
+        }
+        var options = samplerOptions
+        options.samplingSteps = steps ?? options.samplingSteps
+        return (process, try options.make(for: process))
+    }
+
     func execute() throws {
         try SingleProcess.require("sample")
         try OutputPath.prepareFile(output, extension: "npy")
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
-        var process = checkpoint.process
-        if sigmaMax != nil || sigmaMin != nil {
-            guard let sigmas = process.additiveSigmas else {
-                throw RunFailure("--sigma-max and --sigma-min apply to a ve model; this one was trained on \(process.name)")
-            }
-            let hi = sigmaMax ?? sigmas.range.upperBound, lo = sigmaMin ?? sigmas.range.lowerBound
-            guard lo < hi else { throw RunFailure("sigma-min \(lo) must be below sigma-max \(hi)") }
-            process = VarianceExploding(sigmas: .logUniform(min: lo, max: hi))
-        }
-        var options = samplerOptions
-        options.samplingSteps = steps ?? options.samplingSteps
-        let sampler = try options.make(for: process)
+        let (process, sampler) = try sampling(checkpoint.process)
         var rng = RandomSource(seed: seed)
         var sampleRng = rng.split(), dataRng = rng.split(), evalRng = rng.split()
         let score = NetworkScore(model: network)
-        let run = try options.draw(with: sampler, from: score, rng: &sampleRng)
+        let run = try samplerOptions.draw(with: sampler, from: score, rng: &sampleRng)
         let samples = run.samples
         try NumpyArray(samples).write(to: output)
         printNow("wrote \(samples.rows) samples to \(output) (\(sampler.name), \(run.evaluations) network evaluations per sample)")

@@ -142,7 +142,9 @@ struct TrainDSM: ScoreKitCommand {
         }
         if let blocks { try Limits.check(blocks, "--blocks", in: 1...8) }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive, got \(lr)") }
-        if let sigmaLevels, !(sigmaLevels >= 0 && sigmaLevels != 1) { throw ValidationError("--sigma-levels must be 0 or at least 2, got \(sigmaLevels)") }
+        if let sigmaLevels, !(sigmaLevels == 0 || (2...Limits.sigmaLevels).contains(sigmaLevels)) {
+            throw ValidationError("--sigma-levels must be 0 or lie in 2...\(Limits.sigmaLevels), got \(sigmaLevels)")
+        }
         if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
         if let divergenceFactor, !(divergenceFactor >= 0 && divergenceFactor.isFinite) {
             throw ValidationError("--divergence-factor must be 0 or positive and finite, got \(divergenceFactor)")

@@ -172,7 +172,8 @@ import ScoreKitCLI
                                    ("sigma_max", "0.0100000001", "'sigma_min' 0.01 is not below 'sigma_max' 0.01 as Floats"),
                                    ("sigma_ladder", "1,abc,2", "'sigma_ladder' is not a list"),
                                    ("sigma_ladder", "1,,2", "'sigma_ladder' is not a list"),
-                                   ("sigma_ladder", "1,1e39", "'sigma_ladder' is not a list")] {
+                                   ("sigma_ladder", "1,1e39", "'sigma_ladder': every sigma must lie in"),
+                                   ("sigma_min", "1e-30", "'sigma_min': sigma-min must lie in")] {
             bad = legacy
             bad.metadata["process"] = "ve"
             bad.metadata[key] = value

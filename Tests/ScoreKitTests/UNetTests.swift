@@ -208,4 +208,20 @@ import ScoreKit
         let estimate = standard.activationFloats(batch: 64, tangents: 0) + Double(standard.parameterCount)
         #expect(estimate >= pass && estimate < 1.5 * pass, "estimate \(estimate) floats, pass \(pass)")
     }
+
+    /// A score query runs in chunks whose pass fits `NetworkScore.chunkBytes`: the default U-Net
+    /// on 28x28 images took 11.9 GB when every query ran 512 images at once. The MLPs keep 512
+    /// rows, so their bytes do not change.
+    @Test func aScoreQueryKeepsItsPassWithinTheChunkBound() {
+        let standard = UNetConfiguration(height: 28, width: 28)
+        let network = UNet(configuration: standard, parameters: [Float](repeating: 0, count: standard.parameterCount))
+        let chunk = NetworkScore.standardChunk(for: network)
+        let passBytes = { (rows: Int) in 4 * Double(network.passFloats(capacity: rows) - standard.parameterCount) }
+        #expect(chunk > 1 && chunk < 512)
+        #expect(passBytes(chunk) <= 1.1 * Double(NetworkScore.chunkBytes), "\(chunk) images take \(passBytes(chunk)) bytes")
+        #expect(passBytes(chunk + 1) > 0.5 * Double(NetworkScore.chunkBytes), "a chunk of \(chunk) images wastes its bound")
+        var rng = RandomSource(seed: 1)
+        let mlp = MLPConfiguration(dimension: 2, hiddenWidth: 128, hiddenLayers: 3).makeNetwork(rng: &rng)
+        #expect(NetworkScore.standardChunk(for: mlp) == 512)
+    }
 }

@@ -3,7 +3,9 @@
 /// rows (no allocation per query; a pass with tangents is made on the first Jacobian query).
 ///
 /// Chunks keep each layer's activations in cache between one product and the next (README,
-/// "Speed", gives the measured effect on the sampler's rate).
+/// "Speed", gives the measured effect on the sampler's rate), and bound the memory a query of
+/// any size takes: by default 512 rows, fewer when a row's activations are large
+/// (`standardChunk(for:)`).
 ///
 /// A network trained with `OutputScaling.corruption` must be read with the same output scale
 /// (`outputScale`, the corruption's `outputScale`): its output is divided by tau(sigma), not by sigma.
@@ -15,7 +17,8 @@ public final class NetworkScore: ScoreJacobian {
     /// Made on the first Jacobian query, for that query's number of directions per row.
     var tangentPass: (pass: any NetworkPass, batch: NetworkBatch)?
 
-    public init(model: any ScoreNetwork, chunk: Int = 512, outputScale: (@Sendable (Double) -> Double)? = nil) {
+    public init(model: any ScoreNetwork, chunk: Int? = nil, outputScale: (@Sendable (Double) -> Double)? = nil) {
+        let chunk = chunk ?? Self.standardChunk(for: model)
         self.model = model
         self.outputScale = outputScale
         pass = model.makePass(capacity: chunk, tangentCount: 0)
@@ -23,6 +26,18 @@ public final class NetworkScore: ScoreJacobian {
     }
 
     public var dimension: Int { model.dimension }
+
+    /// The activations one chunk may keep: 1 GiB, within the training pass's size at batch 64
+    /// for the default U-Net, and large enough that its products stay as fast as one batch.
+    public static let chunkBytes = 1 << 30
+
+    /// Rows per chunk: 512, or as many as keep their activations within `chunkBytes` (at least
+    /// one). The MLPs keep 512; the default U-Net on 28 x 28 images keeps about 21 MB per image,
+    /// so about 50 images, where 512 took 11.9 GB.
+    public static func standardChunk(for model: any ScoreNetwork) -> Int {
+        let perRow = 4 * model.configuration.activationFloats(batch: 1, tangents: 0)
+        return max(1, min(512, Int(Double(chunkBytes) / perRow)))
+    }
 
     /// A time-conditioned network needs the level's time; a sigma-conditioned one reads sigma.
     public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
@@ -103,7 +118,7 @@ extension ScoreNetwork {
     /// samplers keep a `NetworkScore` (or a pass) of their own.
     public func score(_ x: Matrix, at level: NoiseLevel) -> Matrix {
         precondition(x.columns == dimension, "ScoreNetwork.score: points have \(x.columns) columns, the model expects \(dimension)")
-        return NetworkScore(model: self, chunk: max(1, min(512, x.rows))).scores(x, at: level)
+        return NetworkScore(model: self, chunk: max(1, min(NetworkScore.standardChunk(for: self), x.rows))).scores(x, at: level)
     }
 
     /// s(x, sigma) at a bare variance-exploding level.

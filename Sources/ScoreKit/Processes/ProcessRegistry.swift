@@ -40,12 +40,22 @@ public enum ProcessRegistry {
         processes.first { $0.processName == name }
     }
 
-    /// The process a checkpoint's metadata describes (its `process` field names it).
+    /// The process a checkpoint's metadata describes (its `process` field names it), refused
+    /// when its noise levels leave `SigmaDistribution.usableRange` (each field can be valid
+    /// alone: beta_min and earliest_time of 1e-46 give sigma 2e-46 at the earliest time).
     public static func process(from metadata: MetadataReader) throws -> any ForwardProcess {
         let name = metadata["process"] ?? ""
         guard let type = type(named: name) else {
             throw MetadataReader.Problem("metadata 'process' is \(name), expected \(names.joined(separator: ", "))")
         }
-        return try type.init(metadata: metadata)
+        let process = try type.init(metadata: metadata)
+        let usable = SigmaDistribution.usableRange
+        for t in [process.earliestTime, 1] {
+            let sigma = process.level(at: t).sigma
+            guard sigma.isFinite, usable.contains(Float(sigma)) else {
+                throw MetadataReader.Problem("metadata of process '\(name)' gives sigma \(sigma) at t = \(t), outside \(usable.lowerBound)...\(usable.upperBound)")
+            }
+        }
+        return process
     }
 }

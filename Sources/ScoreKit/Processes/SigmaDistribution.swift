@@ -12,15 +12,24 @@ public enum SigmaDistribution: Sendable, Equatable {
         .ladder(geometricLevels(from: max, to: min, count: levels))
     }
 
-    /// Checks the levels: positive, finite, min < max. Returns a reason when they are not.
+    /// The noise levels the engine computes with: sigma^2 and 1 / sigma^2 (the variance, and the
+    /// scale of a squared score) both finite as Floats, about 5.4e-20 to 1.8e19.
+    public static let usableRange: ClosedRange<Float> = (1 / Float.greatestFiniteMagnitude.squareRoot())...Float.greatestFiniteMagnitude.squareRoot()
+
+    /// Checks the levels: inside `usableRange`, min < max. Returns a reason when they are not.
     public var problem: String? {
+        let usable = Self.usableRange
         switch self {
         case let .logUniform(lo, hi):
-            if !(lo > 0) || !lo.isFinite { return "sigma-min must be positive and finite, got \(lo)" }
-            if !(hi > lo) || !hi.isFinite { return "sigma-max must be finite and greater than sigma-min (\(lo)), got \(hi)" }
+            if !usable.contains(lo) { return "sigma-min must lie in \(usable.lowerBound)...\(usable.upperBound), got \(lo)" }
+            if !(hi > lo) || !usable.contains(hi) {
+                return "sigma-max must be greater than sigma-min (\(lo)) and at most \(usable.upperBound), got \(hi)"
+            }
         case let .ladder(levels):
             if levels.isEmpty { return "the sigma ladder is empty" }
-            if let bad = levels.first(where: { !($0 > 0) || !$0.isFinite }) { return "every sigma must be positive and finite, got \(bad)" }
+            if let bad = levels.first(where: { !usable.contains($0) }) {
+                return "every sigma must lie in \(usable.lowerBound)...\(usable.upperBound), got \(bad)"
+            }
         }
         return nil
     }

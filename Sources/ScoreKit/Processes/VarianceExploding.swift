@@ -25,16 +25,21 @@ public struct VarianceExploding: ContinuousProcess, RegisteredProcess {
     public init(metadata: MetadataReader) throws {
         let lo = try metadata.float("sigma_min"), hi = try metadata.float("sigma_max")
         guard lo < hi else { throw MetadataReader.Problem("metadata 'sigma_min' \(lo) is not below 'sigma_max' \(hi) as Floats") }
-        guard let ladder = metadata["sigma_ladder"] else {
-            self.init(sigmas: .logUniform(min: lo, max: hi))
-            return
+        let sigmas: SigmaDistribution
+        if let ladder = metadata["sigma_ladder"] {
+            let entries = ladder.split(separator: ",", omittingEmptySubsequences: false)
+            let levels = entries.compactMap { Float($0) }
+            guard !levels.isEmpty, levels.count == entries.count else {
+                throw MetadataReader.Problem("metadata 'sigma_ladder' is not a list of Floats")
+            }
+            sigmas = .ladder(levels)
+        } else {
+            sigmas = .logUniform(min: lo, max: hi)
         }
-        let entries = ladder.split(separator: ",", omittingEmptySubsequences: false)
-        let levels = entries.compactMap { Float($0) }
-        guard !levels.isEmpty, levels.count == entries.count, levels.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw MetadataReader.Problem("metadata 'sigma_ladder' is not a list of positive finite Floats")
+        if let problem = sigmas.problem {
+            throw MetadataReader.Problem("metadata '\(metadata["sigma_ladder"] == nil ? "sigma_min" : "sigma_ladder")': \(problem)")
         }
-        self.init(sigmas: .ladder(levels))
+        self.init(sigmas: sigmas)
     }
 
     public var metadata: [String: String] {

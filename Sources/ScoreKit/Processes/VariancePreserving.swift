@@ -5,9 +5,10 @@ import Foundation
 ///     x_k = sqrt(1 - beta_k) x_(k-1) + sqrt(beta_k) eps,   so   x_k = sqrt(abar_k) x_0 + sqrt(1 - abar_k) eps,
 ///     abar_k = prod_(i <= k) (1 - beta_i),
 ///
-/// with beta linear from 1e-4 to 0.02 (Ho et al.) or abar from the cosine schedule
-/// abar(t) = f(t) / f(0), f(t) = cos^2((t + s) / (1 + s) pi / 2), s = 0.008, each beta_k = 1 - abar_k / abar_(k-1)
-/// clipped at 0.999 (Nichol and Dhariwal 2021). Step k sits at time t = k / T; training draws k
+/// with beta linear from 1e-4 to 0.02 at T = 1000, both scaled by 1000 / T for other T (Ho et al.),
+/// or abar from the cosine schedule abar(t) = f(t) / f(0), f(t) = cos^2((t + s) / (1 + s) pi / 2),
+/// s = 0.008, each beta_k = 1 - abar_k / abar_(k-1) (Nichol and Dhariwal 2021). Either is clipped
+/// at 0.999, which the linear one reaches only below T = 21 (beta above 1 would make abar negative). Step k sits at time t = k / T; training draws k
 /// uniformly from 1...T. The chain has no SDE: the samplers that integrate one need `VariancePreservingSDE`.
 public struct VariancePreserving: RegisteredProcess {
     /// How beta_k runs over the T steps (not a sampler's `Schedule` of levels).
@@ -28,7 +29,7 @@ public struct VariancePreserving: RegisteredProcess {
         switch schedule {
         case .linear:
             let low = 1e-4 * 1000 / t, high = 0.02 * 1000 / t
-            betas = (0..<steps).map { low + (high - low) * Double($0) / (t - 1) }
+            betas = (0..<steps).map { min(low + (high - low) * Double($0) / (t - 1), 0.999) }
         case .cosine:
             let s = 0.008
             func f(_ u: Double) -> Double { pow(cos((u + s) / (1 + s) * Double.pi / 2), 2) }

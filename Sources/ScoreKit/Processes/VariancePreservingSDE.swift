@@ -33,7 +33,8 @@ public struct VariancePreservingSDE: ContinuousProcess, RegisteredProcess {
     /// beta_min, beta_max and the earliest time as `metadata` gives them, checked.
     static func parameters(_ metadata: MetadataReader) throws -> (Double, Double, Double) {
         let lo = try metadata.real("beta_min"), hi = try metadata.real("beta_max"), earliest = try metadata.real("earliest_time")
-        guard lo <= hi, earliest < 1 else { throw MetadataReader.Problem("metadata needs beta_min <= beta_max and earliest_time below 1") }
+        guard lo <= hi else { throw MetadataReader.Problem("metadata 'beta_min' \(lo) is above 'beta_max' \(hi)") }
+        guard earliest < 1 else { throw MetadataReader.Problem("metadata 'earliest_time' is \(earliest), not below 1") }
         return (lo, hi, earliest)
     }
 
