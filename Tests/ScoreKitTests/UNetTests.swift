@@ -210,7 +210,7 @@ import ScoreKit
     }
 
     /// A score query runs in chunks whose pass fits `NetworkScore.chunkBytes`: the default U-Net
-    /// on 28x28 images took 11.9 GB when every query ran 512 images at once. The MLPs keep 512
+    /// on 28x28 images took 10.3 GB to sample 128 images when a query ran 512 at once. The MLPs keep 512
     /// rows, so their bytes do not change.
     @Test func aScoreQueryKeepsItsPassWithinTheChunkBound() {
         let standard = UNetConfiguration(height: 28, width: 28)

@@ -33,7 +33,7 @@ public final class NetworkScore: ScoreJacobian {
 
     /// Rows per chunk: 512, or as many as keep their activations within `chunkBytes` (at least
     /// one). The MLPs keep 512; the default U-Net on 28 x 28 images keeps about 21 MB per image,
-    /// so about 50 images, where 512 took 11.9 GB.
+    /// so about 50 images: sampling 128 peaks at 0.91 GB resident, against 10.3 GB with 512.
     public static func standardChunk(for model: any ScoreNetwork) -> Int {
         let perRow = 4 * model.configuration.activationFloats(batch: 1, tangents: 0)
         return max(1, min(512, Int(Double(chunkBytes) / perRow)))
