@@ -17,9 +17,17 @@ public struct ImageReport {
     /// The gap between images in the figures.
     public static func gap(_ shape: ImageShape) -> Int { max(1, scale(shape) / 3) }
 
-    /// The first 100 of `images` as a 10 x 10 grid, magnified as in every image figure.
+    /// Images per side of a grid: 10, or fewer when a grid would pass 8,192 pixels, so that two
+    /// grids side by side stay within a PNG side of 65,536 (images of up to 4,096 x 4,096).
+    public static func gridSide(_ shape: ImageShape) -> Int {
+        min(10, max(1, 8_192 / (scale(shape) * max(shape.height, shape.width))))
+    }
+
+    /// The first of `images` as a square grid (10 x 10 unless they are large), magnified as in
+    /// every image figure.
     public static func grid(of images: Matrix, shape: ImageShape) -> PNGImage {
-        ImageGrid.grid(images, shape: shape, columns: 10, rows: 10, scale: scale(shape), gap: gap(shape))
+        let side = gridSide(shape)
+        return ImageGrid.grid(images, shape: shape, columns: side, rows: side, scale: scale(shape), gap: gap(shape))
     }
 
     /// `clean`, then x_t = alpha_t x + sigma_t z at `count` times of `process` rising to 1, each
@@ -48,8 +56,8 @@ public struct ImageReport {
             .write(to: path("real-vs-generated.png"))
         var rng = RandomSource(seed: seed)
         if let process {
-            // The first 8 images at t = 0 and 7 times up to 1, each with its own noise.
-            let count = min(8, data.points.rows)
+            // The first 8 images (fewer when large) at t = 0 and 7 times up to 1, each with its own noise.
+            let count = min(8, Self.gridSide(shape), data.points.rows)
             let clean = data.points.gatherRows(Array(0..<count))
             let stages = Self.forwardStages(of: clean, process: process, count: min(7, process.steps ?? 7), rng: &rng)
             try ImageGrid.strips(stages, shape: shape, images: count, scale: scale, gap: gap).write(to: path("forward-process.png"))

@@ -18,6 +18,12 @@ public enum Limits {
     public static let projections = 1024
     /// Noise levels of an NCSN ladder (`--sigma-levels`; NCSN++ uses 2,000).
     public static let sigmaLevels = 100_000
+    /// Steps of a discrete chain (`--timesteps`; DDPM uses 1,000).
+    public static let timesteps = 100_000
+    /// Samples drawn in one run, all chains moving together.
+    public static let samples = 10_000_000
+    /// Residual blocks per U-Net level.
+    public static let blocks = 8
     /// Dimensions exact score matching trains in: it pushes d tangents through the network per
     /// row, 1 + d stacked passes a step (65 at d = 64, the digits; 785 at d = 784).
     public static let exactScoreMatchingDimension = 64
@@ -26,6 +32,13 @@ public enum Limits {
     public static func check(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {
             throw ValidationError("\(option) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+    }
+
+    /// Throws unless `features` is an even number of time-embedding features, 2 to 64.
+    public static func checkTimeEmbedding(_ features: Int) throws {
+        guard features >= 2 && features <= 64 && features % 2 == 0 else {
+            throw ValidationError("--time-embedding must be even, 2 to 64, got \(features)")
         }
     }
 

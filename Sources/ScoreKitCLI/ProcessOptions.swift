@@ -44,10 +44,8 @@ public struct ProcessOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let timesteps, !(2...100_000).contains(timesteps) { throw ValidationError("--timesteps must lie in 2...100000, got \(timesteps)") }
-        if let timeEmbedding, !(timeEmbedding >= 2 && timeEmbedding <= 64 && timeEmbedding % 2 == 0) {
-            throw ValidationError("--time-embedding must be even, 2 to 64, got \(timeEmbedding)")
-        }
+        if let timesteps { try Limits.check(timesteps, "--timesteps", in: 2...Limits.timesteps) }
+        if let timeEmbedding { try Limits.checkTimeEmbedding(timeEmbedding) }
     }
 
     /// `run` with the options given here.

@@ -131,16 +131,50 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        // Every field is a finite number, a string or a Bool: encoding cannot fail.
+        // Every field is a string, a Bool or a number that `validate()` found finite: encoding
+        // cannot fail.
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    /// Reads a saved configuration, naming the checkpoint when it does not parse.
+    /// Throws the first field outside the bounds its option has (named by the option), so that a
+    /// run read from a checkpoint is held to what the command line may ask for.
+    public func validate() throws {
+        try Limits.check(data.points, "--data-points", in: 1...Limits.dataPoints)
+        try Limits.check(objective.projections, "--projections", in: 1...Limits.projections)
+        try Limits.check(process.timesteps, "--timesteps", in: 2...Limits.timesteps)
+        guard process.sigmaLevels == 0 || (2...Limits.sigmaLevels).contains(process.sigmaLevels) else {
+            throw ValidationError("--sigma-levels must be 0 or lie in 2...\(Limits.sigmaLevels), got \(process.sigmaLevels)")
+        }
+        if let problem = SigmaDistribution.logUniform(min: process.sigmaMin, max: process.sigmaMax).problem { throw ValidationError(problem) }
+        try Limits.checkTimeEmbedding(network.timeEmbedding)
+        try Limits.check(network.hiddenWidth, "--hidden", in: 1...Limits.hiddenWidth)
+        try Limits.check(network.hiddenLayers, "--layers", in: 1...Limits.hiddenLayers)
+        if let blocks = network.blocks { try Limits.check(blocks, "--blocks", in: 1...Limits.blocks) }
+        guard optimiser.kind == Self.standard.optimiser.kind else { throw ValidationError("the optimiser must be \(Self.standard.optimiser.kind), got '\(optimiser.kind)'") }
+        guard optimiser.learningRate > 0 && optimiser.learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(optimiser.learningRate)") }
+        try Limits.check(batch, "--batch", in: 1...Limits.batch)
+        guard emaDecay >= 0 && emaDecay < 1 else { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
+        try Limits.check(length.trainSteps, "--train-steps", in: 1...Limits.trainingSteps)
+        guard length.checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative, got \(length.checkpointEvery)") }
+        guard length.evalEvery >= 0 else { throw ValidationError("--eval-every must not be negative, got \(length.evalEvery)") }
+        guard length.divergenceFactor >= 0 && length.divergenceFactor.isFinite else {
+            throw ValidationError("--divergence-factor must be 0 or positive and finite, got \(length.divergenceFactor)")
+        }
+        try Limits.check(sampling.samples, "--samples", in: 1...Limits.samples)
+    }
+
+    /// Reads a saved configuration, naming the checkpoint when it does not parse or holds a
+    /// value its option would refuse.
     public init(json: String, file: String) throws {
         do {
             self = try JSONDecoder().decode(RunConfiguration.self, from: Foundation.Data(json.utf8))
         } catch {
             throw RunFailure("\(file): the saved run configuration does not parse (\(error))")
+        }
+        do {
+            try validate()
+        } catch {
+            throw RunFailure("\(file): the saved run configuration is refused: \(error)")
         }
     }
 

@@ -106,7 +106,7 @@ public struct SamplerOptions: ParsableArguments {
     public static let maximumSteps = 1_000_000
 
     public func validate() throws {
-        if let givenSamples, !(1...10_000_000).contains(givenSamples) { throw ValidationError("--samples must lie in 1...10000000, got \(givenSamples)") }
+        if let givenSamples { try Limits.check(givenSamples, "--samples", in: 1...Limits.samples) }
         guard (1...100_000).contains(levels) else { throw ValidationError("--levels must lie in 1...100000, got \(levels)") }
         guard (1...Self.maximumSteps).contains(stepsPerLevel) else {
             throw ValidationError("--steps-per-level must lie in 1...\(Self.maximumSteps), got \(stepsPerLevel)")

@@ -130,28 +130,15 @@ struct TrainDSM: ScoreKitCommand {
     @OptionGroup var samplerOptions: SamplerOptions
 
     func validate() throws {
-        if let trainSteps { try Limits.check(trainSteps, "--train-steps", in: 1...Limits.trainingSteps) }
-        if let batch { try Limits.check(batch, "--batch", in: 1...Limits.batch) }
-        if let hidden { try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth) }
-        if let layers { try Limits.check(layers, "--layers", in: 1...Limits.hiddenLayers) }
         if let network, NetworkRegistry.configuration(named: network) == nil {
             throw ValidationError("--network \(network): train-dsm trains \(NetworkRegistry.names.joined(separator: ", "))")
         }
         if let channels, parsedChannels == nil {
             throw ValidationError("--channels must list 1 to 6 channel counts, 1 to 4096, separated by commas, got '\(channels)'")
         }
-        if let blocks { try Limits.check(blocks, "--blocks", in: 1...8) }
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive, got \(lr)") }
-        if let sigmaLevels, !(sigmaLevels == 0 || (2...Limits.sigmaLevels).contains(sigmaLevels)) {
-            throw ValidationError("--sigma-levels must be 0 or lie in 2...\(Limits.sigmaLevels), got \(sigmaLevels)")
-        }
-        if let emaDecay, !(emaDecay >= 0 && emaDecay < 1) { throw ValidationError("--ema-decay must lie in [0, 1), got \(emaDecay)") }
-        if let divergenceFactor, !(divergenceFactor >= 0 && divergenceFactor.isFinite) {
-            throw ValidationError("--divergence-factor must be 0 or positive and finite, got \(divergenceFactor)")
-        }
-        if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must not be negative") }
-        if let evalEvery, evalEvery < 0 { throw ValidationError("--eval-every must not be negative") }
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
+        // Every other option is a field of the run, held to its bounds there (a resumed run's too).
+        _ = try configuration(over: standard)
     }
 
     /// --channels as numbers; nil when not given or malformed.
@@ -187,9 +174,7 @@ struct TrainDSM: ScoreKitCommand {
         if let divergenceFactor { run.length.divergenceFactor = divergenceFactor }
         if let samples = samplerOptions.givenSamples { run.sampling.samples = samples }
         if let clip = samplerOptions.givenClipDenoised { run.sampling.clipDenoised = clip }
-        if let problem = SigmaDistribution.logUniform(min: run.process.sigmaMin, max: run.process.sigmaMax).problem {
-            throw ValidationError(problem)
-        }
+        try run.validate()
         return run
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ScoreKit
+import ScoreKitCLI
 import ScoreKitStudies
 import Testing
 
@@ -116,5 +117,17 @@ import Testing
         #expect(both.width == grid.width + 4 + strip.width && both.height == grid.height)
         #expect(ImageShape(parsing: "28,28") == ImageShape(height: 28, width: 28) && ImageShape(parsing: "8x0") == nil)
         #expect(ImageShape(parsing: "8x8") != nil && ImageShape(parsing: "8x8x") == nil && ImageShape(parsing: ",8,8") == nil)
+    }
+
+    /// train-dsm's report puts two grids side by side: with 4,096-pixel images (the largest
+    /// --image-shape takes) 10 x 10 grids made a PNG 81,945 pixels wide, a trap after training.
+    @Test func reportGridsOfTheLargestImagesFitAPNG() {
+        #expect(ImageReport.gridSide(ImageShape(height: 28, width: 28)) == 10 && ImageReport.gridSide(ImageShape(height: 8, width: 8)) == 10)
+        for shape in [ImageShape(height: 1, width: 4096), ImageShape(height: 4096, width: 1), ImageShape(height: 1, width: 820)] {
+            let images = Matrix(rows: 100, columns: shape.pixels, repeating: 0)
+            let grid = ImageReport.grid(of: images, shape: shape)
+            let both = ImageGrid.sideBySide([grid, grid], gap: 3 * ImageReport.scale(shape))
+            #expect(both.width <= 1 << 16 && both.height <= 1 << 16 && ImageReport.gridSide(shape) < 10, "\(shape)")
+        }
     }
 }

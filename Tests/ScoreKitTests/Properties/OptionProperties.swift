@@ -9,6 +9,7 @@ import ArgumentParser
 @testable import noise_study
 @testable import sample
 import ScoreKit
+import ScoreKitCLI
 @testable import train_dsm
 @testable import tutorial
 import Testing
@@ -105,6 +106,59 @@ import Testing
         #expect(built > 0, "no generated case built a sampler")
     }
 
+    /// A saved run configuration with some of its numbers replaced by hostile ones.
+    struct SavedRun: CustomStringConvertible {
+        /// Which numeric field (in the order the JSON lists them) holds which text.
+        let edits: [(field: Int, text: String)]
+        var json: String {
+            // From the last field back, so that the earlier ranges stay where they were; the last
+            // edit of a field wins.
+            let values = Dictionary(edits.map { ($0.field, $0.text) }, uniquingKeysWith: { $1 })
+            var text = SavedRun.standard
+            for (field, value) in values.sorted(by: { $0.key > $1.key }) {
+                text.replaceSubrange(SavedRun.numbers[field], with: value)
+            }
+            return text
+        }
+        var description: String { edits.map { "\(SavedRun.names[$0.field]) = \($0.text)" }.joined(separator: ", ") }
+
+        static let standard = RunConfiguration.forImages(.digits).json
+        /// Where the numbers of `standard` stand, and the key each follows.
+        static let fields = standard.matches(of: /"(\w+)":(-?[0-9][0-9.e+-]*)/).map { ($0.output.2.startIndex..<$0.output.2.endIndex, String($0.output.1)) }
+        static let numbers = fields.map(\.0)
+        static let names = fields.map(\.1)
+    }
+
+    /// A run read back from a checkpoint is held to the bounds of the options that set it: each
+    /// is refused naming the file, or builds its process, network, optimiser and weight average
+    /// (whose initialisers trap on what the options refuse).
+    @Test func everySavedRunIsRefusedOrBuildsWhatItNames() {
+        let numbers = ByteEdit.hostileNumbers + ["0.5", "-5", "3", "1000", "100000", "10000000", "10000001"]
+        let runs = Generated<SavedRun>(draw: { rng in
+            SavedRun(edits: (0..<rng.int(in: 1...3)).map { _ in (rng.int(in: 0...(SavedRun.numbers.count - 1)), rng.pick(numbers)) })
+        }, shrink: { run in
+            (0..<run.edits.count).map { k in SavedRun(edits: Array(run.edits[..<k] + run.edits[(k + 1)...])) }.filter { !$0.edits.isEmpty }
+        })
+        #expect(SavedRun.numbers.count >= 15, "the saved run lists its numeric fields")
+        var accepted = 0
+        PropertyCheck.check("saved run configuration", cases: 400, runs) { saved in
+            PropertyCheck.refusedOrSound(naming: "saved.safetensors", { try RunConfiguration(json: saved.json, file: "saved.safetensors") }) { run in
+                accepted += 1
+                do {
+                    let process = try run.makeProcess()
+                    if let problem = ProcessProperties.problem(with: process) { return "accepted a process that is not sound: \(problem)" }
+                    _ = try? run.networkConfiguration(for: process, dimension: 64, image: ImageShape(height: 8, width: 8))
+                } catch {
+                    return "accepted a run whose process is refused: \(error)"
+                }
+                _ = Adam(parameterCount: 1, learningRate: run.optimiser.learningRate)
+                _ = ExponentialMovingAverage(of: FloatBuffer(count: 1), decay: run.emaDecay)
+                return run.json.isEmpty ? "wrote no JSON" : nil
+            }
+        }
+        #expect(accepted > 0, "no generated run was accepted")
+    }
+
     /// What the properties found, kept as plain cases.
     @Test func findingsStayFixed() throws {
         // A ladder of 2^63 levels hung train-dsm while it filled the ladder.
@@ -114,8 +168,14 @@ import Testing
         #expect(ProcessProperties.problem(with: try train.configuration(over: train.standard).makeProcess()) == nil)
         // sigma-max 3.4e38 drew infinite training levels; sigma-min 1e-40 made 1 / sigma infinite.
         for (low, high) in [("1", "3.4e38"), ("1e-40", "1")] {
-            let command = try TrainDSM.parse(["--sigma-min", low, "--sigma-max", high])
-            #expect(throws: (any Error).self) { try command.configuration(over: command.standard) }
+            #expect(throws: (any Error).self) { try TrainDSM.parse(["--sigma-min", low, "--sigma-max", high]) }
+        }
+        // A checkpoint's saved run reached Adam, the weight average and the sampler with values
+        // the options refuse: a learning rate of -1, a decay of 2, -3 data points, 0 samples.
+        for (key, value) in [("learningRate", "-1"), ("emaDecay", "2"), ("points", "-3"), ("samples", "0"), ("trainSteps", "-5"),
+                             ("checkpointEvery", "-5"), ("projections", "0"), ("divergenceFactor", "-3")] {
+            guard let field = SavedRun.names.firstIndex(of: key) else { Issue.record("no field \(key)"); continue }
+            #expect(throws: RunFailure.self) { try RunConfiguration(json: SavedRun(edits: [(field, value)]).json, file: "saved.safetensors") }
         }
     }
 }
