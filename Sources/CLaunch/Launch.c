@@ -1,6 +1,9 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include "CLaunch.h"
 
 unsigned sk_cpu_features(void) {
@@ -45,4 +48,12 @@ int sk_relaunch_on_fault(const char *path, char *const argv[], char *const envp[
 
 void sk_relaunch_on_fault_cancel(void) {
     for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++) signal(fault_signals[i], SIG_DFL);
+}
+
+void sk_fix_mmap_threshold(int bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, bytes);
+#else
+    (void)bytes;
+#endif
 }

@@ -27,23 +27,26 @@ public final class ProgressLine {
 
     /// Reports `done` units of work; `detail` is appended (e.g. the current loss). Long work
     /// reports here between its units, so this is also where `--threads auto` follows the load.
-    public func update(_ done: Int, detail: String = "") {
+    /// Nothing is formatted unless a line is drawn: a training loop calls this every step and
+    /// allocates nothing for it.
+    public func update(_ done: Int, detail: @autoclosure () -> String = "") {
         ThreadGovernor.shared.tick()
         guard ProcessGroup.launchRank == 0 else { return }
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let left = Double(total - done) / max(rate, 1e-9)
-        let text = "\(label) \(done)/\(total)\(detail.isEmpty ? "" : "  \(detail)")  \(Self.rate(rate))/s  \(Self.duration(left)) left"
         if interactive {
             guard done == total || Date().timeIntervalSince(lastDraw) >= 0.2 else { return }
             lastDraw = Date()
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (done == total ? "\n" : "")).utf8))
         } else {
             let tenth = done * 10 / total
             guard tenth > lastTenth else { return }
             lastTenth = tenth
-            FileHandle.standardError.write(Data((text + "\n").utf8))
         }
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let left = Double(total - done) / max(rate, 1e-9)
+        let shown = detail()
+        let text = "\(label) \(done)/\(total)\(shown.isEmpty ? "" : "  \(shown)")  \(Self.rate(rate))/s  \(Self.duration(left)) left"
+        let line = interactive ? "\r\u{1B}[K" + text + (done == total ? "\n" : "") : text + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Three significant figures or so: a U-Net's 0.52 steps/s must not print as 1 (or 0).

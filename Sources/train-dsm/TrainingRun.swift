@@ -154,21 +154,30 @@ final class TrainingRun {
                 }
                 if length.checkpointEvery > 0 && step % length.checkpointEvery == 0 {
                     try checkRanksAgree(step: step)
-                    // Losses first: a checkpoint never runs ahead of the losses saved beside it.
-                    try saveLosses()
-                    if group.isLeader { try checkpoint.write(to: path("checkpoint.safetensors")) }
+                    do {
+                        // Losses first: a checkpoint never runs ahead of the losses saved beside it.
+                        try saveLosses()
+                        if group.isLeader { try checkpoint.write(to: path("checkpoint.safetensors")) }
+                    } catch {
+                        // A full disk, say: the files are written atomically, so the last one stands.
+                        let reason = "\(error)"
+                        throw RunFailure("step \(step): \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason); \(lastGood)")
+                    }
                     savedStep = step
                 }
             }
         } catch let diverged as TrainingDiverged {
             try saveLosses()
-            let kept = savedStep.map { "the last good checkpoint (step \($0)) is \(path("checkpoint.safetensors"))" }
-                ?? "no checkpoint of this run had been saved yet"
-            throw RunFailure("\(diverged); \(kept)")
+            throw RunFailure("\(diverged); \(lastGood)")
         }
         let seconds = Date().timeIntervalSince(started)
         try checkRanksAgree(step: steps)
         return (steps - firstStep, seconds)
+    }
+
+    /// Where the run can continue from when it stops early.
+    var lastGood: String {
+        savedStep.map { "the last good checkpoint (step \($0)) is \(path("checkpoint.safetensors"))" } ?? "no checkpoint of this run had been saved yet"
     }
 
     /// Stops the run if the ranks' weights have drifted apart (they take identical steps, so

@@ -1,10 +1,10 @@
 #ifndef SCOREKIT_CLAUNCH_H
 #define SCOREKIT_CLAUNCH_H
 
-/* What choosing OpenBLAS's kernels at launch needs from C: the CPU's features as CPUID and the
- * operating system report them, and a relaunch from inside a signal handler, which only C can
- * write async-signal-safe. Only Sources/ScoreKit/BLAS and Sources/ScoreKitCLI/KernelLaunch.swift
- * call these. */
+/* What a tool's launch needs from C: the CPU's features as CPUID and the operating system report
+ * them, and a relaunch from inside a signal handler, which only C can write async-signal-safe
+ * (for choosing OpenBLAS's kernels); and the allocator's setting, which Swift's Glibc module does
+ * not reach. Only Sources/ScoreKit/BLAS and Sources/ScoreKitCLI call these. */
 
 /* Bits of sk_cpu_features. Each includes the OS's support for the registers it needs. */
 enum {
@@ -24,5 +24,10 @@ int sk_relaunch_on_fault(const char *path, char *const argv[], char *const envp[
 
 /* The default actions again. */
 void sk_relaunch_on_fault_cancel(void);
+
+/* Blocks of at least `bytes` come from mmap and go back to the system when freed, at that fixed
+ * threshold: glibc otherwise raises the threshold to each large block freed and keeps later ones
+ * of that size when they are freed. Does nothing outside glibc. */
+void sk_fix_mmap_threshold(int bytes);
 
 #endif

@@ -33,6 +33,15 @@ final class TileWorkers: @unchecked Sendable {
     private let wake = NSCondition()
     /// The current job, written before `state` publishes it and read by its helpers only.
     private var job: (any TiledWork)?
+
+    /// A job as the helpers see it: the caller's work, borrowed for the length of `run`. One word,
+    /// so that storing it in `job` allocates nothing (the work itself, stored there, would be boxed
+    /// on the heap at every product).
+    private struct Borrowed<Work: TiledWork>: TiledWork {
+        let work: UnsafePointer<Work>
+        var tileCount: Int { work.pointee.tileCount }
+        func compute(_ index: Int) { work.pointee.compute(index) }
+    }
     /// Workers started so far; only the caller holding `inUse` starts more.
     private var workers = 0
 
@@ -49,19 +58,21 @@ final class TileWorkers: @unchecked Sendable {
             return
         }
         startWorkers(helpers)
-        job = work
-        nextTile.store(0, ordering: .relaxed)
-        busy.store(helpers, ordering: .relaxed)
-        let generation = (state.load(ordering: .relaxed) >> 8) + 1
-        state.store(generation << 8 | helpers, ordering: .sequentiallyConsistent)
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-            wake.lock()
-            wake.broadcast()
-            wake.unlock()
+        withUnsafePointer(to: work) { work in
+            job = Borrowed(work: work)
+            nextTile.store(0, ordering: .relaxed)
+            busy.store(helpers, ordering: .relaxed)
+            let generation = (state.load(ordering: .relaxed) >> 8) + 1
+            state.store(generation << 8 | helpers, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                wake.lock()
+                wake.broadcast()
+                wake.unlock()
+            }
+            take(work.pointee)
+            while busy.load(ordering: .acquiring) > 0 {}
+            job = nil
         }
-        take(work)
-        while busy.load(ordering: .acquiring) > 0 {}
-        job = nil
         inUse.store(false, ordering: .releasing)
     }
 
@@ -73,7 +84,7 @@ final class TileWorkers: @unchecked Sendable {
     }
 
     /// Claims and computes tiles until none are left.
-    private func take(_ work: any TiledWork) {
+    private func take(_ work: some TiledWork) {
         while true {
             let index = nextTile.add(1, ordering: .relaxed).oldValue
             guard index < work.tileCount else { return }

@@ -109,10 +109,14 @@ public struct SelfAttention: Sendable, Equatable {
                           beta: 0, ws.dk.pointer + at)
             }
         }
-        for (index, (layer, gradient)) in [(query, ws.dq), (key, ws.dk), (value, ws.dv)].enumerated() {
+        // Three calls, not a loop over an array of the layers, which would allocate every step.
+        func back(_ layer: Linear, _ gradient: FloatBuffer, adding: Bool) {
             layer.backward(batch: rows, biasRows: rows, input: ws.h.pointer, outputGradient: gradient.pointer, parameters: p,
-                           gradients: gradients, inputGradient: ws.dh.pointer, accumulate: false, addsInputGradient: index > 0)
+                           gradients: gradients, inputGradient: ws.dh.pointer, accumulate: false, addsInputGradient: adding)
         }
+        back(query, ws.dq, adding: false)
+        back(key, ws.dk, adding: true)
+        back(value, ws.dv, adding: true)
         norm.backward(images: images, positions: n, outputGradient: ws.dh.pointer, normalized: ws.normalized.pointer,
                       inverseDeviation: ws.inverseDeviation.pointer, parameters: p, gradients: gradients, inputGradient: dx,
                       imageSums: ws.normSums.pointer)
