@@ -235,7 +235,7 @@ struct Bench: ScoreKitCommand {
             // A time-conditioned network (the U-Net) learns the VP process, as train-dsm trains it on images.
             let objective: any ScoreObjective = workload.kind == .ssm
                 ? HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                         perturbation: .clean(sigma: 0.1), dimension: d)
+                                         data: .clean(sigma: 0.1), dimension: d)
                 : model.conditioning == .logSigma ? DenoisingScoreMatching(sigmas: .logUniform(min: 0.01, max: 10), dimension: d)
                 : DenoisingScoreMatching(process: VariancePreserving(), dimension: d)
             let trainer = Self.trainer(model, data: data, objective: objective, batch: workload.batch, rng: rng.split())

@@ -14,15 +14,11 @@ public struct CheckpointOptions: ParsableArguments {
     @Option(name: .long, help: "Which weights: ema (the moving average, if the checkpoint has it) or last.")
     public var weights: Weights = .ema
 
-    @Option(name: .long, help: ThreadCount.help)
-    public var threads: ThreadCount = .automatic
-
     public init() {}
 
     /// The checkpoint and the network with the chosen weights (EMA falls back to the last
-    /// weights when the checkpoint has none). Also applies `--threads`.
+    /// weights when the checkpoint has none).
     public func load() throws -> (Checkpoint, any ScoreNetwork) {
-        printNow(ThreadGovernor.shared.start(threads))
         let file = try Checkpoint.read(checkpoint)
         return (file, file.model(preferringEMA: weights == .ema))
     }

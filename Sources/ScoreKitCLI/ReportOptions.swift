@@ -3,19 +3,18 @@ import Foundation
 import ScoreKit
 
 /// What the tools that write a Markdown report share (compare-objectives, compare-samplers,
-/// noise-study): the seed, the BLAS threads, and the folder the report goes to, with its figures
+/// noise-study, image-study): the seed and the BLAS threads (`RunOptions`), and the folder the report goes to, with its figures
 /// in images/ below it.
 public struct ReportOptions: ParsableArguments {
-    @Option(name: .long, help: "Random seed.")
-    public var seed: UInt64 = 0
-
-    @Option(name: .long, help: ThreadCount.help)
-    public var threads: ThreadCount = .automatic
+    @OptionGroup public var run: RunOptions
 
     @Option(name: .long, help: "Folder for the report (Markdown); its figures go to its images/ subfolder.")
     public var output = "docs"
 
     public init() {}
+
+    /// `--seed`, or 0.
+    public var seed: UInt64 { run.seedOrDefault }
 
     /// The figures' folder.
     public var images: String { path("images") }
@@ -25,7 +24,7 @@ public struct ReportOptions: ParsableArguments {
 
     /// Sets the threads and makes the output and images folders: the checks before any work.
     public func prepare() throws {
-        printNow(ThreadGovernor.shared.start(threads))
+        run.startThreads()
         try OutputPath.prepareFolder(output)
         try OutputPath.prepareFolder(images)
     }

@@ -17,7 +17,7 @@ public struct DenoisingArticle: Article {
     public var figures: [(name: String, figure: SVGFigure)] { [] }
 
     public init(quick: Bool) {
-        let mixture = ToyDataset.eightGaussians.mixture!, kernel = GaussianKernel(sigma: 1)
+        let mixture = ToyDataset.eightGaussians.mixture!, kernel = GaussianNoise(sigma: 1)
         var rng = RandomSource(seed: 6)
         let pairs = quick ? 20_000 : 400_000
         self.pairs = pairs

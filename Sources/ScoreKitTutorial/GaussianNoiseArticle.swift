@@ -8,8 +8,8 @@ import ScoreKitStudies
 /// composition (is q(x_t | x_0) after many small steps again a member of the family?).
 public struct GaussianNoiseArticle: Article {
     public static let fileName = "WhyGaussianNoise"
-    public static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1),
-                                                           UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
+    public static let kernels: [any AdditiveNoise] = [GaussianNoise(sigma: 1), LaplaceNoise(sigma: 1),
+                                                           UniformNoise(sigma: 1), StudentTNoise(sigma: 1)]
     public static let sigma = 0.5
     public let identity: [DenoisingIdentityCheck]
     public let tweedie: [TweedieCheck]

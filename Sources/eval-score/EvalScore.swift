@@ -17,6 +17,9 @@ struct EvalScore: ScoreKitCommand {
     @Option(name: .long, help: "Noise level sigma at which to evaluate the score.")
     var sigma: Float
 
+    @Option(name: .long, help: ThreadCount.help)
+    var threads: ThreadCount = .automatic
+
     @Option(name: .long, help: "Where to write the scores (.npy).")
     var output = "scores.npy"
 
@@ -27,6 +30,7 @@ struct EvalScore: ScoreKitCommand {
     func execute() throws {
         try SingleProcess.require("eval-score")
         try OutputPath.prepareFile(output, extension: "npy")
+        printNow(ThreadGovernor.shared.start(threads))
         let (checkpoint, network) = try model.load()
         let x = try DataFile.load(points)
         guard x.columns == checkpoint.configuration.dimension else {

@@ -29,11 +29,7 @@ struct Evaluate: ScoreKitCommand {
 
     @OptionGroup var samplerOptions: SamplerOptions
 
-    @Option(name: .long, help: "Random seed (sampling, metrics, fresh data).")
-    var seed: UInt64 = 0
-
-    @Option(name: .long, help: ThreadCount.help)
-    var threads: ThreadCount = .automatic
+    @OptionGroup var run: RunOptions
 
     @Option(name: .long, help: "Folder for the outputs (created if missing).")
     var output = "runs/evaluate"
@@ -44,9 +40,9 @@ struct Evaluate: ScoreKitCommand {
 
     func execute() throws {
         try SingleProcess.require("evaluate")
-        printNow(ThreadGovernor.shared.start(threads))
+        run.startThreads()
         try OutputPath.prepareFolder(output)
-        var root = RandomSource(seed: seed)
+        var root = RandomSource(seed: run.seedOrDefault)
         var dataRng = root.split(), sampleRng = root.split(), evalRng = root.split()
         let loaded = try dataOptions.loadData(seed: dataRng.next())
         let data = loaded.points

@@ -8,7 +8,7 @@ extension ImageStudy {
     struct Arm {
         let process: String
         let objective: String
-        let configuration: MLPConfiguration
+        let configuration: any NetworkConfiguration
         let makeObjective: () -> any ScoreObjective
         let samplers: [ArmSampler]
         /// The forward process on a few images: the clean ones, then increasing levels.
@@ -20,7 +20,7 @@ extension ImageStudy {
         /// A short name for file names ("ddpm", "inverse-heat-clipped").
         let key: String
         let name: String
-        let sample: (ScoreMLP, Int, inout RandomSource) throws -> SamplerRun
+        let sample: (any ScoreNetwork, Int, inout RandomSource) throws -> SamplerRun
     }
 
     /// One sampler's measured outcome on an arm.
@@ -39,14 +39,13 @@ extension ImageStudy {
     }
 
     /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
-    /// uniform noise by DSM and SSM-VR, blur plus noise and deterministic blur by restoration.
+    /// uniform noise by DSM and SSM-VR (with a network that computes J v), blur plus noise and
+    /// deterministic blur by restoration.
     func arms(setup: Setup) throws -> [Arm] {
         let d = setup.dimension, shape = setup.shape
-        let (hidden, layers) = setup.network
         let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01
         let sigmas = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax)
-        let sigmaNet = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers)
-        let timeNet = MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers, conditioning: .time(width: 32))
+        let sigmaNet = try setup.configuration(.logSigma), timeNet = try setup.configuration(.time(width: 32))
         let langevin = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.fast ? 5 : 20,
                                         stepsPerLevel: setup.fast ? 10 : 100, epsilon: 2e-5, denoise: true)
         let ladderLevels = setup.fast ? min(blurLevels, 20) : blurLevels
@@ -55,7 +54,7 @@ extension ImageStudy {
         let vp = VariancePreserving(steps: 1000)
         let stripSigmas = geometricLevels(from: sigmaMax / 4, to: 0.05, count: 6).reversed()
 
-        func kernelForward(_ kernel: any PerturbationKernel) -> (Matrix, inout RandomSource) -> [Matrix] {
+        func kernelForward(_ kernel: any AdditiveNoise) -> (Matrix, inout RandomSource) -> [Matrix] {
             { clean, rng in
                 [clean] + stripSigmas.map { sigma in
                     var noisy = clean, target = clean
@@ -80,25 +79,24 @@ extension ImageStudy {
         let ddpm = try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: setup.fast ? 50 : nil,
                                         clip: dataset == .fashionMNIST ? -1...1 : nil)
         var arms = [Arm(process: "gaussian (VP)", objective: "dsm",
-                        configuration: MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers,
-                                                        conditioning: .time(width: 32), parameterisation: .noise),
+                        configuration: try setup.configuration(.time(width: 32), .noise),
                         makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },
                         samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.schedule.count) steps") { model, count, rng in
                             ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],
                         forward: { clean, rng in ImageReport.forwardStages(of: clean, process: vp, count: 6, rng: &rng) })]
-        let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1), UniformKernel(sigma: 1)]
+        let kernels: [any AdditiveNoise] = [GaussianNoise(sigma: 1), LaplaceNoise(sigma: 1), UniformNoise(sigma: 1)]
         for kernel in kernels {
             let name = kernel.name + " (VE)"
             arms.append(Arm(process: name, objective: "dsm", configuration: sigmaNet,
-                            makeObjective: { KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, dimension: d) },
+                            makeObjective: { CorruptionDenoisingScoreMatching(corruption: kernel, sigmas: sigmas, dimension: d) },
                             samplers: [sampleLangevin], forward: kernelForward(kernel)))
             // Sliced score matching needs no conditional score: the check on DSM's identity where it fails.
-            if !(kernel is GaussianKernel) {
+            if !(kernel is GaussianNoise) && sigmaNet.supportsTangents {
                 arms.append(Arm(process: name, objective: "ssm-vr", configuration: sigmaNet,
                                 makeObjective: {
                                     HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                                           perturbation: .kernel(kernel, sigmas), dimension: d)
+                                                           data: .corrupted(kernel, sigmas), dimension: d)
                                 },
                                 samplers: [sampleLangevin], forward: kernelForward(kernel)))
             }
@@ -126,11 +124,16 @@ extension ImageStudy {
 
     /// Trains a network on `data` for the setup's steps; returns its averaged weights, the last
     /// loss and the seconds per step.
-    func train(_ configuration: MLPConfiguration, objective: any ScoreObjective, data: Matrix, label: String, setup: Setup,
-               rng: inout RandomSource) throws -> (model: ScoreMLP, loss: Double, secondsPerStep: Double) {
+    func train(_ configuration: any NetworkConfiguration, objective: any ScoreObjective, data: Matrix, label: String, setup: Setup,
+               rng: inout RandomSource) throws -> (model: any ScoreNetwork, loss: Double, secondsPerStep: Double) {
         var modelRng = RandomSource(seed: setup.seed &+ 1)
-        let trainer = ScoreTrainer(model: ScoreMLP(configuration: configuration, rng: &modelRng), data: data, objective: objective,
-                                   batchSize: 256, emaDecay: setup.fast ? nil : 0.999, rng: rng.split())
+        return try train(configuration.makeNetwork(rng: &modelRng), objective: objective, data: data, label: label, setup: setup, rng: &rng)
+    }
+
+    private func train<Network: ScoreNetwork>(_ network: Network, objective: any ScoreObjective, data: Matrix, label: String, setup: Setup,
+                                              rng: inout RandomSource) throws -> (model: any ScoreNetwork, loss: Double, secondsPerStep: Double) {
+        let trainer = ScoreTrainer(model: network, data: data, objective: objective,
+                                   batchSize: setup.batch, emaDecay: setup.fast ? nil : 0.999, rng: rng.split())
         let (loss, secondsPerStep) = try trainer.train(steps: setup.steps, label: label)
         return (trainer.samplingModel, loss, secondsPerStep)
     }

@@ -127,12 +127,10 @@ extension ImageStudy {
         }
         // A network trained on the mixture's own samples, against its exact score at the same levels.
         let trainingSet = mixture.sample(count: setup.fast ? 5_000 : 50_000, rng: &rng)
-        let (hidden, layers) = setup.network
-        let vpNet = try train(MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers, conditioning: .time(width: 32),
-                                               parameterisation: .noise),
+        let vpNet = try train(setup.configuration(.time(width: 32), .noise),
                               objective: DenoisingScoreMatching(process: vp, dimension: d), data: trainingSet,
                               label: "stand-in gaussian (VP) dsm", setup: setup, rng: &rng)
-        let blurNet = try train(MLPConfiguration(dimension: d, hiddenWidth: hidden, hiddenLayers: layers, conditioning: .time(width: 32)),
+        let blurNet = try train(setup.configuration(.time(width: 32)),
                                 objective: BlurRestoration(ladder: ladder), data: trainingSet,
                                 label: "stand-in blur+noise restoration", setup: setup, rng: &rng)
         var errors: [GroundTruth.LearnedError] = []

@@ -21,7 +21,9 @@ struct ImageStudy: ScoreKitCommand {
             sampled with that process's sampler and measured through a classifier (Fréchet distance, Inception \
             score, class histogram, copies of training images) beside real test images and noise. Writes \
             image-study.md (image-study-fashion-mnist.md) and a sample grid and forward-process strip per process \
-            (digits: about 15 minutes; --fast runs in about a minute).
+            (digits: about 15 minutes; --fast runs in about a minute). Every arm trains the network --network names \
+            (the MLP by default, or the U-Net, with train-dsm's network options); a network without Jacobian-vector \
+            products (the U-Net) leaves out the sliced score matching arms.
             """)
 
     @Option(name: .long, help: "Image set: digits or fashion-mnist.")
@@ -43,12 +45,30 @@ struct ImageStudy: ScoreKitCommand {
     @Option(name: .long, help: "Levels K of the blur ladder, 2 to 1,000.")
     var blurLevels = 100
 
+    @OptionGroup var networkOptions: NetworkOptions
+
     @OptionGroup var report: ReportOptions
 
     @Flag(name: [.customLong("fast"), .customLong("quick")], help: "About a minute, for CI: 200 steps, 200 samples, 2,000 Monte Carlo pairs, short samplers.")
     var fast = false
 
     var dataset: ImageDataset { ImageDataset(rawValue: data)! }
+
+    /// The network the options name, over the image defaults (train-dsm's).
+    var networkSettings: NetworkSettings {
+        var network = RunConfiguration.forImages(dataset).network
+        networkOptions.apply(to: &network)
+        return network
+    }
+
+    /// `settings` as a network for images of `shape`; throws `NetworkSettings.Problem` naming the option at fault.
+    static func configuration(_ settings: NetworkSettings, shape: ImageShape, _ conditioning: Conditioning,
+                              _ parameterisation: OutputParameterisation) throws -> any NetworkConfiguration {
+        guard let kind = NetworkRegistry.configuration(named: settings.kind) else {
+            throw NetworkSettings.Problem("--network \(settings.kind): use one of \(NetworkRegistry.names.joined(separator: ", "))")
+        }
+        return try kind.init(settings: settings, dimension: shape.pixels, image: shape, conditioning: conditioning, parameterisation: parameterisation)
+    }
 
     func validate() throws {
         guard ImageDataset(rawValue: data) != nil else { throw ValidationError("--data must be an image set (\(ImageDataset.names)), got '\(data)'") }
@@ -59,6 +79,11 @@ struct ImageStudy: ScoreKitCommand {
         // d x d corrupted mixture per level; below eta = 1e-3 its covariances near rounding.
         try Limits.check(blurLevels, "--blur-levels", in: 2...1_000)
         guard blurNoise >= 1e-3 && blurNoise <= 1 else { throw ValidationError("--blur-noise must lie in [0.001, 1], got \(blurNoise)") }
+        do {
+            _ = try Self.configuration(networkSettings, shape: dataset.shape, .time(width: 32), .score)
+        } catch let problem as NetworkSettings.Problem {
+            throw ValidationError(problem.description)
+        }
     }
 
     /// What every arm shares: the images, the budgets, the network and the classifier measuring it.
@@ -66,7 +91,11 @@ struct ImageStudy: ScoreKitCommand {
         let images: ImageSet
         let steps: Int
         let sampleCount: Int
-        let network: (hiddenWidth: Int, hiddenLayers: Int)
+        /// The network every arm trains (its kind and shape; each arm sets its conditioning).
+        let network: NetworkSettings
+        /// Images per training step: 256 for the MLP; 64 for the U-Net, whose step costs about
+        /// 160 times the MLP's per image.
+        let batch: Int
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
         let sigmaMax: Float
         let classifier: Classifier
@@ -76,6 +105,11 @@ struct ImageStudy: ScoreKitCommand {
 
         var shape: ImageShape { images.shape }
         var dimension: Int { images.shape.pixels }
+
+        /// The network for the images reading `conditioning` and outputting `parameterisation`.
+        func configuration(_ conditioning: Conditioning, _ parameterisation: OutputParameterisation = .score) throws -> any NetworkConfiguration {
+            try ImageStudy.configuration(network, shape: shape, conditioning, parameterisation)
+        }
     }
 
     func execute() throws {
@@ -89,8 +123,9 @@ struct ImageStudy: ScoreKitCommand {
         var classifierRng = root.split()
         let classifier = try training.fit(images.train, labels: images.trainLabels, classes: images.classNames.count, rng: &classifierRng)
         let reference = images.train.gatherRows(Array(0..<min(1_000, images.train.rows)))
+        let network = networkSettings
         let setup = Setup(images: images, steps: fast ? 200 : steps, sampleCount: fast ? min(samples, 200) : samples,
-                          network: dataset == .digits ? (512, 3) : (1024, 2),
+                          network: network, batch: network.kind == MLPConfiguration.networkName ? 256 : 64,
                           sigmaMax: Float(PairwiseDistances(reference, reference).largestDistance()), classifier: classifier,
                           classifierSummary: "MLP \(([images.shape.pixels] + training.hiddenWidths + [images.classNames.count]).map(String.init).joined(separator: "-")), \(training.epochs) epochs",
                           seed: report.seed, fast: fast)

@@ -42,8 +42,7 @@ struct Likelihood: ScoreKitCommand {
     @Option(name: .long, help: "Absolute tolerance of the ODE solver.")
     var atol = 1e-5
 
-    @Option(name: .long, help: "Random seed (data points, Hutchinson probes).")
-    var seed: UInt64 = 0
+    @OptionGroup var run: RunOptions
 
     @Option(name: .long, help: "Where to write each point's log p (.npy, float32 [N]).")
     var output = "runs/likelihood/log-density.npy"
@@ -56,6 +55,7 @@ struct Likelihood: ScoreKitCommand {
     func execute() throws {
         try SingleProcess.require("likelihood")
         try OutputPath.prepareFile(output, extension: "npy")
+        run.startThreads()
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
         let likelihood: ProbabilityFlowLikelihood
@@ -64,7 +64,7 @@ struct Likelihood: ScoreKitCommand {
         } catch let error as SamplerError {
             throw RunFailure("\(model.checkpoint): \(error)")
         }
-        var rng = RandomSource(seed: seed)
+        var rng = RandomSource(seed: run.seedOrDefault)
         var dataRng = rng.split(), probeRng = rng.split()
         let all = try points.map { try DataFile.load($0) } ?? dataOptions.load(seed: dataRng.next())
         guard all.columns == checkpoint.configuration.dimension else {

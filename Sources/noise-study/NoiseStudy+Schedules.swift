@@ -66,7 +66,7 @@ extension NoiseStudy {
     }
 
     /// Runs the grid for one kernel with its exact score and its learned one.
-    func scheduleRuns(kernel: any PerturbationKernel, learned: any ScoreFunction, setup: Setup, range: (min: Float, max: Float),
+    func scheduleRuns(kernel: any AdditiveNoise, learned: any ScoreFunction, setup: Setup, range: (min: Float, max: Float),
                    rng: inout RandomSource) -> [ScheduleRun] {
         let exact = kernel.corrupted(setup.mixture), far = Self.farRadius(setup.mixture), grid = scheduleGrid
         var runs: [ScheduleRun] = []
@@ -90,7 +90,7 @@ extension NoiseStudy {
 
     /// |grad log q_sigma| of each kernel's exact perturbed mixture along the ray at 22.5 degrees
     /// (between two modes), from the centre out to `reach`.
-    static func scoreTails(kernels: [any PerturbationKernel], mixture: GaussianMixture, sigma: Float, reach: Double) -> [ScoreTail] {
+    static func scoreTails(kernels: [any AdditiveNoise], mixture: GaussianMixture, sigma: Float, reach: Double) -> [ScoreTail] {
         let distances = (0...240).map { reach * Double($0) / 240 }
         let direction = (cos(Double.pi / 8), sin(Double.pi / 8))
         var ray = Matrix(rows: distances.count, columns: 2)

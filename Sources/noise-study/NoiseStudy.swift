@@ -54,8 +54,8 @@ struct NoiseStudy: ScoreKitCommand {
         }
     }
 
-    static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 1), LaplaceKernel(sigma: 1),
-                                                    UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
+    static let kernels: [any AdditiveNoise] = [GaussianNoise(sigma: 1), LaplaceNoise(sigma: 1),
+                                                    UniformNoise(sigma: 1), StudentTNoise(sigma: 1)]
 
     /// The Gaussian ladder's Langevin step at its last level (the paper's toy value).
     static let langevinEpsilon: Float = 2e-5
@@ -148,7 +148,7 @@ struct NoiseStudy: ScoreKitCommand {
         let corruptions: [any Corruption] = Self.kernels + degradations
         let generators = corruptions.map { _ in root.split() }
         let studies = try group.distribute(corruptions.count) { index in
-            if let kernel = corruptions[index] as? any PerturbationKernel {
+            if let kernel = corruptions[index] as? any AdditiveNoise {
                 return try study(kernel: kernel, setup: setup, range: (sigmaMin, sigmaMax), checkLevels: checkLevels, errorLevels: errorLevels,
                                  rng: generators[index])
             }
@@ -175,7 +175,7 @@ struct NoiseStudy: ScoreKitCommand {
 
     /// An additive kernel: its checks and runs, the ladder's sampler with the exact score, the
     /// schedule grid, and for Gaussian noise the DSM samples moved by Tweedie's last step.
-    func study(kernel: any PerturbationKernel, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
+    func study(kernel: any AdditiveNoise, setup: Setup, range: (min: Float, max: Float), checkLevels: [Double], errorLevels: [Float],
                rng generator: RandomSource) throws -> CorruptionStudy {
         var rng = generator
         let sampler = AnnealedLangevin(sigmaMax: range.max, sigmaMin: range.min, stepsPerLevel: fast ? 20 : 100,
@@ -189,7 +189,7 @@ struct NoiseStudy: ScoreKitCommand {
         // The learned score of the grid: DSM's where Vincent's identity holds, else SSM-VR's.
         let learned = runs.indices.first { runs[$0].checks.allSatisfy { $0.identity?.holds ?? false } } ?? runs.count - 1
         let schedules = scheduleRuns(kernel: kernel, learned: scores[learned], setup: setup, range: range, rng: &rng)
-        if kernel is GaussianKernel {
+        if kernel is GaussianNoise {
             // The DSM run's own samples, moved by the last step: the difference is the step's alone.
             let index = runs.lastIndex { $0.objective == "dsm" }!, dsm = runs[index]
             let moved = scores[index].scores(dsm.samples, sigma: range.min)
@@ -242,13 +242,13 @@ struct NoiseStudy: ScoreKitCommand {
         let sigmas = SigmaDistribution.logUniform(min: range.min, max: range.max)
         // DSM needs the kernel's conditional score; SSM-VR on the same corrupted data needs none.
         let objectives = scalings.flatMap { scaling -> [any ScoreObjective] in
-            (kernel.hasConditionalScore ? [KernelDenoisingScoreMatching(kernel: kernel, sigmas: sigmas, scaling: scaling, dimension: 2)] : [])
+            (kernel.hasConditionalScore ? [CorruptionDenoisingScoreMatching(corruption: kernel, sigmas: sigmas, scaling: scaling, dimension: 2)] : [])
                 + [HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 1, .rademacher),
-                                          perturbation: .kernel(kernel, sigmas), scaling: scaling, dimension: 2)]
+                                          data: .corrupted(kernel, sigmas), scaling: scaling, dimension: 2)]
         }
         var runs: [Measured] = [], scores: [NetworkScore] = [], figure = ""
         for objective in objectives {
-            let scaling = (objective as? KernelDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
+            let scaling = (objective as? CorruptionDenoisingScoreMatching)?.scaling ?? (objective as! HyvarinenScoreMatching).scaling
             var modelRng = RandomSource(seed: report.seed &+ 1)
             let trainer = ScoreTrainer(model: ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 128, hiddenLayers: 2), rng: &modelRng),
                                        data: setup.trainingData, objective: objective, batchSize: 256,

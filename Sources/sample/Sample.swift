@@ -28,8 +28,7 @@ struct Sample: ScoreKitCommand {
     @Option(name: .long, help: "ve: smallest sampler noise level (default: the checkpoint's sigma-min).")
     var sigmaMin: Float?
 
-    @Option(name: .long, help: "Random seed of the sampler.")
-    var seed: UInt64 = 0
+    @OptionGroup var run: RunOptions
 
     @Option(name: .long, help: "Where to write the samples (.npy); a figure goes next to it as .svg.")
     var output = "samples.npy"
@@ -64,10 +63,11 @@ struct Sample: ScoreKitCommand {
     func execute() throws {
         try SingleProcess.require("sample")
         try OutputPath.prepareFile(output, extension: "npy")
+        run.startThreads()
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
         let (process, sampler) = try sampling(checkpoint.process)
-        var rng = RandomSource(seed: seed)
+        var rng = RandomSource(seed: run.seedOrDefault)
         var sampleRng = rng.split(), dataRng = rng.split(), evalRng = rng.split()
         let score = NetworkScore(model: network)
         let run = try samplerOptions.draw(with: sampler, from: score, rng: &sampleRng)

@@ -39,7 +39,7 @@ struct TrainDSM: ScoreKitCommand {
 
     static func main() {
         do {
-            var command = try parse(Array(CommandLine.arguments.dropFirst()))
+            let command = try parse(Array(CommandLine.arguments.dropFirst()))
             try command.run()
         } catch {
             // Under MPI every rank meets the same error; rank 0 alone says it.
@@ -58,27 +58,10 @@ struct TrainDSM: ScoreKitCommand {
             help: "Training steps (default: \(RunConfiguration.standard.length.trainSteps)); --steps is the old spelling.")
     var trainSteps: Int?
 
-    @Option(name: [.customLong("network"), .customLong("model")],
-            help: "The score network: \(NetworkRegistry.names.joined(separator: " or ")) (default: mlp); --model is the same option.")
-    var network: String?
-
-    @Option(name: .long, help: "unet: channels per level, comma-separated, each level after the first at half the sides (default: 32,64,128).")
-    var channels: String?
-
-    @Option(name: .long, help: "unet: residual blocks per level (default: 2).")
-    var blocks: Int?
-
-    @Option(name: .long, help: "unet: self-attention at the lowest level, true or false (default: true).")
-    var attention: Bool?
+    @OptionGroup var networkOptions: NetworkOptions
 
     @Option(name: .long, help: "Minibatch size (default: \(RunConfiguration.standard.batch); 256 for images).")
     var batch: Int?
-
-    @Option(name: .long, help: "Hidden width H of the score network (default: \(RunConfiguration.standard.network.hiddenWidth); 512 for images, 1024 for fashion-mnist).")
-    var hidden: Int?
-
-    @Option(name: .long, help: "Hidden layers L of the score network (default: \(RunConfiguration.standard.network.hiddenLayers); 3 for images, 2 for fashion-mnist).")
-    var layers: Int?
 
     @Option(name: .long, help: "Adam learning rate (default: 0.001).")
     var lr: Float?
@@ -95,11 +78,8 @@ struct TrainDSM: ScoreKitCommand {
     @Option(name: .long, help: "Decay of the weight average used for sampling (default: 0.999); 0 samples with the last weights.")
     var emaDecay: Float?
 
-    @Option(name: .long, help: "Random seed: data, initial weights, noise and sampling all derive from it (default: 0).")
-    var seed: UInt64?
-
-    @Option(name: .long, help: ThreadCount.help)
-    var threads: ThreadCount = .automatic
+    /// `--seed` (data, initial weights, noise and sampling all derive from it) and `--threads`.
+    @OptionGroup var runOptions: RunOptions
 
     @Option(name: .long, help: ArgumentHelp(
         "Continue the run saved in this folder (or checkpoint file), exactly as if it had not stopped.",
@@ -130,22 +110,9 @@ struct TrainDSM: ScoreKitCommand {
     @OptionGroup var samplerOptions: SamplerOptions
 
     func validate() throws {
-        if let network, NetworkRegistry.configuration(named: network) == nil {
-            throw ValidationError("--network \(network): train-dsm trains \(NetworkRegistry.names.joined(separator: ", "))")
-        }
-        if let channels, parsedChannels == nil {
-            throw ValidationError("--channels must list 1 to 6 channel counts, 1 to 4096, separated by commas, got '\(channels)'")
-        }
         guard fieldSigma > 0 && fieldSigma.isFinite else { throw ValidationError("--field-sigma must be positive, got \(fieldSigma)") }
         // Every other option is a field of the run, held to its bounds there (a resumed run's too).
         _ = try configuration(over: standard)
-    }
-
-    /// --channels as numbers; nil when not given or malformed.
-    var parsedChannels: [Int]? {
-        guard let parts = channels?.split(separator: ",", omittingEmptySubsequences: false), (1...6).contains(parts.count) else { return nil }
-        let values = parts.compactMap { Int($0) }
-        return values.count == parts.count && values.allSatisfy({ (1...4096).contains($0) }) ? values : nil
     }
 
     /// `base` with every option given on this command line.
@@ -155,18 +122,13 @@ struct TrainDSM: ScoreKitCommand {
         if let points = dataOptions.givenDataPoints { run.data.points = points }
         objectiveOptions.apply(to: &run)
         processOptions.apply(to: &run)
-        if let network { run.network.kind = network }
-        if let channels = parsedChannels { run.network.channels = channels }
-        if let blocks { run.network.blocks = blocks }
-        if let attention { run.network.attention = attention }
-        if let hidden { run.network.hiddenWidth = hidden }
-        if let layers { run.network.hiddenLayers = layers }
+        networkOptions.apply(to: &run.network)
         if let sigmaMin { run.process.sigmaMin = sigmaMin }
         if let sigmaMax { run.process.sigmaMax = sigmaMax }
         if let sigmaLevels { run.process.sigmaLevels = sigmaLevels }
         if let lr { run.optimiser.learningRate = lr }
         if let batch { run.batch = batch }
-        if let seed { run.seed = seed }
+        if let seed = runOptions.seed { run.seed = seed }
         if let emaDecay { run.emaDecay = emaDecay }
         if let trainSteps { run.length.trainSteps = trainSteps }
         if let checkpointEvery { run.length.checkpointEvery = checkpointEvery }

@@ -38,7 +38,7 @@ final class TrainingRun {
         guard run.batch >= group.size else {
             throw RunFailure("--batch \(run.batch) is less than the \(group.size) MPI ranks: every rank needs at least one row")
         }
-        threadLine = ThreadGovernor.shared.start(command.threads)
+        threadLine = ThreadGovernor.shared.start(command.runOptions.threads)
         var root = RandomSource(seed: run.seed)
         var dataRng = root.split(), modelRng = root.split()
         let trainRng = root.split()

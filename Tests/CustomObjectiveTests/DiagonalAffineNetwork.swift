@@ -8,6 +8,7 @@ final class DiagonalAffineNetwork: ScoreNetwork {
         static var networkName: String { "diagonal-affine" }
         static var checkpointFormat: String { "test-diagonal-affine-v1" }
         let dimension: Int
+        var parameterisation: OutputParameterisation { .score }
         var parameterCount: Int { 2 * dimension }
         var tensors: [ParameterTensor] {
             [ParameterTensor(name: "scale", shape: [dimension], offset: 0), ParameterTensor(name: "shift", shape: [dimension], offset: dimension)]

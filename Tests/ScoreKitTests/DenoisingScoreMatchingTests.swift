@@ -128,9 +128,9 @@ import ScoreKit
     @Test(arguments: ["laplace", "uniform", "student-t3"])
     func lossGradientMatchesFiniteDifferences(kernelName: String) {
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2)
-        let kernel: any PerturbationKernel = [LaplaceKernel(sigma: 1), UniformKernel(sigma: 1), StudentTKernel(sigma: 1)]
+        let kernel: any AdditiveNoise = [LaplaceNoise(sigma: 1), UniformNoise(sigma: 1), StudentTNoise(sigma: 1)]
             .first { $0.name == kernelName }!
-        let objective = KernelDenoisingScoreMatching(kernel: kernel, sigmas: .logUniform(min: 0.05, max: 5), dimension: 2)
+        let objective = CorruptionDenoisingScoreMatching(corruption: kernel, sigmas: .logUniform(min: 0.05, max: 5), dimension: 2)
         var rng = RandomSource(seed: 70)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: 16), batch: 8, seed: 71,
@@ -141,7 +141,7 @@ import ScoreKit
     @Test func uniformTargetTeachesTheZeroScore() {
         // Its conditional score is 0 inside the box: the loss is 0.5 sigma^2 ||s||^2, minimised by s = 0,
         // whatever the data. The noise study sees its score error pinned at exactly 1.
-        let objective = KernelDenoisingScoreMatching(kernel: UniformKernel(sigma: 1), sigmas: .ladder([0.5]), dimension: 2)
+        let objective = CorruptionDenoisingScoreMatching(corruption: UniformNoise(sigma: 1), sigmas: .ladder([0.5]), dimension: 2)
         var rng = RandomSource(seed: 72)
         let model = ScoreMLP(configuration: .init(dimension: 2, hiddenWidth: 8, hiddenLayers: 1), rng: &rng)
         let x: [Float] = [1, 2, -1, 0.5, 3, -2, 0, 0]

@@ -117,10 +117,10 @@ import Testing
     func gradientsWithTheCorruptionsScalingMatchFiniteDifferences(objectiveName: String) {
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2)
         let objective: any ScoreObjective = objectiveName == "dsm"
-            ? KernelDenoisingScoreMatching(kernel: LinearDegradation(around: Self.mixture, noiseFraction: 0.8), sigmas: .logUniform(min: 0.3, max: 1.4),
+            ? CorruptionDenoisingScoreMatching(corruption: LinearDegradation(around: Self.mixture, noiseFraction: 0.8), sigmas: .logUniform(min: 0.3, max: 1.4),
                                            scaling: .corruption, dimension: 2)
             : HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 2, .rademacher),
-                                     perturbation: .kernel(Self.pure, .logUniform(min: 0.05, max: 0.9)), scaling: .corruption, dimension: 2)
+                                     data: .corrupted(Self.pure, .logUniform(min: 0.05, max: 0.9)), scaling: .corruption, dimension: 2)
         var rng = RandomSource(seed: 205)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: 16), batch: 8, seed: 206,
@@ -148,7 +148,7 @@ import Testing
         // dividing by sigma (0.36 here) instead of tau (0.27 at c = 0.6).
         let config = MLPConfiguration(dimension: 2, hiddenWidth: 8, hiddenLayers: 1)
         let sigma = Float(Self.noisy.sigma(forContraction: 0.6)), batch = 6
-        let objective = KernelDenoisingScoreMatching(kernel: Self.noisy, sigmas: .ladder([sigma]), scaling: .corruption, dimension: 2)
+        let objective = CorruptionDenoisingScoreMatching(corruption: Self.noisy, sigmas: .ladder([sigma]), scaling: .corruption, dimension: 2)
         var rng = RandomSource(seed: 210)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: 2 * batch)
@@ -240,7 +240,7 @@ private struct AdditiveReading: Corruption {
     func corrupted(_ mixture: GaussianMixture) -> any PerturbedDataSource { degradation.corrupted(mixture) }
     func outputScale(at sigma: Double) -> Double { sigma }
     func denoised(_ corrupted: [Double], score: [Double], sigma: Double) -> [Double] {
-        GaussianKernel(sigma: sigma).denoised(corrupted, score: score, sigma: sigma)
+        GaussianNoise(sigma: sigma).denoised(corrupted, score: score, sigma: sigma)
     }
 }
 

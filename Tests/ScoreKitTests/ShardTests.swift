@@ -37,11 +37,11 @@ import Testing
         case 0: return ("dsm, ve", DenoisingScoreMatching(sigmas: sigmas, dimension: d), plain)
         case 1: return ("dsm, vp", DenoisingScoreMatching(process: VariancePreservingSDE(), dimension: d), timed)
         // Laplace: a target -sign(u) / b that differs from row to row (a uniform kernel's is 0 inside its box).
-        case 2: return ("dsm, laplace kernel", KernelDenoisingScoreMatching(kernel: LaplaceKernel(sigma: 1), sigmas: sigmas, dimension: d), plain)
-        case 3: return ("exact", HyvarinenScoreMatching(estimator: .exact, perturbation: .gaussian(sigmas), dimension: d), plain)
-        case 4: return ("ssm", HyvarinenScoreMatching(estimator: .sliced(projections: 2, .rademacher), perturbation: .gaussian(sigmas), dimension: d), plain)
+        case 2: return ("dsm, laplace kernel", CorruptionDenoisingScoreMatching(corruption: LaplaceNoise(sigma: 1), sigmas: sigmas, dimension: d), plain)
+        case 3: return ("exact", HyvarinenScoreMatching(estimator: .exact, data: .gaussian(sigmas), dimension: d), plain)
+        case 4: return ("ssm", HyvarinenScoreMatching(estimator: .sliced(projections: 2, .rademacher), data: .gaussian(sigmas), dimension: d), plain)
         case 5: return ("ssm-vr, uniform kernel", HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 3, .gaussian),
-                                                                          perturbation: .kernel(UniformKernel(sigma: 1), sigmas), dimension: d), plain)
+                                                                          data: .corrupted(UniformNoise(sigma: 1), sigmas), dimension: d), plain)
         default: return ("blur restoration", BlurRestoration(ladder: ladder),
                          MLPConfiguration(dimension: ladder.shape.pixels, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 4)))
         }

@@ -90,7 +90,7 @@ import ScoreKit
     func lossGradientsMatchFiniteDifferences(estimator: HyvarinenScoreMatching.Estimator) {
         var rng = RandomSource(seed: 33)
         let model = ScoreMLP(configuration: config, rng: &rng)
-        let objective = HyvarinenScoreMatching(estimator: estimator, perturbation: .gaussian(.logUniform(min: 0.3, max: 3)),
+        let objective = HyvarinenScoreMatching(estimator: estimator, data: .gaussian(.logUniform(min: 0.3, max: 3)),
                                                dimension: config.dimension)
         let x = rng.normals(count: batch * config.dimension)
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: x, batch: batch, seed: 5,
@@ -109,8 +109,8 @@ import ScoreKit
         let model = ScoreMLP(configuration: config, rng: &rng)
         let x = rng.normals(count: batch * config.dimension)
         let sigma: Float = noise > 0 ? noise : 0.5
-        let perturbation: Perturbation = noise > 0 ? .gaussian(.ladder([noise])) : .clean(sigma: sigma)
-        let objective = HyvarinenScoreMatching(estimator: .exact, perturbation: perturbation,
+        let data: HyvarinenScoreMatching.TrainingData = noise > 0 ? .gaussian(.ladder([noise])) : .clean(sigma: sigma)
+        let objective = HyvarinenScoreMatching(estimator: .exact, data: data,
                                                dimension: config.dimension)
         var r = RandomSource(seed: 1)
         let got = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &r)

@@ -157,7 +157,7 @@ import Testing
         var rng = RandomSource(seed: 40)
         let data = sample(20_000, &rng)
         let estimator: HyvarinenScoreMatching.Estimator = estimatorName == "exact" ? .exact : .slicedVarianceReduced(projections: 1, .rademacher)
-        let objective = HyvarinenScoreMatching(estimator: estimator, perturbation: .clean(sigma: 1), dimension: 2)
+        let objective = HyvarinenScoreMatching(estimator: estimator, data: .clean(sigma: 1), dimension: 2)
         let model = ScoreMLP(configuration: config, rng: &rng)
         let trainer = ScoreTrainer(model: model, data: data, objective: objective, batchSize: 256, learningRate: 3e-3, emaDecay: nil, rng: rng.split())
         for _ in 0..<1500 { try trainer.trainStep() }

@@ -9,6 +9,8 @@ public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomString
     static var checkpointFormat: String { get }
     /// Coordinates per row of x (and of s).
     var dimension: Int { get }
+    /// What the network's raw output is: the score, or the noise (s = -output / sigma_t).
+    var parameterisation: OutputParameterisation { get }
     /// Length of the flat parameter vector.
     var parameterCount: Int { get }
     /// The flat parameter vector's pieces in order, with the names and shapes a PyTorch

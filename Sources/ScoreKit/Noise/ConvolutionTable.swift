@@ -1,7 +1,7 @@
 import Foundation
 
 /// A kernel's 1-D convolution with a Gaussian, c(z) = integral N(z - u; 0, v) k(u) du, tabulated
-/// once for kernels whose convolution is a quadrature (`PerturbationKernel.convolvesByQuadrature`,
+/// once for kernels whose convolution is a quadrature (`AdditiveNoise.convolvesByQuadrature`,
 /// Student-t): the quadrature costs some 200 microseconds a point, which a Langevin chain pays at
 /// every step.
 ///
@@ -18,7 +18,7 @@ package struct ConvolutionTable: Sendable {
     let logDensity: [Double]
     let slope: [Double]
 
-    package init(kernel: some PerturbationKernel, variance: Double, points: Int = 8193) {
+    package init(kernel: some AdditiveNoise, variance: Double, points: Int = 8193) {
         width = min(variance.squareRoot(), kernel.sigma)
         reach = 1e4 * max(variance.squareRoot(), kernel.sigma)
         let top = asinh(reach / width)
@@ -53,7 +53,7 @@ final class ConvolutionTables: @unchecked Sendable {
     private var tables: [[UInt64]: ConvolutionTable] = [:]
     private let lock = NSLock()
 
-    func table(for kernel: some PerturbationKernel, variance: Double) -> ConvolutionTable {
+    func table(for kernel: some AdditiveNoise, variance: Double) -> ConvolutionTable {
         let key = [kernel.sigma.bitPattern, variance.bitPattern]
         lock.lock()
         defer { lock.unlock() }

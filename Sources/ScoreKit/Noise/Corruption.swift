@@ -1,6 +1,6 @@
 /// A noise process indexed by a level sigma: a conditional k_sigma(x~ | x) that turns clean data
 /// into corrupted data, in Vincent's sense of a perturbation kernel. Additive noise
-/// (`PerturbationKernel`) and the blur-like `LinearDegradation` conform, so the objectives, the
+/// (`AdditiveNoise`) and the blur-like `LinearDegradation` conform, so the objectives, the
 /// Monte Carlo checks and the exact scores treat them alike.
 ///
 /// Denoising score matching regresses onto grad_x~ log k_sigma(x~ | x), which needs k to have a
@@ -26,7 +26,7 @@ public protocol Corruption: Sendable {
     func denoised(_ corrupted: [Double], score: [Double], sigma: Double) -> [Double]
 }
 
-extension PerturbationKernel {
+extension AdditiveNoise {
     /// A density in every case, though the uniform box's score (0 inside) carries no information.
     public var hasConditionalScore: Bool { true }
 

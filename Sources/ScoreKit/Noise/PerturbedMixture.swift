@@ -1,7 +1,7 @@
 import Foundation
 
 /// A Gaussian mixture with diagonal covariances seen through additive noise from a
-/// `PerturbationKernel`: q(y) = integral p(x) k(y - x) dx. Within each component the coordinates
+/// `AdditiveNoise`: q(y) = integral p(x) k(y - x) dx. Within each component the coordinates
 /// stay independent, so q factorises per coordinate into the kernel's closed-form 1-D
 /// convolutions c(y_j; mu_kj, v_kj):
 ///
@@ -11,11 +11,11 @@ import Foundation
 /// its convolution is a quadrature (Student-t), read from a table to 1e-6 (`ConvolutionTable`).
 public struct PerturbedMixture {
     public let mixture: GaussianMixture
-    public let kernel: any PerturbationKernel
+    public let kernel: any AdditiveNoise
     private let tables: ConvolutionTables
 
     /// Refuses kernels without a closed-form convolution (`convolved` returning nil).
-    public init(mixture: GaussianMixture, kernel: any PerturbationKernel) {
+    public init(mixture: GaussianMixture, kernel: any AdditiveNoise) {
         precondition(kernel.convolved(y: 0, mean: 0, variance: 1) != nil,
                      "PerturbedMixture: the \(kernel.name) kernel has no closed-form perturbed density")
         self.mixture = mixture
@@ -24,7 +24,7 @@ public struct PerturbedMixture {
     }
 
     /// The same mixture through `kernel` (the family at another level), sharing the tables.
-    private init(_ mixture: GaussianMixture, _ kernel: any PerturbationKernel, tables: ConvolutionTables) {
+    private init(_ mixture: GaussianMixture, _ kernel: any AdditiveNoise, tables: ConvolutionTables) {
         self.mixture = mixture
         self.kernel = kernel
         self.tables = tables

@@ -11,9 +11,9 @@
 ///
 /// Each J v is exact (forward mode through the network: `NetworkBatch.tangentScore`),
 /// and the parameter gradients are exact too (backpropagation through primal and tangents).
-/// On `Perturbation.gaussian` data each row's loss is weighted by sigma^2; the expectation is
+/// On ``TrainingData.gaussian`` data each row's loss is weighted by sigma^2; the expectation is
 /// then over the perturbed density q_sigma, whose score the network learns at every sigma. On
-/// `Perturbation.kernel` data the weight is tau^2, with tau as `scaling` says.
+/// `TrainingData.corrupted` data the weight is tau^2, with tau as `scaling` says.
 /// Per call it draws, in order: sigmas, noise (when perturbing), then the projections.
 public final class HyvarinenScoreMatching: ScoreObjective {
     public enum Estimator: Sendable, Equatable {
@@ -22,8 +22,23 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         case slicedVarianceReduced(projections: Int, Projection)
     }
 
+    /// What the estimators train on.
+    public enum TrainingData: Sendable {
+        /// The data as given, with the network conditioned on one fixed sigma (weight 1).
+        case clean(sigma: Float)
+        /// x~ = x + sigma z with sigma drawn per row and given to the network as its conditioning
+        /// input, each row weighted by sigma^2 (as DSM's lambda): the noise-conditional variant
+        /// whose score at every level is what annealed sampling needs.
+        case gaussian(SigmaDistribution)
+        /// x~ ~ k_sigma(. | x) from any corruption at sigma drawn per row, weighted by sigma^2 as
+        /// above. The Hyvarinen objective needs no conditional score, so it learns the corrupted
+        /// density's score even where DSM's target is useless (the uniform box) or missing (a
+        /// deterministic degradation).
+        case corrupted(any Corruption, SigmaDistribution)
+    }
+
     public let estimator: Estimator
-    public let perturbation: Perturbation
+    public let data: TrainingData
     public let scaling: OutputScaling
     public let dimension: Int
     /// Rows the scratch holds.
@@ -32,27 +47,27 @@ public final class HyvarinenScoreMatching: ScoreObjective {
     var sigma = FloatBuffer(count: 0)
     var noise = FloatBuffer(count: 0)
     var directions = FloatBuffer(count: 0)
-    /// A kernel's corrupted rows and conditional scores (the latter unused: Hyvarinen needs none).
+    /// A corruption's corrupted rows and conditional scores (the latter unused: Hyvarinen needs none).
     var corrupted = Matrix(rows: 0, columns: 0)
     var conditionalScores = Matrix(rows: 0, columns: 0)
     /// Whether rows are weighted by tau^2 (all but clean data).
     private var weighted = false
 
-    public init(estimator: Estimator, perturbation: Perturbation, scaling: OutputScaling = .noiseLevel, dimension: Int) {
+    public init(estimator: Estimator, data: TrainingData, scaling: OutputScaling = .noiseLevel, dimension: Int) {
         switch estimator {
         case .exact: tangentCount = dimension
         case let .sliced(m, _), let .slicedVarianceReduced(m, _):
             precondition(m >= 1, "HyvarinenScoreMatching: at least one projection per row")
             tangentCount = m
         }
-        switch perturbation {
+        switch data {
         case let .clean(sigma):
             precondition(sigma > 0 && sigma.isFinite, "HyvarinenScoreMatching: conditioning sigma must be positive")
-        case let .gaussian(sigmas), let .kernel(_, sigmas):
+        case let .gaussian(sigmas), let .corrupted(_, sigmas):
             precondition(sigmas.problem == nil, "HyvarinenScoreMatching: \(sigmas.problem!)")
         }
         self.estimator = estimator
-        self.perturbation = perturbation
+        self.data = data
         self.scaling = scaling
         self.dimension = dimension
     }
@@ -78,7 +93,7 @@ public final class HyvarinenScoreMatching: ScoreObjective {
         let count = clean.rows, d = dimension, m = tangentCount, first = rows.lowerBound, n = rows.count
         let s = sigma.pointer, xt = batch.points.pointer
         batch.time.fill(0)
-        switch perturbation {
+        switch data {
         case let .clean(level):
             batch.sigma.fill(level)
             batch.outputScale.fill(level)
@@ -96,16 +111,16 @@ public final class HyvarinenScoreMatching: ScoreObjective {
             (batch.sigma.pointer).update(from: s + first, count: n)
             (batch.outputScale.pointer).update(from: s + first, count: n)
             weighted = true
-        case let .kernel(kernel, sigmas):
+        case let .corrupted(corruption, sigmas):
             sigmas.fill(s, count: count, rng: &rng)
             if corrupted.rows != count {
                 corrupted = Matrix(rows: count, columns: d)
                 conditionalScores = Matrix(rows: count, columns: d)
             }
             for i in 0..<count {
-                kernel.corrupt(row: i, of: clean, sigma: s[i], into: &corrupted, target: &conditionalScores, rng: &rng)
+                corruption.corrupt(row: i, of: clean, sigma: s[i], into: &corrupted, target: &conditionalScores, rng: &rng)
                 guard rows.contains(i) else { continue }
-                batch.outputScale[i - first] = scaling.outputScale(of: kernel, at: s[i])
+                batch.outputScale[i - first] = scaling.outputScale(of: corruption, at: s[i])
             }
             (batch.sigma.pointer).update(from: s + first, count: n)
             corrupted.elements.withUnsafeBufferPointer { xt.update(from: $0.baseAddress! + first * d, count: n * d) }

@@ -13,6 +13,6 @@ public enum ObjectiveKind: String, CaseIterable, Sendable, Codable {
         case .ssmVR: estimator = .slicedVarianceReduced(projections: projections, projection)
         case .exact: estimator = .exact
         }
-        return HyvarinenScoreMatching(estimator: estimator, perturbation: .gaussian(sigmas), dimension: dimension)
+        return HyvarinenScoreMatching(estimator: estimator, data: .gaussian(sigmas), dimension: dimension)
     }
 }

@@ -2,7 +2,7 @@
 /// reads, and the network's output into a loss and dL/d(output). It never runs the network: the
 /// `ObjectiveEvaluator` (and `ScoreTrainer` through it) runs the forward and backward passes of
 /// any `ScoreNetwork` between `prepare` and `loss`. `DenoisingScoreMatching`,
-/// `KernelDenoisingScoreMatching`, `HyvarinenScoreMatching` and `BlurRestoration` conform, and so
+/// `CorruptionDenoisingScoreMatching`, `HyvarinenScoreMatching` and `BlurRestoration` conform, and so
 /// can an objective outside this package: everything it touches is public.
 ///
 /// Both calls get the whole batch of B clean rows and the range of rows this process computes.

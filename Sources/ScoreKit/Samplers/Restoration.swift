@@ -11,8 +11,8 @@ public struct NetworkRestoration: Restoration {
     public let network: NetworkScore
     public let ladder: BlurLadder
 
-    public init(model: ScoreMLP, ladder: BlurLadder) {
-        precondition(model.configuration.dimension == ladder.shape.pixels && model.configuration.parameterisation == .score,
+    public init(model: any ScoreNetwork, ladder: BlurLadder) {
+        precondition(model.dimension == ladder.shape.pixels && model.configuration.parameterisation == .score,
                      "NetworkRestoration: \(model.configuration) does not restore \(ladder.shape) images")
         network = NetworkScore(model: model)
         self.ladder = ladder

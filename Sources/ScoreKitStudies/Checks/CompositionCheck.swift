@@ -20,7 +20,7 @@ public struct CompositionCheck: Sendable {
     /// The typical KS distance between n draws and their own distribution: 0.87 / sqrt(n).
     public var floor: Double { 0.87 / Double(samples).squareRoot() }
 
-    public init(kernel: any PerturbationKernel, steps: [Int] = [1, 2, 4, 8, 16], samples: Int = 20_000,
+    public init(kernel: any AdditiveNoise, steps: [Int] = [1, 2, 4, 8, 16], samples: Int = 20_000,
                 rng: inout RandomSource) {
         let sigma = kernel.sigma
         self.init(name: kernel.name, steps: steps, samples: samples, cumulativeProbability: kernel.cumulativeProbability, rng: &rng) { k, rng in

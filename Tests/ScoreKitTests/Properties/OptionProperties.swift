@@ -78,6 +78,29 @@ import Testing
         }
     }
 
+    /// The network options are one group: train-dsm and image-study read them alike, image-study
+    /// writes back what was given, and a shape the network cannot take is refused at parsing,
+    /// before any image is loaded.
+    @Test func theNetworkOptionsMeanTheSameInTrainDSMAndImageStudy() throws {
+        let given = ["--network", "unet", "--channels", "16,32", "--blocks", "1", "--attention", "false"]
+        let train = try TrainDSM.parse(["--data", "digits"] + given)
+        let study = try ImageStudy.parse(given)
+        #expect(try train.configuration(over: train.standard).network == study.networkSettings)
+        #expect(study.networkSettings.channels == [16, 32] && study.networkSettings.blocks == 1 && study.networkSettings.attention == false)
+        #expect(study.networkOptions.arguments == given)
+        #expect(try ImageStudy.parse([]).networkSettings == RunConfiguration.forImages(.digits).network)
+        for refused in [["--network", "unet", "--channels", "12"], ["--network", "unet", "--channels", "8,16,32,64,128"], ["--network", "resnet"],
+                        ["--blocks", "0"]] {
+            do {
+                _ = try ImageStudy.parse(refused)
+                Issue.record("image-study accepted \(refused)")
+            } catch {
+                let message = ImageStudy.message(for: error)
+                #expect(message.contains(refused[0]) || message.contains(refused[2 % refused.count]), "\(refused): \(message)")
+            }
+        }
+    }
+
     /// A `sample` command line and the process of the model it samples.
     struct SamplingCase: CustomStringConvertible {
         let line: CommandLine

@@ -8,15 +8,15 @@ import Foundation
 /// [z - 10s, z + 10s] (outside, phi < e^-50) cut at both scales of the integrand: z +- 3s around
 /// the Gaussian, and 0 and +-tau 3^k around the kernel's peak and along its tails. The tests
 /// check it against a fine trapezoid rule to 1e-4 relative, with its score against finite differences.
-public struct StudentTKernel: PerturbationKernel {
+public struct StudentTNoise: AdditiveNoise {
     public let sigma: Double
     public init(sigma: Double) {
-        precondition(sigma > 0 && sigma.isFinite, "StudentTKernel: sigma must be positive, got \(sigma)")
+        precondition(sigma > 0 && sigma.isFinite, "StudentTNoise: sigma must be positive, got \(sigma)")
         self.sigma = sigma
     }
     public var name: String { "student-t3" }
     public var scale: Double { sigma / 3.0.squareRoot() }
-    public func scaled(to sigma: Double) -> StudentTKernel { StudentTKernel(sigma: sigma) }
+    public func scaled(to sigma: Double) -> StudentTNoise { StudentTNoise(sigma: sigma) }
     public func sample(rng: inout RandomSource) -> Double {
         // T = Z / sqrt(V / 3) with V chi-square with 3 degrees of freedom.
         let z = rng.normalDouble()

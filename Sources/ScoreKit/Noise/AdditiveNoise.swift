@@ -8,7 +8,7 @@ import Foundation
 /// (the uniform kernel's is 0 inside its box and undefined on the edges: DSM's naive target).
 /// `convolved` gives the exact 1-D density of y = m + sqrt(v) z + u, z ~ N(0, 1), and its
 /// derivative in log form, from which the perturbed density of a Gaussian mixture follows.
-public protocol PerturbationKernel: Corruption {
+public protocol AdditiveNoise: Corruption {
     var name: String { get }
     /// Per-coordinate standard deviation of the noise.
     var sigma: Double { get }
@@ -30,7 +30,7 @@ public protocol PerturbationKernel: Corruption {
     var convolvesByQuadrature: Bool { get }
 }
 
-extension PerturbationKernel {
+extension AdditiveNoise {
     public var convolvesByQuadrature: Bool { false }
 }
 

@@ -9,15 +9,15 @@ import Foundation
 /// and, because the Gaussian terms of the two derivatives cancel,
 ///     c'(z) / c(z) = (1/b) * tanh((L2 - L1) / 2),  L1 = -z/b + log erfc(t1), L2 = z/b + log erfc(t2),
 /// all evaluated in log space.
-public struct LaplaceKernel: PerturbationKernel {
+public struct LaplaceNoise: AdditiveNoise {
     public let sigma: Double
     public init(sigma: Double) {
-        precondition(sigma > 0 && sigma.isFinite, "LaplaceKernel: sigma must be positive, got \(sigma)")
+        precondition(sigma > 0 && sigma.isFinite, "LaplaceNoise: sigma must be positive, got \(sigma)")
         self.sigma = sigma
     }
     public var name: String { "laplace" }
     public var scale: Double { sigma / 2.0.squareRoot() }
-    public func scaled(to sigma: Double) -> LaplaceKernel { LaplaceKernel(sigma: sigma) }
+    public func scaled(to sigma: Double) -> LaplaceNoise { LaplaceNoise(sigma: sigma) }
     public func sample(rng: inout RandomSource) -> Double {
         // Inverse CDF on u in (-1/2, 1/2).
         let u = rng.uniformDouble() - 0.5

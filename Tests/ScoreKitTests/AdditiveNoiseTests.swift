@@ -3,11 +3,11 @@ import ScoreKit
 import ScoreKitStudies
 import Testing
 
-@Suite struct PerturbationKernelTests {
-    static let kernels: [any PerturbationKernel] = [GaussianKernel(sigma: 0.7), LaplaceKernel(sigma: 0.7),
-                                                    UniformKernel(sigma: 0.7), StudentTKernel(sigma: 0.7)]
-    static let closedForm: [any PerturbationKernel] = [GaussianKernel(sigma: 0.7), LaplaceKernel(sigma: 0.7), UniformKernel(sigma: 0.7)]
-    // Student-t's convolution is by quadrature (StudentTKernel.convolved), checked the same way.
+@Suite struct AdditiveNoiseTests {
+    static let kernels: [any AdditiveNoise] = [GaussianNoise(sigma: 0.7), LaplaceNoise(sigma: 0.7),
+                                                    UniformNoise(sigma: 0.7), StudentTNoise(sigma: 0.7)]
+    static let closedForm: [any AdditiveNoise] = [GaussianNoise(sigma: 0.7), LaplaceNoise(sigma: 0.7), UniformNoise(sigma: 0.7)]
+    // Student-t's convolution is by quadrature (StudentTNoise.convolved), checked the same way.
 
     /// Trapezoid rule of f over [a, b] with n intervals.
     func integrate(_ a: Double, _ b: Double, _ n: Int = 200_000, _ f: (Double) -> Double) -> Double {
@@ -25,7 +25,7 @@ import Testing
         // Student-t(3) has no fourth moment, so its sample variance converges slowly: 10%, and a
         // quantile check that does not depend on the tails: P(|T| < 1) = 0.6090 for nu = 3.
         #expect(abs(variance / (0.7 * 0.7) - 1) < (name == "student-t3" ? 0.1 : 0.02), "\(name): variance \(variance)")
-        if let t = kernel as? StudentTKernel {
+        if let t = kernel as? StudentTNoise {
             let inside = Double(draws.filter { abs($0) < t.scale }.count) / Double(draws.count)
             #expect(abs(inside - 0.6090) < 0.005, "P(|T| < 1) = \(inside)")
         }
@@ -54,7 +54,7 @@ import Testing
                 // c(y) = integral phi(y - u; mean, variance) k(u) du, by the trapezoid rule over u;
                 // over the uniform kernel's exact support, since a jump inside the range would cost
                 // the rule an error of order h / (2 sqrt(variance)).
-                let limit = (kernel as? UniformKernel)?.halfWidth ?? 12
+                let limit = (kernel as? UniformNoise)?.halfWidth ?? 12
                 let direct = integrate(-limit, limit, 240_000) { u in
                     exp(-0.5 * (y - u - mean) * (y - u - mean) / variance + kernel.logDensity(u)) / (2 * Double.pi * variance).squareRoot()
                 }
@@ -78,12 +78,12 @@ import Testing
                 #expect(c.logDensity.isFinite, "\(name) at \(y): \(c)")
                 let tail: Double, tolerance: Double
                 switch kernel {
-                case let k as GaussianKernel: (tail, tolerance) = (-z / (variance + k.sigma * k.sigma), 1e-12)
-                case let k as LaplaceKernel: (tail, tolerance) = (-sign / k.scale, 1e-9)
-                case let k as UniformKernel:
+                case let k as GaussianNoise: (tail, tolerance) = (-z / (variance + k.sigma * k.sigma), 1e-12)
+                case let k as LaplaceNoise: (tail, tolerance) = (-sign / k.scale, 1e-9)
+                case let k as UniformNoise:
                     let s = variance.squareRoot(), w = (abs(z) - k.halfWidth) / s
                     (tail, tolerance) = (-sign * (w + 1 / w) / s, 2 / (w * w * w))
-                case let k as StudentTKernel: (tail, tolerance) = (-4 * z / (3 * k.scale * k.scale + z * z) * (1 + 5 * variance / (z * z)), 2e-4)
+                case let k as StudentTNoise: (tail, tolerance) = (-4 * z / (3 * k.scale * k.scale + z * z) * (1 + 5 * variance / (z * z)), 2e-4)
                 default: Issue.record("no tail formula for \(name)"); continue
                 }
                 #expect(isClose(c.score, tail, rel: tolerance), "\(name) tail score at \(y) (\(mean), \(variance)): \(c.score) vs \(tail)")
@@ -156,7 +156,7 @@ import Testing
     @Test func tabulatedStudentTConvolutionMatchesTheQuadrature() {
         var worst = (logDensity: 0.0, score: 0.0)
         for sigma in [0.02, 0.5, 8.0] {
-            let kernel = StudentTKernel(sigma: sigma), variance = 0.125
+            let kernel = StudentTNoise(sigma: sigma), variance = 0.125
             let table = ConvolutionTable(kernel: kernel, variance: variance)
             let scale = (variance + sigma * sigma).squareRoot()
             for z in stride(from: -60.0, through: 60.0, by: 0.173) + [0, 1e-3, -0.05, 3e3] {
@@ -194,7 +194,7 @@ import Testing
         // one side only (D = F(u) < 1/2 for the single draw).
         let n = seed == 83 ? 1 : 5
         var rng = RandomSource(seed: seed), replay = RandomSource(seed: seed)
-        let kernel = GaussianKernel(sigma: 0.7)
+        let kernel = GaussianNoise(sigma: 0.7)
         let check = CompositionCheck(kernel: kernel, steps: [1], samples: n, rng: &rng)
         let draws = (0..<n).map { _ in kernel.sample(rng: &replay) }.sorted()
         var want = 0.0

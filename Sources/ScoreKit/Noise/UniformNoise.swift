@@ -8,15 +8,15 @@ import Foundation
 /// N(m, s^2) + u has density c(z) = [Phi((z + a)/s) - Phi((z - a)/s)] / (2a) with z = y - m, and
 /// c'(z) = [phi((z + a)/s) - phi((z - a)/s)] / (2 a s), computed from log erfc so that neither
 /// the difference of the two CDFs nor the ratio loses precision far in the tails.
-public struct UniformKernel: PerturbationKernel {
+public struct UniformNoise: AdditiveNoise {
     public let sigma: Double
     public init(sigma: Double) {
-        precondition(sigma > 0 && sigma.isFinite, "UniformKernel: sigma must be positive, got \(sigma)")
+        precondition(sigma > 0 && sigma.isFinite, "UniformNoise: sigma must be positive, got \(sigma)")
         self.sigma = sigma
     }
     public var name: String { "uniform" }
     public var halfWidth: Double { sigma * 3.0.squareRoot() }
-    public func scaled(to sigma: Double) -> UniformKernel { UniformKernel(sigma: sigma) }
+    public func scaled(to sigma: Double) -> UniformNoise { UniformNoise(sigma: sigma) }
     public func sample(rng: inout RandomSource) -> Double { halfWidth * (2 * rng.uniformDouble() - 1) }
     public func logDensity(_ u: Double) -> Double { abs(u) <= halfWidth ? -log(2 * halfWidth) : -.infinity }
     public func cumulativeProbability(_ u: Double) -> Double { min(1, max(0, (u + halfWidth) / (2 * halfWidth))) }

@@ -5,15 +5,15 @@
 /// The weight is sigma^2 under either `scaling`: the target's variance is about 1 / sigma^2 for
 /// every corruption here (1 / (rho sigma)^2 for the noisy contraction), and its inverse evens out
 /// the target's noise across levels. `scaling` only sets what the network divides its output by.
-/// with the kernel's conditional score as the target (0 where the kernel defines none, as on the
+/// with the corruption's conditional score as the target (0 where it defines none, as on the
 /// uniform box's edges). Whether the minimiser is the perturbed density's score depends on Vincent's
-/// identity holding for the kernel (`DenoisingIdentityCheck`). For Gaussian noise this is
+/// identity holding for the corruption (`DenoisingIdentityCheck`). For Gaussian noise this is
 /// `DenoisingScoreMatching`, which draws its noise in bulk and is the one to train with.
 /// Per call it draws, in order, one sigma per row, then the noise row by row. A corruption
 /// without a conditional score (a deterministic degradation) gives DSM nothing to regress onto
 /// and is refused.
-public final class KernelDenoisingScoreMatching: ScoreObjective {
-    public let kernel: any Corruption
+public final class CorruptionDenoisingScoreMatching: ScoreObjective {
+    public let corruption: any Corruption
     public let sigmas: SigmaDistribution
     public let scaling: OutputScaling
     public let dimension: Int
@@ -23,16 +23,16 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
     var perturbed = Matrix(rows: 0, columns: 0)
     var target = Matrix(rows: 0, columns: 0)
 
-    public init(kernel: any Corruption, sigmas: SigmaDistribution, scaling: OutputScaling = .noiseLevel, dimension: Int) {
-        precondition(sigmas.problem == nil, "KernelDenoisingScoreMatching: \(sigmas.problem!)")
-        precondition(kernel.hasConditionalScore, "KernelDenoisingScoreMatching: \(kernel.name) has no conditional score to regress onto")
-        self.kernel = kernel
+    public init(corruption: any Corruption, sigmas: SigmaDistribution, scaling: OutputScaling = .noiseLevel, dimension: Int) {
+        precondition(sigmas.problem == nil, "CorruptionDenoisingScoreMatching: \(sigmas.problem!)")
+        precondition(corruption.hasConditionalScore, "CorruptionDenoisingScoreMatching: \(corruption.name) has no conditional score to regress onto")
+        self.corruption = corruption
         self.sigmas = sigmas
         self.scaling = scaling
         self.dimension = dimension
     }
 
-    public var name: String { "dsm-\(kernel.name)" }
+    public var name: String { "dsm-\(corruption.name)" }
     public var tangentCount: Int { 0 }
 
     public func reserve(rows: Int) {
@@ -51,11 +51,11 @@ public final class KernelDenoisingScoreMatching: ScoreObjective {
         let s = sigma.pointer
         sigmas.fill(s, count: count, rng: &rng)
         for i in 0..<count {
-            kernel.corrupt(row: i, of: clean, sigma: s[i], into: &perturbed, target: &target, rng: &rng)
+            corruption.corrupt(row: i, of: clean, sigma: s[i], into: &perturbed, target: &target, rng: &rng)
             guard rows.contains(i) else { continue }
             batch.sigma[i - first] = s[i]
             batch.time[i - first] = 0
-            batch.outputScale[i - first] = scaling.outputScale(of: kernel, at: s[i])
+            batch.outputScale[i - first] = scaling.outputScale(of: corruption, at: s[i])
         }
         perturbed.elements.withUnsafeBufferPointer { xt in
             batch.points.pointer.update(from: xt.baseAddress! + first * d, count: rows.count * d)
