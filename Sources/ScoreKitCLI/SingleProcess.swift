@@ -5,7 +5,7 @@ import ScoreKitMPI
 /// with N > 1: every rank would do the whole job and write the same files.
 public enum SingleProcess {
     /// The tools that do share their work, for the refusal's text.
-    static let sharing = "train-dsm, noise-study, compare-objectives, compare-samplers and bench --all-reduce"
+    static let sharing = "train-dsm, noise-study, image-study, compare-objectives, compare-samplers and bench --all-reduce"
 
     /// Throws when `tool` was started as one of several MPI ranks.
     public static func require(_ tool: String) throws {

@@ -23,10 +23,8 @@ extension ImageStudy {
         let sample: (any ScoreNetwork, Int, inout RandomSource) throws -> SamplerRun
     }
 
-    /// One sampler's measured outcome on an arm.
-    struct ArmResult {
-        let arm: Arm
-        let sampler: ArmSampler
+    /// What one sampler of an arm measured: what an MPI rank sends back for the report.
+    struct Measured: Codable {
         let finalLoss: Double
         let secondsPerStep: Double
         /// The samples, non-finite values set to 0 for the figures.
@@ -36,6 +34,16 @@ extension ImageStudy {
         let divergedSamples: Int
         /// Nil when any sample diverged.
         let quality: ImageQuality?
+    }
+
+    /// One sampler's measured outcome on an arm.
+    @dynamicMemberLookup
+    struct ArmResult {
+        let arm: Arm
+        let sampler: ArmSampler
+        let measured: Measured
+
+        subscript<Value>(dynamicMember field: KeyPath<Measured, Value>) -> Value { measured[keyPath: field] }
     }
 
     /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
@@ -138,8 +146,9 @@ extension ImageStudy {
         return (trainer.samplingModel, loss, secondsPerStep)
     }
 
-    /// Trains one arm on the training images, then samples it with each of its samplers and measures the samples.
-    func run(_ arm: Arm, setup: Setup, rng: inout RandomSource) throws -> [ArmResult] {
+    /// Trains one arm on the training images, then samples it with each of its samplers and
+    /// measures the samples, in the order of `arm.samplers`.
+    func run(_ arm: Arm, setup: Setup, rng: inout RandomSource) throws -> [Measured] {
         let label = "\(arm.process) \(arm.objective)"
         let trained = try train(arm.configuration, objective: arm.makeObjective(), data: setup.images.train, label: label,
                                 setup: setup, rng: &rng)
@@ -157,8 +166,8 @@ extension ImageStudy {
                 printNow("\(label), \(sampler.name): \(diverged) of \(samples.rows) samples diverged (not finite); not measured")
                 for i in samples.elements.indices where !samples.elements[i].isFinite { samples.elements[i] = 0 }
             }
-            return ArmResult(arm: arm, sampler: sampler, finalLoss: trained.loss, secondsPerStep: trained.secondsPerStep, samples: samples,
-                             evaluations: run.evaluations, divergedSamples: diverged, quality: quality)
+            return Measured(finalLoss: trained.loss, secondsPerStep: trained.secondsPerStep, samples: samples,
+                            evaluations: run.evaluations, divergedSamples: diverged, quality: quality)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+import ScoreKitMPI
 import ScoreKitStudies
 
 @main
@@ -21,7 +22,8 @@ struct ImageStudy: ScoreKitCommand {
             sampled with that process's sampler and measured through a classifier (Fréchet distance, Inception \
             score, class histogram, copies of training images) beside real test images and noise. Writes \
             image-study.md (image-study-fashion-mnist.md) and a sample grid and forward-process strip per process \
-            (digits: about 15 minutes; --fast runs in about a minute). Every arm trains the network --network names \
+            (digits: about 15 minutes; --fast runs in about a minute). Under mpirun -np N the arms are shared \
+            between the ranks and rank 0 writes the same report as one process. Every arm trains the network --network names \
             (the MLP by default, or the U-Net, with train-dsm's network options); a network without Jacobian-vector \
             products (the U-Net) leaves out the sliced score matching arms.
             """)
@@ -113,8 +115,8 @@ struct ImageStudy: ScoreKitCommand {
     }
 
     func execute() throws {
-        try SingleProcess.require("image-study")
-        try report.prepare()
+        let group = ProcessGroup.world
+        if group.isLeader { try report.prepare() } else { report.run.startThreads() }
         var root = RandomSource(seed: report.seed)
         var dataRng = root.split()
         let images = try dataset.load(folder: dataFolder, rng: &dataRng)
@@ -130,12 +132,19 @@ struct ImageStudy: ScoreKitCommand {
                           classifierSummary: "MLP \(([images.shape.pixels] + training.hiddenWidths + [images.classNames.count]).map(String.init).joined(separator: "-")), \(training.epochs) epochs",
                           seed: report.seed, fast: fast)
         var truthRng = root.split()
-        let truth = dataset == .digits ? try groundTruth(setup: setup, rng: &truthRng) : nil
-        var arms: [ArmResult] = []
-        for arm in try self.arms(setup: setup) {
-            var rng = root.split()
-            arms += try run(arm, setup: setup, rng: &rng)
+        // Rank 0 alone computes the ground truth, the others only their arms.
+        let truth = dataset == .digits && group.isLeader ? try groundTruth(setup: setup, rng: &truthRng) : nil
+        let arms = try self.arms(setup: setup)
+        let generators = arms.map { _ in root.split() }
+        let measured = try group.distribute(arms.count) { index in
+            var rng = generators[index]
+            return try run(arms[index], setup: setup, rng: &rng)
         }
-        try write(arms: arms, truth: truth, setup: setup)
+        guard group.isLeader else { return group.finish() }
+        let results = zip(arms, measured).flatMap { arm, measured in
+            zip(arm.samplers, measured).map { ArmResult(arm: arm, sampler: $0, measured: $1) }
+        }
+        try write(arms: results, truth: truth, setup: setup)
+        group.finish()
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import ScoreKit
 
 /// What a classifier's class probabilities p(y | x) say about a set of images.
-public struct ClassifierScores: Sendable {
+public struct ClassifierScores: Codable, Sendable {
     /// exp(E_x KL(p(y | x) || p(y))), p(y) the set's mean probabilities (the Inception score of
     /// Salimans et al. 2016, with this classifier): 1 for a set of one blurry kind, up to the
     /// number of classes for confident predictions spread evenly over the classes.

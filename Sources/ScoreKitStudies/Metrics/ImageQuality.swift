@@ -7,9 +7,9 @@ import ScoreKit
 /// The Fréchet distances compare each set's classifier features with the training images'.
 /// Their bias depends on the set size, so the samples, the test images and the noise enter at
 /// one size n, the smaller of the sample and test counts (the first n of each).
-public struct ImageQuality: Sendable {
+public struct ImageQuality: Codable, Sendable {
     /// A measure of the samples beside its floor and ceiling.
-    public struct Referenced: Sendable {
+    public struct Referenced: Codable, Sendable {
         public let samples: Double
         public let realTest: Double
         public let noise: Double

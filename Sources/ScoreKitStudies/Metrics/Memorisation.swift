@@ -3,7 +3,7 @@ import ScoreKit
 /// Whether generated images copy the training set: each sample's distance to its nearest
 /// training image, against the distances from held-out test images to theirs (what "close" is
 /// for new images of the same kind).
-public struct Memorisation: Sendable {
+public struct Memorisation: Codable, Sendable {
     /// The 1st percentile of the test images' nearest-training distances.
     public let threshold: Double
     /// Fraction of samples nearer a training image than `threshold` (about 0.01 for new images).
