@@ -46,21 +46,36 @@ extension ImageStudy {
         subscript<Value>(dynamicMember field: KeyPath<Measured, Value>) -> Value { measured[keyPath: field] }
     }
 
+    /// What the Gaussian arms train on and sample with, on the images and on the stand-in alike:
+    /// DDPM's chain and its sampler (clipped on Fashion-MNIST, as train-dsm samples it), and the VE
+    /// ladder of log-uniform sigmas with annealed Langevin over it.
+    struct GaussianSetup {
+        let vp: VariancePreserving
+        let sigmas: SigmaDistribution
+        let ddpm: DiffusionSampler
+        let langevin: AnnealedLangevin
+    }
+
+    func gaussianSetup(_ setup: Setup) throws -> GaussianSetup {
+        let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01, vp = VariancePreserving(steps: 1000)
+        return GaussianSetup(vp: vp, sigmas: .logUniform(min: sigmaMin, max: sigmaMax),
+                             ddpm: try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: setup.fast ? 50 : nil,
+                                                        clip: dataset == .fashionMNIST ? -1...1 : nil),
+                             langevin: AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.fast ? 5 : 20,
+                                                        stepsPerLevel: setup.fast ? 10 : 100, epsilon: 2e-5, denoise: true))
+    }
+
     /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
     /// uniform noise by DSM and SSM-VR (with a network that computes J v), blur plus noise and
     /// deterministic blur by restoration.
     func arms(setup: Setup) throws -> [Arm] {
         let d = setup.dimension, shape = setup.shape
-        let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01
-        let sigmas = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax)
+        let gaussian = try gaussianSetup(setup), sigmas = gaussian.sigmas, langevin = gaussian.langevin, ddpm = gaussian.ddpm, vp = gaussian.vp
         let sigmaNet = try setup.configuration(.logSigma), timeNet = try setup.configuration(.time(width: 32))
-        let langevin = AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.fast ? 5 : 20,
-                                        stepsPerLevel: setup.fast ? 10 : 100, epsilon: 2e-5, denoise: true)
         let ladderLevels = setup.fast ? min(blurLevels, 20) : blurLevels
         let noisyBlur = BlurLadder(shape: shape, levels: ladderLevels, noise: blurNoise)
         let blur = BlurLadder(shape: shape, levels: ladderLevels, noise: 0)
-        let vp = VariancePreserving(steps: 1000)
-        let stripSigmas = geometricLevels(from: sigmaMax / 4, to: 0.05, count: 6).reversed()
+        let stripSigmas = geometricLevels(from: setup.sigmaMax / 4, to: 0.05, count: 6).reversed()
 
         func kernelForward(_ kernel: any AdditiveNoise) -> (Matrix, inout RandomSource) -> [Matrix] {
             { clean, rng in
@@ -83,9 +98,6 @@ extension ImageStudy {
         let sampleLangevin = ArmSampler(key: "langevin", name: "annealed Langevin, \(langevin.sigmas.count) x \(langevin.stepsPerLevel) steps") { model, count, rng in
             langevin.sample(count: count, score: NetworkScore(model: model), rng: &rng)
         }
-        // As train-dsm samples Fashion-MNIST: through the denoised estimate clipped to [-1, 1].
-        let ddpm = try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: setup.fast ? 50 : nil,
-                                        clip: dataset == .fashionMNIST ? -1...1 : nil)
         var arms = [Arm(process: "gaussian (VP)", objective: "dsm",
                         configuration: try setup.configuration(.time(width: 32), .noise),
                         makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },

@@ -163,17 +163,20 @@ extension ImageStudy {
         for e in truth.errors { md += String(format: "| %@ | %@ | %.4g |\n", e.process, e.level, e.relativeError) }
         md += String(format: """
 
-            **Sampling the stand-in.** Inverse heat dissipation (delta = 1.25 eta, unclipped, prior fitted to the \
-            stand-in's samples at the top level) with the exact restoration E[x_0 | u_k] and with the network \
-            trained above; %d samples each, their Fréchet distance (classifier features) to as many fresh \
-            stand-in samples, whose own distance to them is %.4g:
+            **Learning against sampling.** Each process's sampler on the stand-in, once with the exact score (or, \
+            for blur, the exact restoration E[x_0 | u_k]) and once with a network trained on the stand-in's samples: \
+            the exact row is what the process and its sampler cost alone, the gap to the learned row what learning \
+            adds. Inverse heat dissipation runs with delta = 1.25 eta, unclipped, from a prior fitted to the \
+            stand-in's samples at the top level; DDPM and annealed Langevin as the image arms run them (the VE \
+            network trained on sigma log-uniform over the VE arms' range). %d samples each, their Fréchet distance \
+            (classifier features) to as many fresh stand-in samples, whose own distance to them is %.4g:
 
-            | restoration | Fréchet distance | diverged samples |
-            |---|---|---|
+            | process | sampler | steps with | Fréchet distance | diverged samples |
+            |---|---|---|---|---|
 
             """, truth.samplingCount, truth.samplingFloor)
         for sampling in truth.samplings {
-            md += "| \(sampling.restoration) | \(sampling.frechetDistance.map { String(format: "%.4g", $0) } ?? "–") | \(sampling.diverged) |\n"
+            md += "| \(sampling.process) | \(sampling.sampler) | \(sampling.guide) | \(sampling.frechetDistance.map { String(format: "%.4g", $0) } ?? "–") | \(sampling.diverged) |\n"
         }
         return md + "\n"
     }

@@ -33,10 +33,14 @@ extension ImageStudy {
             let relativeError: Double
         }
 
-        /// Inverse heat dissipation on the stand-in with one restoration: samples that diverged,
-        /// and the Fréchet distance (classifier features) of the rest to fresh stand-in samples.
+        /// A process's sampler on the stand-in with the exact score (or restoration) or a learned
+        /// one: samples that diverged, and the Fréchet distance (classifier features) of the rest
+        /// to fresh stand-in samples.
         struct Sampling {
-            let restoration: String
+            let process: String
+            let sampler: String
+            /// What the sampler steps with: "exact ..." or "learned ...".
+            let guide: String
             let diverged: Int
             let frechetDistance: Double?
         }
@@ -160,13 +164,31 @@ extension ImageStudy {
         }
         let sampler = InverseHeatDissipation(ladder: ladder, prior: prior, samplingNoise: 1.25 * blurNoise)
         var samplings: [GroundTruth.Sampling] = []
-        for (name, restoration) in [("exact (posterior mean)", exactRestoration as any Restoration),
-                                    ("learned (the network above)", NetworkRestoration(model: blurNet.model, ladder: ladder))] {
-            let samples = sampler.sample(count: samplingCount, restoration: restoration, rng: &rng).samples
+        func measure(_ process: String, _ samplerName: String, _ guide: String, _ samples: Matrix) {
             let diverged = samples.nonFiniteRows
             let distance = diverged == 0 ? FrechetDistance(features(samples), reference)?.value : nil
-            printNow("stand-in, inverse heat dissipation with the \(name) restoration: " + (distance.map { String(format: "Fréchet distance %.4g (floor %.4g)", $0, floor.value) } ?? "\(diverged) samples diverged"))
-            samplings.append(.init(restoration: name, diverged: diverged, frechetDistance: distance))
+            printNow("stand-in, \(process), \(samplerName) with the \(guide): "
+                     + (distance.map { String(format: "Fréchet distance %.4g (floor %.4g)", $0, floor.value) } ?? "\(diverged) samples diverged"))
+            samplings.append(.init(process: process, sampler: samplerName, guide: guide, diverged: diverged, frechetDistance: distance))
+        }
+        for (name, restoration) in [("exact restoration (posterior mean)", exactRestoration as any Restoration),
+                                    ("learned restoration (the network above)", NetworkRestoration(model: blurNet.model, ladder: ladder))] {
+            measure("blur+noise", "inverse heat dissipation", name, sampler.sample(count: samplingCount, restoration: restoration, rng: &rng).samples)
+        }
+        // The Gaussian arms' samplers with the stand-in's exact score and with a network trained on
+        // its samples (VP: the one above; VE: one more, as the VE arm trains): what the process
+        // and sampler cost alone, and what learning adds.
+        let gaussian = try gaussianSetup(setup)
+        let veNet = try train(setup.configuration(.logSigma),
+                              objective: CorruptionDenoisingScoreMatching(corruption: GaussianNoise(sigma: 1), sigmas: gaussian.sigmas, dimension: d),
+                              data: trainingSet, label: "stand-in gaussian (VE) dsm", setup: setup, rng: &rng)
+        let ddpmName = "\(gaussian.ddpm.name), \(gaussian.ddpm.schedule.count) steps"
+        let langevinName = "annealed Langevin, \(gaussian.langevin.sigmas.count) x \(gaussian.langevin.stepsPerLevel) steps"
+        for (name, score) in [("exact score", mixture as any ScoreFunction), ("learned score (the network above)", NetworkScore(model: vpNet.model))] {
+            measure("gaussian (VP)", ddpmName, name, gaussian.ddpm.sample(count: samplingCount, score: score, rng: &rng, progress: nil).samples)
+        }
+        for (name, score) in [("exact score", mixture as any ScoreFunction), ("learned score (a network trained on sigma)", NetworkScore(model: veNet.model))] {
+            measure("gaussian (VE)", langevinName, name, gaussian.langevin.sample(count: samplingCount, score: score, rng: &rng).samples)
         }
         return GroundTruth(mixture: mixture, pairs: count, identity: identity, spectra: spectra, errors: errors,
                            samplings: samplings, samplingFloor: floor.value, samplingCount: samplingCount)

@@ -132,4 +132,27 @@ import Testing
             previous = condition
         }
     }
+
+    /// The full-covariance mixture as a score function of a Gaussian process's level: with diagonal
+    /// covariances it is `GaussianMixture`'s exact marginal, at a VP and a VE level; with full ones
+    /// it is `transformed` by alpha I. Rejected: alpha not squared in the covariance, the noise
+    /// added to every entry instead of the diagonal, the mean left unscaled.
+    @Test func mixtureScoreAtALevelIsItsMarginals() throws {
+        let variances: [[Double]] = [[2, 0.5, 1], [0.3, 1.5, 0.8]], means: [[Double]] = [[1, 0, -1], [-1, 2, 0]]
+        let diagonalCovariances: [[Double]] = variances.map { v in (0..<9).map { (i: Int) -> Double in i % 4 == 0 ? v[i / 4] : 0 } }
+        let diagonal = try #require(FullCovarianceMixture(weights: [1, 3], means: means, covariances: diagonalCovariances))
+        let reference = GaussianMixture(weights: [0.25, 0.75], means: means, variances: variances)
+        var rng = RandomSource(seed: 9)
+        let x = Matrix(rows: 5, columns: 3, elements: (0..<15).map { _ in Float(2 * rng.normalDouble()) })
+        for level in [NoiseLevel(time: 0.3, alpha: 0.8, sigma: 0.6), NoiseLevel(sigma: 2)] {
+            let full = diagonal.scores(x, at: level), exact = reference.scores(x, at: level)
+            for i in full.elements.indices { #expect(isClose(Double(full.elements[i]), Double(exact.elements[i]), rel: 1e-5, abs: 1e-6)) }
+        }
+        let covariances: [[Double]] = [[2, 0.5, 0.1, 0.5, 1, 0.2, 0.1, 0.2, 0.5], [1, -0.3, 0, -0.3, 0.8, 0.1, 0, 0.1, 1.5]]
+        let mixture = try #require(FullCovarianceMixture(weights: [1, 3], means: means, covariances: covariances))
+        let level = NoiseLevel(time: 0.5, alpha: 0.6, sigma: 0.8)
+        let transformed = try #require(mixture.transformed(by: [0.6, 0, 0, 0, 0.6, 0, 0, 0, 0.6], noiseVariance: 0.64))
+        let viaLevel = mixture.scores(x, at: level), viaOperator = transformed.scores(x)
+        for i in viaLevel.elements.indices { #expect(isClose(Double(viaLevel.elements[i]), Double(viaOperator.elements[i]), rel: 1e-6, abs: 1e-7)) }
+    }
 }
