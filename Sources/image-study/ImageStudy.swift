@@ -95,8 +95,8 @@ struct ImageStudy: ScoreKitCommand {
         let sampleCount: Int
         /// The network every arm trains (its kind and shape; each arm sets its conditioning).
         let network: NetworkSettings
-        /// Images per training step: 256 for the MLP; 64 for the U-Net, whose step costs about
-        /// 160 times the MLP's per image.
+        /// Images per training step: 256 for the MLP; 64 for the U-Net, whose step costs two orders
+        /// of magnitude more per image (train-dsm's U-Net runs use 64 too).
         let batch: Int
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
         let sigmaMax: Float
