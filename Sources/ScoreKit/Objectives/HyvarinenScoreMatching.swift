@@ -11,7 +11,7 @@
 ///
 /// Each J v is exact (forward mode through the network: `NetworkBatch.tangentScore`),
 /// and the parameter gradients are exact too (backpropagation through primal and tangents).
-/// On ``TrainingData.gaussian`` data each row's loss is weighted by sigma^2; the expectation is
+/// On `TrainingData.gaussian` data each row's loss is weighted by sigma^2; the expectation is
 /// then over the perturbed density q_sigma, whose score the network learns at every sigma. On
 /// `TrainingData.corrupted` data the weight is tau^2, with tau as `scaling` says.
 /// Per call it draws, in order: sigmas, noise (when perturbing), then the projections.
