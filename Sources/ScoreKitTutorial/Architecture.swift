@@ -32,7 +32,7 @@ public enum Architecture {
         Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
         Level(folders: ["Network", "Optim"], summary: "protocols ScoreNetwork, NetworkConfiguration, Optimiser; MLP, U-Net, Adam, NetworkRegistry"),
         Level(folders: ["Processes"], summary: "protocols ForwardProcess, ContinuousProcess: VE, VP, (sub-)VP SDE; ProcessRegistry"),
-        Level(folders: ["Noise"], summary: "protocols Corruption, AdditiveNoise: the noise study's kernels, blur"),
+        Level(folders: ["Noise"], summary: "protocols Corruption, AdditiveNoise: the noise study's corruptions, blur"),
         Level(folders: ["Objectives"], summary: "protocol ScoreObjective (loss heads): DSM, Hyvarinen (exact, sliced), kernel DSM"),
         Level(folders: ["Training"], summary: "ScoreTrainer; protocol GradientReducer (OneProcess)"),
         Level(folders: ["Samplers"], summary: "protocols Sampler, Predictor, Corrector; Schedule; DDPM/DDIM, SDE, PC, ODE"),
