@@ -253,8 +253,8 @@ final class TrainingRun {
         summary["threads"] = ThreadGovernor.shared.summary
         summary["mpi_ranks"] = group.size
         try JSONReport.write(summary, to: path("summary.json"))
-        printNow(String(format: "trained %d steps in %.1f s (%.0f steps/s, threads %@); final loss (mean of last 200) %.4f",
-                     trained.steps, trained.seconds, Double(trained.steps) / trained.seconds, ThreadGovernor.shared.summary, finalLoss))
+        printNow(String(format: "trained %d steps in %.1f s (%@ steps/s, threads %@); final loss (mean of last 200) %.4f",
+                     trained.steps, trained.seconds, ProgressLine.rate(Double(trained.steps) / trained.seconds), ThreadGovernor.shared.summary, finalLoss))
         printNow(String(format: "drew %d samples in %.1f s; measured them in %.1f s", samples.rows, samplingSeconds, evaluationSeconds))
         report.lines.forEach(printNow)
         printNow("outputs in \(output)/")
