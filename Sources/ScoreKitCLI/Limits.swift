@@ -42,6 +42,14 @@ public enum Limits {
         }
     }
 
+    /// Throws the first of a network's sizes outside its option's bounds, named by the option.
+    public static func check(_ network: NetworkSettings) throws {
+        try checkTimeEmbedding(network.timeEmbedding)
+        try check(network.hiddenWidth, "--hidden", in: 1...Self.hiddenWidth)
+        try check(network.hiddenLayers, "--layers", in: 1...Self.hiddenLayers)
+        if let blocks = network.blocks { try check(blocks, "--blocks", in: 1...Self.blocks) }
+    }
+
     /// Refuses `what` when it needs more than half of the machine's memory, saying how much.
     public static func checkMemory(bytes: Double, for what: String) throws {
         let available = Double(ProcessInfo.processInfo.physicalMemory)

@@ -32,9 +32,10 @@ public struct NetworkOptions: ParsableArguments {
         if let channels, parsedChannels == nil {
             throw ValidationError("--channels must list 1 to 6 channel counts, 1 to 4096, separated by commas, got '\(channels)'")
         }
-        if let blocks { try Limits.check(blocks, "--blocks", in: 1...Limits.blocks) }
-        if let hidden { try Limits.check(hidden, "--hidden", in: 1...Limits.hiddenWidth) }
-        if let layers { try Limits.check(layers, "--layers", in: 1...Limits.hiddenLayers) }
+        // The standard settings are within bounds, so this checks the options given.
+        var settings = RunConfiguration.standard.network
+        apply(to: &settings)
+        try Limits.check(settings)
     }
 
     /// --channels as numbers; nil when not given or malformed.

@@ -23,6 +23,12 @@ public struct ObjectiveOptions: ParsableArguments {
     @Option(name: .long, help: "Distribution of the projections: rademacher (the default), gaussian or sphere.")
     public var projection: Projection?
 
+    @Option(name: .customLong("min-snr"), help: ArgumentHelp(
+        "dsm: weigh each level's noise-prediction loss by min(SNR, gamma) / SNR, SNR = alpha^2 / sigma^2 (Min-SNR; default: off, every level alike).",
+        discussion: "Hang et al. 2023 use gamma = 5: levels cleaner than SNR = gamma count less, and training converges in fewer steps.",
+        valueName: "gamma"))
+    public var minSNR: Double?
+
     public init() {}
 
     public func validate() throws {
@@ -34,5 +40,6 @@ public struct ObjectiveOptions: ParsableArguments {
         if let objective { run.objective.kind = objective }
         if let projections { run.objective.projections = projections }
         if let projection { run.objective.projection = projection }
+        if let minSNR { run.objective.weighting = .minSNR(gamma: minSNR) }
     }
 }

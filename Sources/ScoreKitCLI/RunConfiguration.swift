@@ -18,6 +18,9 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         public var kind: ObjectiveKind
         public var projections: Int
         public var projection: Projection
+        /// DSM's weighting of its levels; nil: sigma^2, and nothing saved (runs from before the
+        /// option read the same).
+        public var weighting: LossWeighting?
     }
 
     public struct Process: Codable, Equatable, Sendable {
@@ -105,7 +108,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var definingSettings: [Setting] {
         [Setting(option: "--data", value: data.name), Setting(option: "--data-points", value: String(data.points)),
          Setting(option: "--objective", value: objective.kind.rawValue), Setting(option: "--projections", value: String(objective.projections)),
-         Setting(option: "--projection", value: objective.projection.rawValue), Setting(option: "--process", value: process.name),
+         Setting(option: "--projection", value: objective.projection.rawValue),
+         Setting(option: "--min-snr", value: objective.weighting?.name ?? "(none)"), Setting(option: "--process", value: process.name),
          Setting(option: "--schedule", value: process.betaSchedule.rawValue), Setting(option: "--timesteps", value: String(process.timesteps)),
          Setting(option: "--parameterisation", value: network.parameterisation?.rawValue ?? "(the process's)"),
          Setting(option: "--time-embedding", value: String(network.timeEmbedding)), Setting(option: "--network", value: network.kind),
@@ -141,15 +145,16 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public func validate() throws {
         try Limits.check(data.points, "--data-points", in: 1...Limits.dataPoints)
         try Limits.check(objective.projections, "--projections", in: 1...Limits.projections)
+        if case .minSNR(let gamma) = objective.weighting {
+            guard gamma > 0 && gamma.isFinite else { throw ValidationError("--min-snr must be positive and finite, got \(gamma)") }
+            guard objective.kind == .dsm else { throw ValidationError("--min-snr weighs the levels of --objective dsm, not \(objective.kind.rawValue)") }
+        }
         try Limits.check(process.timesteps, "--timesteps", in: 2...Limits.timesteps)
         guard process.sigmaLevels == 0 || (2...Limits.sigmaLevels).contains(process.sigmaLevels) else {
             throw ValidationError("--sigma-levels must be 0 or lie in 2...\(Limits.sigmaLevels), got \(process.sigmaLevels)")
         }
         if let problem = SigmaDistribution.logUniform(min: process.sigmaMin, max: process.sigmaMax).problem { throw ValidationError(problem) }
-        try Limits.checkTimeEmbedding(network.timeEmbedding)
-        try Limits.check(network.hiddenWidth, "--hidden", in: 1...Limits.hiddenWidth)
-        try Limits.check(network.hiddenLayers, "--layers", in: 1...Limits.hiddenLayers)
-        if let blocks = network.blocks { try Limits.check(blocks, "--blocks", in: 1...Limits.blocks) }
+        try Limits.check(network)
         guard optimiser.kind == Self.standard.optimiser.kind else { throw ValidationError("the optimiser must be \(Self.standard.optimiser.kind), got '\(optimiser.kind)'") }
         guard optimiser.learningRate > 0 && optimiser.learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(optimiser.learningRate)") }
         try Limits.check(batch, "--batch", in: 1...Limits.batch)
@@ -211,13 +216,10 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     /// `process`, conditioned and parameterised as the process does by default unless the run
     /// says otherwise.
     public func networkConfiguration(for process: any ForwardProcess, dimension: Int, image: ImageShape?) throws -> any NetworkConfiguration {
-        guard let type = NetworkRegistry.configuration(named: network.kind) else {
-            throw RunFailure("unknown network '\(network.kind)': use one of \(NetworkRegistry.names.joined(separator: ", "))")
-        }
         do {
-            return try type.init(settings: network, dimension: dimension, image: image,
-                                 conditioning: process.standardConditioning(timeEmbedding: network.timeEmbedding),
-                                 parameterisation: network.parameterisation ?? process.standardParameterisation)
+            return try NetworkRegistry.configuration(settings: network, dimension: dimension, image: image,
+                                                     conditioning: process.standardConditioning(timeEmbedding: network.timeEmbedding),
+                                                     parameterisation: network.parameterisation ?? process.standardParameterisation)
         } catch let problem as NetworkSettings.Problem {
             throw RunFailure(problem.description)
         }
@@ -241,7 +243,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         if objective.kind == .exact && dimension > Limits.exactScoreMatchingDimension {
             throw ValidationError("--objective exact pushes d = \(dimension) tangents through the network per row (\(dimension + 1) stacked passes a step, about \(dimension + 1) times DSM's cost); it is limited to d <= \(Limits.exactScoreMatchingDimension): use ssm-vr, whose --projections set the cost")
         }
-        if objective.kind == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension) }
+        if objective.kind == .dsm { return DenoisingScoreMatching(process: process, dimension: dimension, weighting: objective.weighting ?? .noiseVariance) }
         guard let sigmas = process.additiveSigmas else {
             throw ValidationError("--objective \(objective.kind.rawValue) trains on variance-exploding noise only; use --objective dsm with --process \(process.name)")
         }

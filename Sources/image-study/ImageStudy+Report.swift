@@ -47,6 +47,7 @@ extension ImageStudy {
         }
 
         guard let q0 = arms.lazy.compactMap(\.quality).first else { throw RunFailure("every process's samples diverged: nothing to measure") }
+        let network = try networkSummary(setup)
         var md = """
             # Why Gaussian noise, on images (\(setup.images.name))
 
@@ -54,12 +55,12 @@ extension ImageStudy {
             \(setup.fast ? " --fast" : "")\(steps == 6_000 || setup.fast ? "" : " --train-steps \(steps)")\
             \(samples == 1_000 || setup.fast ? "" : " --samples \(samples)")\(networkOptions.arguments.map { " " + $0 }.joined())\
             \(report.run.threads == .automatic ? "" : " --threads \(report.run.threads)")` (seed \(setup.seed)); every number below is measured in that run.
-            Each process trains the same network (\(try networkSummary(setup).name), \
+            Each process trains the same network (\(network.name), \
             batch \(setup.batch), Adam 1e-3, \(setup.steps) steps, EMA 0.999) on the \(setup.images.train.rows) training images, \
             scaled to [-1, 1]; \(setup.sampleCount) samples per process are measured through a classifier \
             (\(setup.classifierSummary), test accuracy \(String(format: "%.4f", q0.classifierAccuracy))) against \
             \(q0.comparedImages) real test images (the floor) and as many images of uniform noise (the ceiling).\
-            \(try networkSummary(setup).note)
+            \(network.note)
 
 
             """

@@ -66,10 +66,8 @@ struct ImageStudy: ScoreKitCommand {
     /// `settings` as a network for images of `shape`; throws `NetworkSettings.Problem` naming the option at fault.
     static func configuration(_ settings: NetworkSettings, shape: ImageShape, _ conditioning: Conditioning,
                               _ parameterisation: OutputParameterisation) throws -> any NetworkConfiguration {
-        guard let kind = NetworkRegistry.configuration(named: settings.kind) else {
-            throw NetworkSettings.Problem("--network \(settings.kind): use one of \(NetworkRegistry.names.joined(separator: ", "))")
-        }
-        return try kind.init(settings: settings, dimension: shape.pixels, image: shape, conditioning: conditioning, parameterisation: parameterisation)
+        try NetworkRegistry.configuration(settings: settings, dimension: shape.pixels, image: shape, conditioning: conditioning,
+                                          parameterisation: parameterisation)
     }
 
     func validate() throws {

@@ -85,6 +85,49 @@ import ScoreKit
         #expect(Set(levels.map(\.time)).count == batch, "every row at its own step")
     }
 
+    @Test func minSNRScalesEachRowsNoiseLossByItsLevel() {
+        // Min-SNR: row i's noise-prediction loss times min(1, gamma sigma_i^2 / alpha_i^2), with the
+        // levels and noise replayed. gamma = 0.5 on the linear schedule leaves some rows whole and
+        // scales others. Rejected: the factor from another row's level, SNR inverted, the factor
+        // left out of the gradient (the finite-difference test below), or applied twice.
+        let process = VariancePreserving(steps: 1000)
+        var rng = RandomSource(seed: 21)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let x = rng.normals(count: batch * 2), gamma = 0.5
+        let objective = DenoisingScoreMatching(process: process, dimension: 2, weighting: .minSNR(gamma: gamma))
+        var noise = RandomSource(seed: 22)
+        let got = ObjectiveEvaluator(network: model, objective: objective, rows: batch).lossAndGradients(rows(x, batch), rng: &noise)
+        var replay = RandomSource(seed: 22)
+        let levels = (0..<batch).map { _ in process.trainingLevel(uniform: replay.uniform()) }
+        let z = replay.normals(count: batch * 2)
+        var want = 0.0
+        var factors: [Double] = []
+        for (i, level) in levels.enumerated() {
+            let xt = Matrix(rows: 1, columns: 2, elements: (0..<2).map { Float(level.alpha) * x[2 * i + $0] + Float(level.sigma) * z[2 * i + $0] })
+            let s = model.score(xt, at: level)
+            let snr = Double(Float(level.alpha)) * Double(Float(level.alpha)) / (Double(Float(level.sigma)) * Double(Float(level.sigma)))
+            let factor = min(snr, gamma) / snr
+            factors.append(factor)
+            for j in 0..<2 {
+                let epsHat = -level.sigma * Double(s.elements[j]), eps = Double(z[2 * i + j])
+                want += factor * 0.5 * (epsHat - eps) * (epsHat - eps) / Double(batch)
+            }
+        }
+        #expect(isClose(got, want, rel: 1e-5), "objective \(got) vs weighted eps loss \(want)")
+        #expect(factors.contains(1) && factors.contains { $0 < 0.5 }, "rows both whole and scaled: \(factors)")
+        #expect(objective.name == "dsm weighted min-SNR(0.5)")
+        #expect(DenoisingScoreMatching(process: process, dimension: 2).name == "dsm")
+    }
+
+    @Test func minSNRGradientMatchesFiniteDifferences() {
+        var rng = RandomSource(seed: 23)
+        let model = ScoreMLP(configuration: config, rng: &rng)
+        let objective = DenoisingScoreMatching(process: VariancePreserving(steps: 100), dimension: 2, weighting: .minSNR(gamma: 0.5))
+        let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(objective, model: model, x: rng.normals(count: batch * 2), batch: batch,
+                                                                        seed: 24, rel: 2e-2, abs: 2e-3, label: "min-snr")
+        #expect(nonTrivial > config.parameterCount / 5)
+    }
+
     @Test func noiseParameterisationNegatesTheOutput() {
         // The same weights read as a score network and as a noise predictor: f is the score times
         // sigma in one and the noise eps-hat in the other, so s_noise = -f / sigma = -s_score.

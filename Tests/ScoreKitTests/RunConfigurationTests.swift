@@ -14,6 +14,22 @@ import Testing
         #expect(throws: RunFailure.self) { try RunConfiguration(json: "{\"batch\": 1}", file: "test") }
     }
 
+    @Test func aWeightingIsSavedOnlyWhenGiven() throws {
+        // Runs without --min-snr save the JSON they saved before the option existed (so their
+        // checkpoints keep their bytes); a weighted run saves it, reads it back and resumes only
+        // with the same gamma.
+        var run = RunConfiguration.forImages(.fashionMNIST)
+        #expect(!run.json.contains("weighting"))
+        var weighted = run
+        weighted.objective.weighting = .minSNR(gamma: 5)
+        #expect(try RunConfiguration(json: weighted.json, file: "test") == weighted)
+        #expect(run.difference(from: weighted) == "--resume keeps the run's --min-snr (none); this command gives min-SNR(5)")
+        run.objective.weighting = .minSNR(gamma: -1)
+        #expect(throws: (any Error).self) { try run.validate() }
+        weighted.objective.kind = .ssm
+        #expect(throws: (any Error).self) { try weighted.validate() }
+    }
+
     @Test func imageDefaultsLiveInTheConfiguration() {
         let fashion = RunConfiguration.forImages(.fashionMNIST), digits = RunConfiguration.forImages(.digits)
         #expect(fashion.process.name == "vp" && fashion.network.hiddenWidth == 1024 && fashion.network.hiddenLayers == 2)

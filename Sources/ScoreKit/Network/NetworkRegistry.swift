@@ -13,6 +13,16 @@ public enum NetworkRegistry {
         configurations.first { $0.networkName == name }
     }
 
+    /// The network `settings` describe, for data of `dimension` dimensions (images of `image`);
+    /// throws `NetworkSettings.Problem` naming the option at fault, an unknown kind included.
+    public static func configuration(settings: NetworkSettings, dimension: Int, image: ImageShape?, conditioning: Conditioning,
+                                     parameterisation: OutputParameterisation) throws -> any NetworkConfiguration {
+        guard let type = configuration(named: settings.kind) else {
+            throw NetworkSettings.Problem("--network \(settings.kind): use one of \(names.joined(separator: ", "))")
+        }
+        return try type.init(settings: settings, dimension: dimension, image: image, conditioning: conditioning, parameterisation: parameterisation)
+    }
+
     /// The names, for options' help and errors.
     public static var names: [String] { configurations.map { $0.networkName } }
 

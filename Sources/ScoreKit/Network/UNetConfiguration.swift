@@ -89,7 +89,7 @@ public struct UNetConfiguration: NetworkConfiguration {
     public var tensors: [ParameterTensor] { graph.tensors }
 
     public var description: String {
-        "UNet(\(height)x\(width)x\(imageChannels), channels \(channels.map(String.init).joined(separator: ",")), \(blocks) blocks"
+        "UNet(\(height)x\(width)x\(imageChannels), channels \(channels.map(String.init).joined(separator: ",")), \(blocks) block\(blocks == 1 ? "" : "s")"
             + (attention ? ", attention" : "") + ", \(conditioning)" + (parameterisation == .score ? ")" : ", eps)")
     }
 

@@ -8,23 +8,27 @@
 /// "predicting the noise" is DSM with the weight sigma^2. Variance exploding (alpha = 1) is
 /// NCSN's objective.
 ///
+/// `weighting` may scale each row's loss by a factor of its level (`LossWeighting.minSNR`).
+///
 /// Per step it draws, in this order, one uniform per row for its level
 /// (`ForwardProcess.trainingLevel`) and then the batch's Gaussian noise row by row, so a seed fixes
 /// the whole run. It keeps the batch's alphas and noise between `prepare` and `loss`.
 public final class DenoisingScoreMatching: ScoreObjective {
     public let process: any ForwardProcess
     public let dimension: Int
+    public let weighting: LossWeighting
     /// Rows the scratch holds.
     public private(set) var capacity = 0
     var alpha = FloatBuffer(count: 0)
     var noise = FloatBuffer(count: 0)
 
-    public var name: String { "dsm" }
+    public var name: String { weighting == .noiseVariance ? "dsm" : "dsm weighted \(weighting.name)" }
     public var tangentCount: Int { 0 }
 
-    public init(process: any ForwardProcess, dimension: Int) {
+    public init(process: any ForwardProcess, dimension: Int, weighting: LossWeighting = .noiseVariance) {
         self.process = process
         self.dimension = dimension
+        self.weighting = weighting
     }
 
     /// NCSN's objective: variance-exploding noise with sigma drawn from `sigmas`.
@@ -58,10 +62,20 @@ public final class DenoisingScoreMatching: ScoreObjective {
     }
 
     public func loss(_ clean: Matrix, rows: Range<Int>, batch: NetworkBatch) -> Double {
-        // residual r = sigma s + z; loss = 0.5 mean ||r||^2; dL/ds = sigma r / batch.
-        let total = Kernels.denoisingResidual(rows: rows.count, columns: dimension, sigma: batch.sigma.pointer,
-                                              score: batch.score.pointer, noise: noise.pointer + rows.lowerBound * dimension,
-                                              scale: 1 / Float(clean.rows), gradient: batch.scoreGradient.pointer)
+        // residual r = sigma s + z; loss = 0.5 mean w ||r||^2; dL/ds = w sigma r / batch.
+        let d = dimension, first = rows.lowerBound, scale = 1 / Float(clean.rows)
+        guard weighting != .noiseVariance else {
+            let total = Kernels.denoisingResidual(rows: rows.count, columns: d, sigma: batch.sigma.pointer, score: batch.score.pointer,
+                                                  noise: noise.pointer + first * d, scale: scale, gradient: batch.scoreGradient.pointer)
+            return 0.5 * total / Double(clean.rows)
+        }
+        var total = 0.0
+        for i in 0..<rows.count {
+            let w = weighting.factor(alpha: alpha[first + i], sigma: batch.sigma[i])
+            total += Double(w) * Kernels.denoisingResidual(rows: 1, columns: d, sigma: batch.sigma.pointer + i, score: batch.score.pointer + i * d,
+                                                           noise: noise.pointer + (first + i) * d, scale: w * scale,
+                                                           gradient: batch.scoreGradient.pointer + i * d)
+        }
         return 0.5 * total / Double(clean.rows)
     }
 }
