@@ -5,7 +5,7 @@ import ScoreKit
 /// image-study): its kind and each kind's shape. Options not given keep the tool's defaults.
 public struct NetworkOptions: ParsableArguments {
     @Option(name: [.customLong("network"), .customLong("model")],
-            help: "The score network: \(NetworkRegistry.names.joined(separator: " or ")) (default: mlp); --model is the same option.")
+            help: "The score network: \(NetworkRegistry.names.joined(separator: " or ")) (default: mlp; train-dsm on fashion-mnist: unet); --model is the same option.")
     public var network: String?
 
     @Option(name: .long, help: "unet: channels per level, comma-separated, each level after the first at half the sides (default: 32,64,128).")

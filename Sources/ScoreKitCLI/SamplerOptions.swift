@@ -2,7 +2,7 @@ import ArgumentParser
 import ScoreKit
 
 /// The samplers by name, as the tools offer them.
-public enum SamplerKind: String, CaseIterable, ExpressibleByArgument, Sendable {
+public enum SamplerKind: String, CaseIterable, ExpressibleByArgument, Sendable, Codable {
     case annealedLangevin = "annealed-langevin", langevin, ddpm, ddpmSmall = "ddpm-small", ddim
     case reverseSDE = "reverse-sde", pc, odeHeun = "ode-heun", odeRK45 = "ode-rk45"
 
@@ -40,7 +40,7 @@ public struct SamplerOptions: ParsableArguments {
     }
 
     @Option(name: .long, help: ArgumentHelp(
-        "Sampler: \(SamplerKind.allCasesString) (default: annealed-langevin for a ve model, ddpm for vp, reverse-sde for vp-sde and subvp-sde).",
+        "Sampler: \(SamplerKind.allCasesString) (default: annealed-langevin for a ve model, ddpm for vp, reverse-sde for vp-sde and subvp-sde; a U-Net on images: \(UNetBudget.sampler.rawValue) over \(UNetBudget.samplingSteps) levels).",
         discussion: """
             annealed-langevin: --levels sigmas of a ve model, --steps-per-level steps each (ve only). \
             langevin: plain Langevin at the smallest level from U([-8, 8]^d), --sampling-steps steps of size --eps. \

@@ -56,9 +56,10 @@ struct ImageStudy: ScoreKitCommand {
 
     var dataset: ImageDataset { ImageDataset(rawValue: data)! }
 
-    /// The network the options name, over the image defaults (train-dsm's).
+    /// The network the options name, over train-dsm's image defaults for the MLP: the study's
+    /// documents were measured with it, and a full study of U-Nets takes hours.
     var networkSettings: NetworkSettings {
-        var network = RunConfiguration.forImages(dataset).network
+        var network = RunConfiguration.forImages(dataset, network: MLPConfiguration.networkName).network
         networkOptions.apply(to: &network)
         return network
     }

@@ -12,7 +12,12 @@ struct Sample: ScoreKitCommand {
         commandName: "sample",
         abstract: "Draw samples from a saved score network with any sampler its forward process allows.",
         discussion: """
-            The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the default             sampler follows from it. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a built-in             data set, also a figure over fresh data and the sample-quality report; for a model trained on images, a PNG grid of the first 100 samples beside the .npy.
+            The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the \
+            default sampler follows from it; a checkpoint from train-dsm also gives the sampling options its run \
+            used (--samples, --clip-denoised, and for a U-Net on images --sampler ddpm-small --sampling-steps 50) \
+            unless they are given. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a \
+            built-in data set, also a figure over fresh data and the sample-quality report; for a model \
+            trained on images, a PNG grid of the first 100 samples beside the .npy.
             """)
 
     @OptionGroup var model: CheckpointOptions
@@ -45,7 +50,7 @@ struct Sample: ScoreKitCommand {
 
     /// The process to sample and its sampler: the model's process (for a ve model, its levels
     /// replaced by --sigma-min and --sigma-max when given), and the sampler the options make for it.
-    func sampling(_ trained: any ForwardProcess) throws -> (process: any ForwardProcess, sampler: any ScoreSampler) {
+    func sampling(_ trained: any ForwardProcess, options: SamplerOptions) throws -> (process: any ForwardProcess, sampler: any ScoreSampler) {
         var process = trained
         if sigmaMax != nil || sigmaMin != nil {
             guard let sigmas = process.additiveSigmas else {
@@ -55,9 +60,25 @@ struct Sample: ScoreKitCommand {
             if let problem = given.problem { throw RunFailure(problem) }
             process = VarianceExploding(sigmas: given)
         }
-        var options = samplerOptions
+        var options = options
         options.samplingSteps = steps ?? options.samplingSteps
         return (process, try options.make(for: process))
+    }
+
+    /// The sampler options with those not given taken from the run that trained the checkpoint
+    /// (train-dsm's: its --samples and --clip-denoised, and a U-Net's DDPM over 50 levels), so that
+    /// a model samples as its training run did; the plain defaults for other checkpoints.
+    func options(after checkpoint: Checkpoint) -> SamplerOptions {
+        var options = samplerOptions
+        // Only defaults are read from the saved run, so one that does not parse leaves them alone.
+        guard let json = checkpoint.run["configuration"], let saved = try? RunConfiguration(json: json, file: model.checkpoint).sampling else {
+            return options
+        }
+        options.givenSamples = options.givenSamples ?? saved.samples
+        options.givenClipDenoised = options.givenClipDenoised ?? saved.clipDenoised
+        options.sampler = options.sampler ?? saved.sampler
+        if steps == nil { options.samplingSteps = options.samplingSteps ?? saved.samplingSteps }
+        return options
     }
 
     func execute() throws {
@@ -66,11 +87,12 @@ struct Sample: ScoreKitCommand {
         run.startThreads()
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
-        let (process, sampler) = try sampling(checkpoint.process)
+        let options = options(after: checkpoint)
+        let (process, sampler) = try sampling(checkpoint.process, options: options)
         var rng = RandomSource(seed: run.seedOrDefault)
         var sampleRng = rng.split(), dataRng = rng.split(), evalRng = rng.split()
         let score = NetworkScore(model: network)
-        let run = try samplerOptions.draw(with: sampler, from: score, rng: &sampleRng)
+        let run = try options.draw(with: sampler, from: score, rng: &sampleRng)
         let samples = run.samples
         try NumpyArray(samples).write(to: output)
         printNow("wrote \(samples.rows) samples to \(output) (\(sampler.name), \(run.evaluations) network evaluations per sample)")

@@ -68,6 +68,8 @@ final class TrainingRun {
         objective = try run.makeObjective(process: process, dimension: data.columns, network: configuration)
         var sampling = command.samplerOptions
         (sampling.samples, sampling.clipDenoised) = (run.sampling.samples, run.sampling.clipDenoised)
+        sampling.sampler = sampling.sampler ?? run.sampling.sampler
+        sampling.samplingSteps = sampling.samplingSteps ?? run.sampling.samplingSteps
         self.sampling = sampling
         sampler = try sampling.make(for: process)
         if group.isLeader { try OutputPath.prepareFolder(output) }

@@ -1,6 +1,7 @@
 import Foundation
 import ScoreKit
 import ScoreKitCLI
+@testable import sample
 import Testing
 
 /// train-dsm's run is a typed value: saved as JSON, compared field by field on --resume, and the
@@ -18,7 +19,7 @@ import Testing
         // Runs without --min-snr save the JSON they saved before the option existed (so their
         // checkpoints keep their bytes); a weighted run saves it, reads it back and resumes only
         // with the same gamma.
-        var run = RunConfiguration.forImages(.fashionMNIST)
+        var run = RunConfiguration.forImages(.fashionMNIST, network: "mlp")
         #expect(!run.json.contains("weighting"))
         var weighted = run
         weighted.objective.weighting = .minSNR(gamma: 5)
@@ -31,11 +32,37 @@ import Testing
     }
 
     @Test func imageDefaultsLiveInTheConfiguration() {
-        let fashion = RunConfiguration.forImages(.fashionMNIST), digits = RunConfiguration.forImages(.digits)
+        let fashion = RunConfiguration.forImages(.fashionMNIST, network: "mlp"), digits = RunConfiguration.forImages(.digits)
         #expect(fashion.process.name == "vp" && fashion.network.hiddenWidth == 1024 && fashion.network.hiddenLayers == 2)
-        #expect(digits.network.hiddenWidth == 512 && digits.network.hiddenLayers == 3 && !digits.sampling.clipDenoised)
+        #expect(digits.network.kind == "mlp" && digits.network.hiddenWidth == 512 && digits.network.hiddenLayers == 3 && !digits.sampling.clipDenoised)
         #expect(fashion.sampling.clipDenoised && fashion.batch == 256 && fashion.sampling.samples == 1000 && fashion.length.evalEvery == 0)
+        #expect(fashion.sampling.sampler == nil && fashion.length.trainSteps == 15_000 && !fashion.json.contains("sampler"))
         #expect(RunConfiguration.standard.process.name == "ve" && RunConfiguration.standard.batch == 512)
+        // Fashion-MNIST's default network is the U-Net, on its 30-minute budget, sampled with clipped DDIM.
+        let unet = RunConfiguration.forImages(.fashionMNIST)
+        #expect(unet.network.kind == "unet" && unet.batch == UNetBudget.batch && unet.length.trainSteps == UNetBudget.trainSteps)
+        #expect(unet.emaDecay == UNetBudget.emaDecay && unet.sampling.sampler == .ddpmSmall && unet.sampling.samplingSteps == 50 && unet.sampling.clipDenoised)
+        #expect(unet.objective.weighting == .minSNR(gamma: 5) && fashion.objective.weighting == nil)
+        #expect(RunConfiguration.forImages(.digits, network: "unet").batch == UNetBudget.batch)
+    }
+
+    @Test func sampleTakesTheSamplingItsTrainingRunUsed() throws {
+        // A U-Net checkpoint from train-dsm samples as its run did (1,000 clipped images, DDPM over 50 levels),
+        // not with DDPM's 1,000 levels for 10,000 samples (hours); options given still win.
+        let configuration = MLPConfiguration(dimension: 2, hiddenWidth: 4, hiddenLayers: 1)
+        var rng = RandomSource(seed: 1)
+        var checkpoint = Checkpoint(configuration: configuration, parameters: configuration.makeNetwork(rng: &rng).parameters.array,
+                                    process: VariancePreserving(steps: 1000), dataset: "fashion-mnist", seed: 0, step: 1)
+        let plain = try Sample.parse(["--checkpoint", "c.safetensors"])
+        #expect(plain.options(after: checkpoint).samples == 10_000 && plain.options(after: checkpoint).sampler == nil, "no saved run: the plain defaults")
+        checkpoint.run["configuration"] = RunConfiguration.forImages(.fashionMNIST).json
+        let saved = plain.options(after: checkpoint)
+        #expect(saved.sampler == .ddpmSmall && saved.samplingSteps == 50 && saved.clipDenoised && saved.samples == 1000)
+        let given = try Sample.parse(["--checkpoint", "c.safetensors", "--sampler", "ddpm", "--samples", "7", "--no-clip-denoised"]).options(after: checkpoint)
+        #expect(given.sampler == .ddpm && given.samples == 7 && !given.clipDenoised && given.samplingSteps == 50)
+        let steps = try Sample.parse(["--checkpoint", "c.safetensors", "--steps", "20"])
+        let sampler = try steps.sampling(VariancePreserving(steps: 1000), options: steps.options(after: checkpoint)).sampler as? DiffusionSampler
+        #expect(sampler?.schedule.count == 20 && sampler?.name == "ddpm-small-clipped", "--steps, the old spelling, wins over the saved levels")
     }
 
     @Test func resumeNamesTheFirstFieldThatDiffers() {

@@ -119,7 +119,7 @@ import Testing
         PropertyCheck.check("sampler from sample's options", cases: 400, cases) { c in
             guard let command = try? Sample.parse(c.line.arguments) else { return nil }
             do {
-                let (process, _) = try command.sampling(c.process)
+                let (process, _) = try command.sampling(c.process, options: command.samplerOptions)
                 built += 1
                 return ProcessProperties.problem(with: process).map { "samples a process that is not sound: \($0)" }
             } catch {
