@@ -30,7 +30,7 @@ public enum ScheduleKind: String, CaseIterable, ExpressibleByArgument, Sendable 
 
 /// Which sampler draws the samples, and its settings.
 public struct SamplerOptions: ParsableArguments {
-    @Option(name: .customLong("samples"), help: "Samples to draw, all chains moving together as one batch (default: 10000; train-dsm on images: 1000).")
+    @Option(name: .customLong("samples"), help: "Samples to draw, all chains moving together as one batch (default: 10000; train-dsm on images, and sample on their checkpoints: 1000).")
     public var givenSamples: Int?
 
     /// --samples, else 10,000.
@@ -91,7 +91,7 @@ public struct SamplerOptions: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "End with Tweedie's denoising step x0 = (x + sigma^2 s) / alpha at the last level.")
     public var denoise = true
 
-    @Flag(name: .customLong("clip-denoised"), inversion: .prefixedNo, help: "ddpm, ddpm-small, ddim: clip every step's denoised estimate x0_hat to [-1, 1], the range of image data, as the reference DDPM sampler does (other samplers ignore it; off by default, and train-dsm turns it on for fashion-mnist).")
+    @Flag(name: .customLong("clip-denoised"), inversion: .prefixedNo, help: "ddpm, ddpm-small, ddim: clip every step's denoised estimate x0_hat to [-1, 1], the range of image data, as the reference DDPM sampler does (other samplers ignore it; off by default; train-dsm turns it on for fashion-mnist, and sample for its checkpoints).")
     public var givenClipDenoised: Bool?
 
     /// --[no-]clip-denoised, else off.
