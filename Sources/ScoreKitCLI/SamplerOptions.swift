@@ -124,6 +124,17 @@ public struct SamplerOptions: ParsableArguments {
         }
     }
 
+    /// These options with those not given taken from a training run's `sampling`: its sample
+    /// count, clipping, sampler and levels.
+    public func filling(from sampling: RunConfiguration.Sampling) -> SamplerOptions {
+        var options = self
+        options.givenSamples = givenSamples ?? sampling.samples
+        options.givenClipDenoised = givenClipDenoised ?? sampling.clipDenoised
+        options.sampler = sampler ?? sampling.sampler
+        options.samplingSteps = samplingSteps ?? sampling.samplingSteps
+        return options
+    }
+
     /// The sampler for a model trained on `process`, or the reason the pairing cannot work.
     public func make(for process: any ForwardProcess) throws -> any ScoreSampler {
         let kind = sampler ?? SamplerKind.standard(for: process)

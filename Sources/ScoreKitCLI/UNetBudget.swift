@@ -14,7 +14,8 @@ public enum UNetBudget {
     public static let batch = 32
     public static let trainSteps = 2_300
     public static let emaDecay: Float = 0.995
-    public static let weighting = LossWeighting.minSNR(gamma: 5)
+    public static let minSNRGamma = 5
+    public static var weighting: LossWeighting { .minSNR(gamma: Double(minSNRGamma)) }
     public static let sampler = SamplerKind.ddpmSmall
     public static let samplingSteps = 50
 

@@ -69,16 +69,12 @@ struct Sample: ScoreKitCommand {
     /// (train-dsm's: its --samples and --clip-denoised, and a U-Net's DDPM over 50 levels), so that
     /// a model samples as its training run did; the plain defaults for other checkpoints.
     func options(after checkpoint: Checkpoint) -> SamplerOptions {
-        var options = samplerOptions
-        // Only defaults are read from the saved run, so one that does not parse leaves them alone.
+        // Only defaults are read from the saved run, so one that does not parse leaves them alone
+        // (and --steps, the old spelling, still wins in `sampling`).
         guard let json = checkpoint.run["configuration"], let saved = try? RunConfiguration(json: json, file: model.checkpoint).sampling else {
-            return options
+            return samplerOptions
         }
-        options.givenSamples = options.givenSamples ?? saved.samples
-        options.givenClipDenoised = options.givenClipDenoised ?? saved.clipDenoised
-        options.sampler = options.sampler ?? saved.sampler
-        if steps == nil { options.samplingSteps = options.samplingSteps ?? saved.samplingSteps }
-        return options
+        return samplerOptions.filling(from: saved)
     }
 
     func execute() throws {

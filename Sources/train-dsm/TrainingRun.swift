@@ -66,11 +66,8 @@ final class TrainingRun {
             printNow("note: --hidden \(hidden) is below d = \(data.columns): the network's rank is at most \(hidden), so it cannot predict all \(data.columns) noise coordinates at high noise; samples may grow without bound (use --hidden \(data.columns) or more)")
         }
         objective = try run.makeObjective(process: process, dimension: data.columns, network: configuration)
-        var sampling = command.samplerOptions
-        (sampling.samples, sampling.clipDenoised) = (run.sampling.samples, run.sampling.clipDenoised)
-        sampling.sampler = sampling.sampler ?? run.sampling.sampler
-        sampling.samplingSteps = sampling.samplingSteps ?? run.sampling.samplingSteps
-        self.sampling = sampling
+        // The run's sample count and clipping already hold the options given (or a resumed run's).
+        sampling = command.samplerOptions.filling(from: run.sampling)
         sampler = try sampling.make(for: process)
         if group.isLeader { try OutputPath.prepareFolder(output) }
         let shape = configuration, initial = shape.makeNetwork(rng: &modelRng)
