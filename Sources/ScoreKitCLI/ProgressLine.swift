@@ -8,14 +8,17 @@ import ScoreKitMPI
 public final class ProgressLine {
     let label: String
     var total: Int
+    /// The units done before this line started (a resumed run's steps): not counted in the rate.
+    let first: Int
     let start = Date()
     let interactive = isatty(STDERR_FILENO) != 0
     var lastDraw = Date.distantPast
     var lastTenth = -1
 
-    public init(_ label: String, total: Int) {
+    public init(_ label: String, total: Int, from first: Int = 0) {
         self.label = label
         self.total = max(total, 1)
+        self.first = first
         ThreadGovernor.shared.newWork()
     }
 
@@ -40,13 +43,17 @@ public final class ProgressLine {
             guard tenth > lastTenth else { return }
             lastTenth = tenth
         }
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let left = Double(total - done) / max(rate, 1e-9)
+        let (rate, left) = Self.estimate(done: done, first: first, total: total, seconds: Date().timeIntervalSince(start))
         let shown = detail()
         let text = "\(label) \(done)/\(total)\(shown.isEmpty ? "" : "  \(shown)")  \(Self.rate(rate))/s  \(Self.duration(left)) left"
         let line = interactive ? "\r\u{1B}[K" + text + (done == total ? "\n" : "") : text + "\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Units per second since the line started, and the seconds left at that rate.
+    package static func estimate(done: Int, first: Int, total: Int, seconds: Double) -> (rate: Double, left: Double) {
+        let rate = Double(done - first) / max(seconds, 1e-9)
+        return (rate, Double(total - done) / max(rate, 1e-9))
     }
 
     /// Three significant figures or so: a U-Net's 0.52 steps/s must not print as 1 (or 0).

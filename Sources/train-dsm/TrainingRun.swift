@@ -139,7 +139,7 @@ final class TrainingRun {
     func loop() throws -> (steps: Int, seconds: Double) {
         let steps = run.length.trainSteps, length = run.length
         trainer.divergenceFactor = length.divergenceFactor > 0 ? length.divergenceFactor : nil
-        let progress = ProgressLine("training: step", total: steps)
+        let progress = ProgressLine("training: step", total: steps, from: trainer.step)
         let started = Date(), firstStep = trainer.step
         var recent = Double(losses.last ?? 0)
         do {

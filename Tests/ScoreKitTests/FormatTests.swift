@@ -222,6 +222,9 @@ import ScoreKitCLI
     @Test func progressRatesKeepTheirDigits() {
         #expect([0.52, 7.346, 12.34, 345.6, 12_345, 2_345_678].map(ProgressLine.rate) == ["0.52", "7.35", "12.3", "346", "12.3k", "2.35M"])
         #expect(ProgressLine.duration(75) == "75s" && ProgressLine.duration(125) == "2m05s")
+        // A run resumed at step 2,133 that reached 2,880 in 385 s runs at 1.94 steps/s, not 7.48.
+        let resumed = ProgressLine.estimate(done: 2_880, first: 2_133, total: 3_200, seconds: 385)
+        #expect(abs(resumed.rate - 1.940) < 1e-3 && abs(resumed.left - 164.9) < 0.1)
     }
 
     /// Outputs are checked before any work. Rejected: a folder made by FileManager (its error is a
