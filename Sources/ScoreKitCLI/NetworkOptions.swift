@@ -11,7 +11,7 @@ public struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "unet: channels per level, comma-separated, each level after the first at half the sides (default: 32,64,128).")
     public var channels: String?
 
-    @Option(name: .long, help: "unet: residual blocks per level (default: 2).")
+    @Option(name: .long, help: "unet: residual blocks per level (default: 2; train-dsm on images: \(UNetBudget.blocks)).")
     public var blocks: Int?
 
     @Option(name: .long, help: "unet: self-attention at the lowest level, true or false (default: true).")

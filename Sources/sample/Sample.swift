@@ -14,7 +14,7 @@ struct Sample: ScoreKitCommand {
         discussion: """
             The checkpoint says which process the model was trained on (ve, vp, vp-sde or subvp-sde) and the \
             default sampler follows from it; a checkpoint from train-dsm also gives the sampling options its run \
-            used (--samples, --clip-denoised, and for a U-Net on images --sampler ddpm-small --sampling-steps 50) \
+            used (--samples, --clip-denoised, and for a U-Net on images --sampler \(UNetBudget.sampler.rawValue) --sampling-steps \(UNetBudget.samplingSteps)) \
             unless they are given. Writes the samples as float32 .npy [N, d]; for 2-D models trained on a \
             built-in data set, also a figure over fresh data and the sample-quality report; for a model \
             trained on images, a PNG grid of the first 100 samples beside the .npy.
@@ -66,7 +66,7 @@ struct Sample: ScoreKitCommand {
     }
 
     /// The sampler options with those not given taken from the run that trained the checkpoint
-    /// (train-dsm's: its --samples and --clip-denoised, and a U-Net's DDPM over 50 levels), so that
+    /// (train-dsm's: its --samples and --clip-denoised, and a U-Net's `UNetBudget` sampler), so that
     /// a model samples as its training run did; the plain defaults for other checkpoints.
     func options(after checkpoint: Checkpoint) -> SamplerOptions {
         // Only defaults are read from the saved run, so one that does not parse leaves them alone

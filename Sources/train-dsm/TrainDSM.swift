@@ -30,7 +30,7 @@ struct TrainDSM: ScoreKitCommand {
             On image data (--data digits or fashion-mnist, or --image-shape) the defaults that are not \
             given become --process vp --samples 1000 --eval-every 0, and --clip-denoised for fashion-mnist; \
             the network is the U-Net for fashion-mnist and the MLP otherwise. The MLP trains with --hidden 512 \
-            --layers 3 (fashion-mnist: --hidden 1024 --layers 2) --batch 256; the U-Net with --batch \
+            --layers 3 (fashion-mnist: --hidden 1024 --layers 2) --batch 256; the U-Net with --blocks \(UNetBudget.blocks) --batch \
             \(UNetBudget.batch) --train-steps \(UNetBudget.trainSteps) --ema-decay \(UNetBudget.emaDecay) --min-snr \(UNetBudget.minSNRGamma) and samples with \
             --sampler \(UNetBudget.sampler.rawValue) --sampling-steps \(UNetBudget.samplingSteps) (about 30 minutes of \
             training on 2 cores for fashion-mnist). The run also \

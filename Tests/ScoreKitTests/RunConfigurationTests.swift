@@ -38,16 +38,17 @@ import Testing
         #expect(fashion.sampling.clipDenoised && fashion.batch == 256 && fashion.sampling.samples == 1000 && fashion.length.evalEvery == 0)
         #expect(fashion.sampling.sampler == nil && fashion.length.trainSteps == 15_000 && !fashion.json.contains("sampler"))
         #expect(RunConfiguration.standard.process.name == "ve" && RunConfiguration.standard.batch == 512)
-        // Fashion-MNIST's default network is the U-Net, on its 30-minute budget, sampled with clipped DDIM.
+        // Fashion-MNIST's default network is the U-Net, on its 30-minute budget, sampled with clipped DDPM-small.
         let unet = RunConfiguration.forImages(.fashionMNIST)
         #expect(unet.network.kind == "unet" && unet.batch == UNetBudget.batch && unet.length.trainSteps == UNetBudget.trainSteps)
-        #expect(unet.emaDecay == UNetBudget.emaDecay && unet.sampling.sampler == .ddpmSmall && unet.sampling.samplingSteps == 50 && unet.sampling.clipDenoised)
+        #expect(unet.network.blocks == 1 && fashion.network.blocks == nil, "one block per level on the budget; the MLP names none")
+        #expect(unet.emaDecay == UNetBudget.emaDecay && unet.sampling.sampler == .ddpmSmall && unet.sampling.samplingSteps == 100 && unet.sampling.clipDenoised)
         #expect(unet.objective.weighting == .minSNR(gamma: 5) && fashion.objective.weighting == nil)
         #expect(RunConfiguration.forImages(.digits, network: "unet").batch == UNetBudget.batch)
     }
 
     @Test func sampleTakesTheSamplingItsTrainingRunUsed() throws {
-        // A U-Net checkpoint from train-dsm samples as its run did (1,000 clipped images, DDPM over 50 levels),
+        // A U-Net checkpoint from train-dsm samples as its run did (1,000 clipped images, DDPM over 100 levels),
         // not with DDPM's 1,000 levels for 10,000 samples (hours); options given still win.
         let configuration = MLPConfiguration(dimension: 2, hiddenWidth: 4, hiddenLayers: 1)
         var rng = RandomSource(seed: 1)
@@ -57,9 +58,9 @@ import Testing
         #expect(plain.options(after: checkpoint).samples == 10_000 && plain.options(after: checkpoint).sampler == nil, "no saved run: the plain defaults")
         checkpoint.run["configuration"] = RunConfiguration.forImages(.fashionMNIST).json
         let saved = plain.options(after: checkpoint)
-        #expect(saved.sampler == .ddpmSmall && saved.samplingSteps == 50 && saved.clipDenoised && saved.samples == 1000)
+        #expect(saved.sampler == .ddpmSmall && saved.samplingSteps == 100 && saved.clipDenoised && saved.samples == 1000)
         let given = try Sample.parse(["--checkpoint", "c.safetensors", "--sampler", "ddpm", "--samples", "7", "--no-clip-denoised"]).options(after: checkpoint)
-        #expect(given.sampler == .ddpm && given.samples == 7 && !given.clipDenoised && given.samplingSteps == 50)
+        #expect(given.sampler == .ddpm && given.samples == 7 && !given.clipDenoised && given.samplingSteps == 100)
         let steps = try Sample.parse(["--checkpoint", "c.safetensors", "--steps", "20"])
         let sampler = try steps.sampling(VariancePreserving(steps: 1000), options: steps.options(after: checkpoint)).sampler as? DiffusionSampler
         #expect(sampler?.schedule.count == 20 && sampler?.name == "ddpm-small-clipped", "--steps, the old spelling, wins over the saved levels")
