@@ -37,6 +37,9 @@ struct Bench: ScoreKitCommand {
     @Flag(name: .long, help: "Instead of the workloads, time each of their matrix products alone (GFLOP/s per shape).")
     var products = false
 
+    @Flag(name: .long, help: "Instead of the workloads, split the U-Net workloads' steps by layer kind: each kind's seconds against its products timed alone.")
+    var profile = false
+
     @Flag(name: .long, help: "Instead of the workloads, time the elementwise kernels (ns per element).")
     var kernels = false
 
@@ -80,6 +83,7 @@ struct Bench: ScoreKitCommand {
                  + InstructionSet.summary)
         printNow(BLAS.kernels.summary)
         if products { return reportProducts(minimumSeconds: minimum) }
+        if profile { return try reportProfile(minimumSeconds: minimum) }
         if kernels { return KernelTimer.report(minimumSeconds: minimum) }
         if !allReduce { try SingleProcess.require("bench (but for --all-reduce)") }
         if allReduce {
@@ -155,24 +159,66 @@ struct Bench: ScoreKitCommand {
             for setting in threads {
                 ThreadGovernor.shared.start(setting)
                 printNow("\(workload.name), \(BLAS.threadCount) thread(s) (\(setting)):")
-                // Per layer kind: its products' seconds and FLOPs in one step, for the summary.
-                var layers: [String: (seconds: Double, flops: Double)] = [:], order: [String] = []
-                for (shape, count) in workload.distinctProducts {
-                    let calls = GemmTimer.callsPerSecond(shape, minimumSeconds: minimumSeconds / 4)
-                    printNow(String(format: "  m %5d  n %5d  k %5d  %@  %7.1f GFLOP/s  %8.1f us  x%-4d %@",
-                                    shape.m, shape.n, shape.k, shape.label, calls * shape.flops / 1e9, 1e6 / calls,
-                                    count, shape.layer))
-                    if layers[shape.layer] == nil { order.append(shape.layer) }
-                    let sum = layers[shape.layer, default: (0, 0)]
-                    layers[shape.layer] = (sum.seconds + Double(count) / calls, sum.flops + Double(count) * shape.flops)
+                let layers = Self.layerBounds(workload, minimumSeconds: minimumSeconds / 4, printing: true)
+                guard layers.count > 1 else { continue }
+                let total = layers.reduce(0) { $0 + $1.seconds }
+                for layer in layers {
+                    printNow("  " + layer.kind.padding(toLength: 12, withPad: " ", startingAt: 0)
+                             + String(format: "%5.1f%% of the step's GEMM time, %7.1f GFLOP/s", 100 * layer.seconds / total, layer.flops / layer.seconds / 1e9))
                 }
-                guard order.count > 1 else { continue }
-                let total = layers.values.reduce(0) { $0 + $1.seconds }
-                for layer in order {
-                    let (seconds, flops) = layers[layer]!
-                    printNow("  " + layer.padding(toLength: 12, withPad: " ", startingAt: 0)
-                             + String(format: "%5.1f%% of the step's GEMM time, %7.1f GFLOP/s", 100 * seconds / total, flops / seconds / 1e9))
+            }
+        }
+    }
+
+    /// Per layer kind, in the order the step first issues it: the seconds and FLOPs of its products
+    /// in one step, each distinct product timed alone (and printed, with `printing`).
+    static func layerBounds(_ workload: Workload, minimumSeconds: Double, printing: Bool) -> [(kind: String, seconds: Double, flops: Double)] {
+        var layers: [(kind: String, seconds: Double, flops: Double)] = []
+        for (shape, count) in workload.distinctProducts {
+            let calls = GemmTimer.callsPerSecond(shape, minimumSeconds: minimumSeconds)
+            if printing {
+                printNow(String(format: "  m %5d  n %5d  k %5d  %@  %7.1f GFLOP/s  %8.1f us  x%-4d %@",
+                                shape.m, shape.n, shape.k, shape.label, calls * shape.flops / 1e9, 1e6 / calls, count, shape.layer))
+            }
+            let i = layers.firstIndex { $0.kind == shape.layer } ?? { layers.append((shape.layer, 0, 0)); return layers.count - 1 }()
+            layers[i].seconds += Double(count) / calls
+            layers[i].flops += Double(count) * shape.flops
+        }
+        return layers
+    }
+
+    /// Each U-Net workload's step split by layer kind: the wall-clock milliseconds its passes spent
+    /// there (forward, backward), and that kind's products timed alone in the same run.
+    func reportProfile(minimumSeconds: Double) throws {
+        for workload in Workload.all where workloads.contains(workload.name) && workload.configuration is UNetConfiguration {
+            for setting in threads {
+                let governor = ThreadGovernor.shared, profile = LayerProfile()
+                governor.start(setting)
+                let rate = try Self.engineRate(workload, minimumSeconds: minimumSeconds, governor: governor, profile: profile)
+                BLAS.threadCount = governor.mainCount
+                let elapsed = profile.elapsed, bounds = Self.layerBounds(workload, minimumSeconds: minimumSeconds / 4, printing: false)
+                // A step: one training step, or one evaluation of the whole batch (passes of rowsPerPass rows).
+                let step = workload.isSampler ? Double(workload.batch) / rate : 1 / rate
+                let passesPerStep = workload.isSampler ? Double(workload.batch) / Double(workload.rowsPerPass) : 1
+                printNow(String(format: "%@, %d thread(s) (%@): %.1f ms a step (%@ %@)", workload.name, BLAS.threadCount,
+                                setting.description, 1e3 * step, Self.format(rate), workload.unit))
+                // Columns wide enough for their headings (the workload table's are narrower).
+                let row = { (cells: [String]) in
+                    printNow(zip(cells, [20, 12, 13, 13, 15, 8]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
                 }
+                row(["layer kind", "forward ms", "backward ms", "of the step", "GEMM bound ms", "of bound"])
+                var inLayers = 0.0
+                for (i, kind) in profile.kinds.enumerated() {
+                    // Each kind's share of the timed wall clock, as milliseconds of one step.
+                    let forward = profile.forwardSeconds[i] / elapsed * step, backward = profile.backwardSeconds[i] / elapsed * step
+                    inLayers += forward + backward
+                    let bound = bounds.first { $0.kind == kind }.map { $0.seconds * passesPerStep }
+                    row([kind, String(format: "%.2f", 1e3 * forward), workload.isSampler ? "-" : String(format: "%.2f", 1e3 * backward),
+                         String(format: "%.1f%%", 100 * (forward + backward) / step),
+                         bound.map { String(format: "%.2f", 1e3 * $0) } ?? "-",
+                         bound.map { String(format: "%.2f", $0 / (forward + backward)) } ?? "-"])
+                }
+                row(["outside the layers", "", "", String(format: "%.1f%%", 100 * (step - inLayers) / step), "", ""])
             }
         }
     }
@@ -224,9 +270,11 @@ struct Bench: ScoreKitCommand {
     /// Steps per second of the engine itself (sample-steps per second for Langevin), after a warm-up.
     /// The governor ticks between steps (sampler steps for the samplers), as in the tools' loops,
     /// and its window restarts after each repetition's untimed setup.
-    static func engineRate(_ workload: Workload, minimumSeconds: Double, governor: ThreadGovernor) throws -> Double {
+    static func engineRate(_ workload: Workload, minimumSeconds: Double, governor: ThreadGovernor,
+                           profile: LayerProfile? = nil) throws -> Double {
         var rng = RandomSource(seed: 1)
         let model = workload.configuration.makeNetwork(rng: &rng)
+        (model as? UNet)?.profile = profile
         switch workload.kind {
         case .dsm, .ssm:
             let d = workload.configuration.dimension
@@ -241,6 +289,7 @@ struct Bench: ScoreKitCommand {
             let trainer = Self.trainer(model, data: data, objective: objective, batch: workload.batch, rng: rng.split())
             for _ in 0..<3 { _ = try trainer.trainStep() }
             governor.restartWindow()
+            profile?.reset()
             return try Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); _ = try trainer.trainStep() }
         case .langevin:
             // Steps at one level of the Song-Ermon schedule: every level costs the same.
@@ -263,6 +312,7 @@ struct Bench: ScoreKitCommand {
             let level = VariancePreservingSDE().level(at: 0.5)
             score.score(x, at: level, into: &out)
             governor.restartWindow()
+            profile?.reset()
             return Stopwatch.rate(minimumSeconds: minimumSeconds) { governor.tick(); score.score(x, at: level, into: &out) } * Double(workload.batch)
         }
     }

@@ -63,6 +63,32 @@ import ScoreKit
         #expect(nonTrivial > checked * 3 / 4, "only \(nonTrivial) of \(checked) gradients were non-trivial")
     }
 
+    /// A profiled pass computes the same bytes, and records every layer kind of the network in
+    /// both directions, within the wall clock that passed.
+    @Test func aProfiledPassIsTheSamePassTimedByLayerKind() {
+        let network = randomNetwork(small, seed: 1), images = 2, batch = batch(small, images: images, seed: 2)
+        let pass = network.makePass(capacity: images, tangentCount: 0)
+        func run() -> ([Float], [Float]) {
+            pass.forward(batch)
+            let score = batch.score.array
+            for i in 0..<(images * small.dimension) { batch.scoreGradient[i] = score[i] }
+            pass.backward(batch)
+            return (score, pass.gradients.array)
+        }
+        let plain = run()
+        let profile = LayerProfile()
+        network.profile = profile
+        let profiled = run()
+        #expect(profiled.0 == plain.0 && profiled.1 == plain.1)
+        #expect(Set(profile.kinds) == ["embedding", "conv3x3", "norm", "add", "conv3x3/2", "conv1x1", "attention", "upsample", "concatenate"])
+        let total = profile.forwardSeconds.reduce(0, +) + profile.backwardSeconds.reduce(0, +)
+        #expect(profile.kinds.indices.allSatisfy { profile.forwardSeconds[$0] > 0 && profile.backwardSeconds[$0] > 0 })
+        #expect(total <= profile.elapsed)
+        profile.reset()
+        #expect(profile.forwardSeconds.allSatisfy { $0 == 0 } && profile.backwardSeconds.allSatisfy { $0 == 0 })
+        network.profile = nil
+    }
+
     @Test func itsStructureAndNamesAreDDPMs() {
         let standard = UNetConfiguration(height: 28, width: 28)
         let names = Set(standard.tensors.map(\.name))

@@ -127,9 +127,12 @@ public struct Convolution: Sendable, Equatable {
         Kernels.columnSums(rows: images * positions, columns: outputs, outputGradient, into: gradients + biasOffset)
     }
 
+    /// What its products and its profile call it: "conv3x3", "conv3x3/2", "conv1x1".
+    public var kind: String { "conv\(kernel)x\(kernel)" + (stride == 2 ? "/2" : "") }
+
     /// The products of `forward` (and with `training`, of `backward`) for `images` images, chunk by chunk.
     public func products(images: Int, training: Bool, inputGradient: Bool) -> [ProductShape] {
-        let kind = "conv\(kernel)x\(kernel)" + (stride == 2 ? "/2" : ""), positions = outputHeight * outputWidth
+        let positions = outputHeight * outputWidth
         var out: [ProductShape] = []
         forEachChunk(images: images) { _, count in
             let rows = count * positions

@@ -8,6 +8,8 @@ public final class UNet {
     public let configuration: UNetConfiguration
     public let parameters: FloatBuffer
     let graph: UNetGraph
+    /// When set, its passes record their seconds per layer kind here (`bench --profile`).
+    public var profile: LayerProfile?
 
     /// A network initialised layer by layer from `rng`, as PyTorch would, but with each residual
     /// block's last convolution, each attention's output projection and the output convolution at

@@ -23,6 +23,9 @@ final class UNetPass: NetworkPass {
     private let scratch, perImage: FloatBuffer
     private let inverseOutputScale: FloatBuffer
     private var images = 0
+    /// The network's profile with the kind index of each step and of the time embedding in it,
+    /// found once per profile.
+    private var profileKinds: (profile: LayerProfile, steps: [Int], embedding: Int)?
 
     init(network: UNet, capacity: Int) {
         precondition(capacity >= 1, "UNetPass: capacity \(capacity)")
@@ -79,9 +82,12 @@ final class UNetPass: NetworkPass {
         precondition(batch.rows <= capacity, "UNetPass: \(batch.rows) rows in a pass of capacity \(capacity)")
         let n = batch.rows, d = batch.dimension, p = UnsafePointer(network.parameters.pointer)
         images = n
+        let profile = network.profile, kinds = profile.map(kinds(in:))
+        var clock = profile == nil ? 0 : Stopwatch.now()
         let sign: Float = network.configuration.parameterisation == .score ? 1 : -1
         for i in 0..<n { inverseOutputScale[i] = sign / batch.outputScale[i] }
         embed(batch, parameters: p)
+        if let profile, let kinds { clock = lap(profile, kinds.embedding, since: clock, backward: false) }
         values[0].pointer.update(from: batch.points.pointer, count: n * d)
         for (index, step) in graph.steps.enumerated() {
             switch step {
@@ -121,6 +127,7 @@ final class UNetPass: NetworkPass {
                 layer.forward(images: n, input: values[input].pointer, parameters: p, output: values[output].pointer,
                               workspace: attention[index]!)
             }
+            if let profile, let kinds { clock = lap(profile, kinds.steps[index], since: clock, backward: false) }
         }
         batch.score.pointer.update(from: values[values.count - 1].pointer, count: n * d)
         Kernels.scaleRows(rows: n, columns: d, batch.score.pointer, by: inverseOutputScale.pointer)
@@ -152,6 +159,8 @@ final class UNetPass: NetworkPass {
         let last = mapGradients[mapGradients.count - 1].pointer
         last.update(from: batch.scoreGradient.pointer, count: n * d)
         Kernels.scaleRows(rows: n, columns: d, last, by: inverseOutputScale.pointer)
+        let profile = network.profile, kinds = profile.map(kinds(in:))
+        var clock = profile == nil ? 0 : Stopwatch.now()
         for (index, step) in graph.steps.enumerated().reversed() {
             switch step {
             case let .convolution(layer, input, output, _):
@@ -192,6 +201,7 @@ final class UNetPass: NetworkPass {
                 layer.backward(images: n, outputGradient: mapGradients[output].pointer, parameters: p, gradients: g,
                                inputGradient: mapGradients[input].pointer, workspace: attention[index]!)
             }
+            if let profile, let kinds { clock = lap(profile, kinds.steps[index], since: clock, backward: true) }
         }
         let e = graph.embedOut.outputs
         siluBackward(dActive1, at: embedded1, into: dEmbedded, count: n * e)
@@ -200,6 +210,31 @@ final class UNetPass: NetworkPass {
         siluBackward(dActive1, at: embedded0, into: dEmbedded, count: n * e)
         graph.embedIn.backward(batch: n, biasRows: n, input: features.pointer, outputGradient: dEmbedded.pointer, parameters: p,
                                gradients: g, inputGradient: nil, accumulate: false)
+        if let profile, let kinds { _ = lap(profile, kinds.embedding, since: clock, backward: true) }
+    }
+
+    private func kinds(in profile: LayerProfile) -> (steps: [Int], embedding: Int) {
+        if let found = profileKinds, found.profile === profile { return (found.steps, found.embedding) }
+        let steps = graph.steps.map { step -> Int in
+            switch step {
+            case let .convolution(layer, _, _, _): return profile.index(layer.kind)
+            case .norm: return profile.index("norm")
+            case .embedding: return profile.index("embedding")
+            case .add: return profile.index("add")
+            case .concatenate: return profile.index("concatenate")
+            case .upsample: return profile.index("upsample")
+            case .attention: return profile.index("attention")
+            }
+        }
+        profileKinds = (profile, steps, profile.index("embedding"))
+        return (steps, profile.index("embedding"))
+    }
+
+    /// Records the seconds since `start` for `kind`; returns the time now, the next step's start.
+    private func lap(_ profile: LayerProfile, _ kind: Int, since start: Double, backward: Bool) -> Double {
+        let now = Stopwatch.now()
+        profile.record(kind, seconds: now - start, backward: backward)
+        return now
     }
 
     private func positions(_ map: Int) -> Int { graph.maps[map].height * graph.maps[map].width }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Timing helpers for the bench: a monotonic clock, and repeated measurement of a piece of work
-/// until it has lasted long enough to trust.
+/// Timing helpers for the bench and a pass's `LayerProfile`: a monotonic clock, and repeated
+/// measurement of a piece of work until it has lasted long enough to trust.
 public enum Stopwatch {
     /// Seconds on a monotonic clock.
     public static func now() -> Double {
