@@ -226,8 +226,9 @@ final class UNetPass: NetworkPass {
             case .attention: return profile.index("attention")
             }
         }
-        profileKinds = (profile, steps, profile.index("embedding"))
-        return (steps, profile.index("embedding"))
+        let embedding = profile.index("embedding")
+        profileKinds = (profile, steps, embedding)
+        return (steps, embedding)
     }
 
     /// Records the seconds since `start` for `kind`; returns the time now, the next step's start.
