@@ -66,6 +66,10 @@ struct Bench: ScoreKitCommand {
         if let unknown = workloads.first(where: { !known.contains($0) }) {
             throw ValidationError("unknown workload '\(unknown)'; known: \(Workload.all.map(\.name).joined(separator: ", "))")
         }
+        let profiled = Workload.all.filter { $0.configuration is UNetConfiguration }.map(\.name)
+        if profile && !workloads.contains(where: profiled.contains) {
+            throw ValidationError("--profile splits the U-Net workloads (\(profiled.joined(separator: ", "))), and --workloads names none of them")
+        }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
@@ -203,22 +207,20 @@ struct Bench: ScoreKitCommand {
                 printNow(String(format: "%@, %d thread(s) (%@): %.1f ms a step (%@ %@)", workload.name, BLAS.threadCount,
                                 setting.description, 1e3 * step, Self.format(rate), workload.unit))
                 // Columns wide enough for their headings (the workload table's are narrower).
-                let row = { (cells: [String]) in
-                    printNow(zip(cells, [20, 12, 13, 13, 15, 8]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
-                }
-                row(["layer kind", "forward ms", "backward ms", "of the step", "GEMM bound ms", "of bound"])
+                let widths = [20, 12, 13, 13, 15, 8]
+                printNow(row(["layer kind", "forward ms", "backward ms", "of the step", "GEMM bound ms", "of bound"], widths: widths))
                 var inLayers = 0.0
                 for (i, kind) in profile.kinds.enumerated() {
                     // Each kind's share of the timed wall clock, as milliseconds of one step.
                     let forward = profile.forwardSeconds[i] / elapsed * step, backward = profile.backwardSeconds[i] / elapsed * step
                     inLayers += forward + backward
                     let bound = bounds.first { $0.kind == kind }.map { $0.seconds * passesPerStep }
-                    row([kind, String(format: "%.2f", 1e3 * forward), workload.isSampler ? "-" : String(format: "%.2f", 1e3 * backward),
-                         String(format: "%.1f%%", 100 * (forward + backward) / step),
-                         bound.map { String(format: "%.2f", 1e3 * $0) } ?? "-",
-                         bound.map { String(format: "%.2f", $0 / (forward + backward)) } ?? "-"])
+                    printNow(row([kind, String(format: "%.2f", 1e3 * forward), workload.isSampler ? "-" : String(format: "%.2f", 1e3 * backward),
+                                  String(format: "%.1f%%", 100 * (forward + backward) / step),
+                                  bound.map { String(format: "%.2f", 1e3 * $0) } ?? "-",
+                                  bound.map { String(format: "%.2f", $0 / (forward + backward)) } ?? "-"], widths: widths))
                 }
-                row(["outside the layers", "", "", String(format: "%.1f%%", 100 * (step - inLayers) / step), "", ""])
+                printNow(row(["outside the layers", "", "", String(format: "%.1f%%", 100 * (step - inLayers) / step), "", ""], widths: widths))
             }
         }
     }
@@ -259,8 +261,8 @@ struct Bench: ScoreKitCommand {
         return path
     }
 
-    func row(_ cells: [String]) -> String {
-        zip(cells, [14, 8, 28, 22, 9, 12, 10, 12, 12, 14, 12, 16]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+    func row(_ cells: [String], widths: [Int] = [14, 8, 28, 22, 9, 12, 10, 12, 12, 14, 12, 16]) -> String {
+        zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 
     static func format(_ rate: Double) -> String {
