@@ -139,3 +139,15 @@ void sk_group_norm_backward(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t cha
                             const float *beta, int silu, float *dgamma, float *dbeta, float *dx) {
     ACTIVE->group_norm_backward(images, positions, channels, groups, dy, hat, inverse, gamma, beta, silu, dgamma, dbeta, dx);
 }
+void sk_winograd_input(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *x, ptrdiff_t first,
+                       ptrdiff_t count, ptrdiff_t stride, float *v) {
+    ACTIVE->winograd_input(height, width, channels, x, first, count, stride, v);
+}
+void sk_winograd_output(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *m, ptrdiff_t first,
+                        ptrdiff_t count, ptrdiff_t stride, const float *bias, int accumulate, float *y) {
+    ACTIVE->winograd_output(height, width, channels, m, first, count, stride, bias, accumulate, y);
+}
+void sk_winograd_output_adjoint(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *dy, ptrdiff_t first,
+                                ptrdiff_t count, ptrdiff_t stride, float *z) {
+    ACTIVE->winograd_output_adjoint(height, width, channels, dy, first, count, stride, z);
+}

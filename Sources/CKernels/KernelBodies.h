@@ -356,10 +356,138 @@ static void SK_CLONE(group_norm_backward)(ptrdiff_t images, ptrdiff_t positions,
     }
 }
 
+/* Winograd's F(2x2, 3x3) (Lavin and Gray, 2016): the tiles' input transform B^T d B and output
+ * transform A^T m A, with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] and A^T = [1 1 1 0;
+ * 0 1 -1 -1]. Both are additions only, in one order in every clone, so every clone gives the same
+ * bits. Tile t of an NHWC map holds output rows 2 ty, 2 ty + 1 and columns 2 tx, 2 tx + 1, reads
+ * the 4 x 4 input patch from (2 ty - 1, 2 tx - 1), zero outside the map; tiles run b, ty, tx
+ * row-major. Element e (row-major in 4 x 4) of tile t's transform is row t of matrix e, a matrix
+ * being `stride` floats apart. The channel loop is the vector loop (its 16 pointers do not alias
+ * each other's writes). */
+#define SK_WINOGRAD_BLOCK 64
+
+static void SK_CLONE(winograd_input)(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *x,
+                                     ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, float *v) {
+    static const float zeros[SK_WINOGRAD_BLOCK];
+    ptrdiff_t across = (width + 1) / 2, tiles = across * ((height + 1) / 2);
+    for (ptrdiff_t t = first; t < first + count; t++) {
+        ptrdiff_t b = t / tiles, ty = t % tiles / across, tx = t % across;
+        for (ptrdiff_t c0 = 0; c0 < channels; c0 += SK_WINOGRAD_BLOCK) {
+            ptrdiff_t n = channels - c0 < SK_WINOGRAD_BLOCK ? channels - c0 : SK_WINOGRAD_BLOCK;
+            const float *d[16];
+            for (int i = 0; i < 4; i++) {
+                ptrdiff_t iy = 2 * ty - 1 + i;
+                for (int j = 0; j < 4; j++) {
+                    ptrdiff_t ix = 2 * tx - 1 + j;
+                    d[4 * i + j] = iy >= 0 && iy < height && ix >= 0 && ix < width
+                                       ? x + ((b * height + iy) * width + ix) * channels + c0 : zeros;
+                }
+            }
+            float *out = v + t * channels + c0;
+#pragma clang loop vectorize(assume_safety)
+            for (ptrdiff_t c = 0; c < n; c++) {
+                float r[16], u[16];
+                for (int j = 0; j < 4; j++) {
+                    r[j] = d[j][c] - d[8 + j][c];
+                    r[4 + j] = d[4 + j][c] + d[8 + j][c];
+                    r[8 + j] = d[8 + j][c] - d[4 + j][c];
+                    r[12 + j] = d[4 + j][c] - d[12 + j][c];
+                }
+                for (int i = 0; i < 4; i++) {
+                    u[4 * i] = r[4 * i] - r[4 * i + 2];
+                    u[4 * i + 1] = r[4 * i + 1] + r[4 * i + 2];
+                    u[4 * i + 2] = r[4 * i + 2] - r[4 * i + 1];
+                    u[4 * i + 3] = r[4 * i + 1] - r[4 * i + 3];
+                }
+                for (int e = 0; e < 16; e++) out[e * stride + c] = u[e];
+            }
+        }
+    }
+}
+
+static void SK_CLONE(winograd_output)(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *m,
+                                      ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, const float *bias,
+                                      int accumulate, float *y) {
+    ptrdiff_t across = (width + 1) / 2, tiles = across * ((height + 1) / 2);
+    for (ptrdiff_t t = first; t < first + count; t++) {
+        ptrdiff_t b = t / tiles, oy = 2 * (t % tiles / across), ox = 2 * (t % across);
+        for (ptrdiff_t c0 = 0; c0 < channels; c0 += SK_WINOGRAD_BLOCK) {
+            ptrdiff_t n = channels - c0 < SK_WINOGRAD_BLOCK ? channels - c0 : SK_WINOGRAD_BLOCK;
+            /* Outputs past the map's last row or column (odd sides) go to a sink. */
+            float sink[4][SK_WINOGRAD_BLOCK];
+            float *out[4];
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    out[2 * i + j] = oy + i < height && ox + j < width
+                                         ? y + ((b * height + oy + i) * width + ox + j) * channels + c0 : sink[2 * i + j];
+                }
+            }
+            const float *in = m + t * channels + c0;
+#pragma clang loop vectorize(assume_safety)
+            for (ptrdiff_t c = 0; c < n; c++) {
+                float r[8], z[4];
+                for (int j = 0; j < 4; j++) {
+                    r[j] = in[j * stride + c] + in[(4 + j) * stride + c] + in[(8 + j) * stride + c];
+                    r[4 + j] = in[(4 + j) * stride + c] - in[(8 + j) * stride + c] - in[(12 + j) * stride + c];
+                }
+                for (int i = 0; i < 2; i++) {
+                    z[2 * i] = r[4 * i] + r[4 * i + 1] + r[4 * i + 2];
+                    z[2 * i + 1] = r[4 * i + 1] - r[4 * i + 2] - r[4 * i + 3];
+                }
+                for (int k = 0; k < 4; k++) {
+                    float value = bias ? z[k] + bias[c0 + c] : z[k];
+                    out[k][c] = accumulate ? out[k][c] + value : value;
+                }
+            }
+        }
+    }
+}
+
+/* The adjoint of the output transform, for the weight gradient: z = A dy A^T of each tile's 2 x 2
+ * output gradient (zero past the map's edge), written as winograd_input writes v. */
+static void SK_CLONE(winograd_output_adjoint)(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *dy,
+                                              ptrdiff_t first, ptrdiff_t count, ptrdiff_t stride, float *z) {
+    static const float zeros[SK_WINOGRAD_BLOCK];
+    ptrdiff_t across = (width + 1) / 2, tiles = across * ((height + 1) / 2);
+    for (ptrdiff_t t = first; t < first + count; t++) {
+        ptrdiff_t b = t / tiles, oy = 2 * (t % tiles / across), ox = 2 * (t % across);
+        for (ptrdiff_t c0 = 0; c0 < channels; c0 += SK_WINOGRAD_BLOCK) {
+            ptrdiff_t n = channels - c0 < SK_WINOGRAD_BLOCK ? channels - c0 : SK_WINOGRAD_BLOCK;
+            const float *g[4];
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    g[2 * i + j] = oy + i < height && ox + j < width
+                                       ? dy + ((b * height + oy + i) * width + ox + j) * channels + c0 : zeros;
+                }
+            }
+            float *out = z + t * channels + c0;
+#pragma clang loop vectorize(assume_safety)
+            for (ptrdiff_t c = 0; c < n; c++) {
+                /* A = [1 0; 1 1; 1 -1; 0 -1]: rows A g, then (A g) A^T. */
+                float r[8], u[16];
+                for (int j = 0; j < 2; j++) {
+                    r[j] = g[j][c];
+                    r[2 + j] = g[j][c] + g[2 + j][c];
+                    r[4 + j] = g[j][c] - g[2 + j][c];
+                    r[6 + j] = -g[2 + j][c];
+                }
+                for (int i = 0; i < 4; i++) {
+                    u[4 * i] = r[2 * i];
+                    u[4 * i + 1] = r[2 * i] + r[2 * i + 1];
+                    u[4 * i + 2] = r[2 * i] - r[2 * i + 1];
+                    u[4 * i + 3] = -r[2 * i + 1];
+                }
+                for (int e = 0; e < 16; e++) out[e * stride + c] = u[e];
+            }
+        }
+    }
+}
+
 static const sk_table SK_CLONE(table) = {
     SK_CLONE(bias_silu), SK_CLONE(bias_silu_inference), SK_CLONE(multiply_blocks), SK_CLONE(silu_tangent_backward),
     SK_CLONE(add_bias), SK_CLONE(multiply), SK_CLONE(combine), SK_CLONE(scale_rows), SK_CLONE(sum),
     SK_CLONE(column_sums), SK_CLONE(perturb), SK_CLONE(dsm_residual), SK_CLONE(adam), SK_CLONE(average), SK_CLONE(exp),
     SK_CLONE(count_nonfinite), SK_CLONE(fill_normal), SK_CLONE(narrow_linear_silu), SK_CLONE(group_norm),
-    SK_CLONE(group_norm_backward),
+    SK_CLONE(group_norm_backward), SK_CLONE(winograd_input), SK_CLONE(winograd_output),
+    SK_CLONE(winograd_output_adjoint),
 };

@@ -28,6 +28,10 @@ typedef struct {
                        float *, float *);
     void (*group_norm_backward)(ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, const float *,
                                 const float *, const float *, int, float *, float *, float *);
+    void (*winograd_input)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *);
+    void (*winograd_output)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, int,
+                            float *);
+    void (*winograd_output_adjoint)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *);
 } sk_table;
 
 extern const sk_table sk_table_baseline;

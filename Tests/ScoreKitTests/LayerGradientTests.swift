@@ -121,6 +121,32 @@ import ScoreKit
                         inputIndices: (0..<40).map { _ in Int(pick.next() % UInt64(x.count)) })
     }
 
+    /// Winograd's tiles with more channels than the transforms' 64-float block, in and out, on
+    /// an odd-sided map: y against the definition, dL/dW and dL/dx against finite differences;
+    /// and, the transforms being additions only, the same bytes in every clone.
+    @Test func winogradTilesPastOneChannelBlockMatchInEveryClone() {
+        var rng = RandomSource(seed: 31)
+        let conv = Convolution(inputs: 67, outputs: 66, height: 3, width: 5, offset: 0)
+        let images = 2
+        let p = rng.normals(count: conv.parameterCount).map { $0 * 0.1 }, x = rng.normals(count: images * 15 * 67)
+        let layer = convolutionLayer(conv, images: images)
+        let y = layer.forward(p, x), direct = directConvolution(conv, images: images, parameters: p, x: x)
+        for i in y.indices { #expect(isClose(Double(y[i]), Double(direct[i]), rel: 1e-5, abs: 1e-5), "y[\(i)]") }
+        var pick = RandomSource(seed: 32)
+        expectGradients(layer, parameters: p, x: x, seed: 33, label: "conv past one block",
+                        parameterIndices: (0..<40).map { _ in Int(pick.next() % UInt64(conv.parameterCount)) },
+                        inputIndices: (0..<40).map { _ in Int(pick.next() % UInt64(x.count)) })
+        let c = rng.normals(count: y.count)
+        let runs = InstructionSet.supported.compactMap { set in
+            Kernels.using(set) { (y: layer.forward(p, x), gradients: layer.backward(p, x, c)) }
+        }
+        #expect(runs.count == InstructionSet.supported.count)
+        for (set, run) in zip(InstructionSet.supported, runs) {
+            #expect(run.y == runs[0].y && run.gradients.parameters == runs[0].gradients.parameters
+                    && run.gradients.input == runs[0].gradients.input, "\(set): other bytes than \(InstructionSet.supported[0])")
+        }
+    }
+
     func normLayer(_ norm: GroupNormalization, images: Int, positions: Int) -> Layer {
         Layer(parameterCount: norm.parameterCount, forward: { p, x in
             var y = [Float](repeating: 0, count: x.count), hat = y, deviation = [Float](repeating: 0, count: images * norm.groups)

@@ -86,5 +86,19 @@ void sk_group_norm(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, pt
 void sk_group_norm_backward(ptrdiff_t images, ptrdiff_t positions, ptrdiff_t channels, ptrdiff_t groups,
                             const float *dy, const float *hat, const float *inverse, const float *gamma,
                             const float *beta, int silu, float *dgamma, float *dbeta, float *dx);
+/* Winograd F(2x2, 3x3) tiles of NHWC maps (height x width x channels; tiles of 2 x 2 outputs,
+ * (height + 1) / 2 x (width + 1) / 2 a map, b, ty, tx row-major): for tiles first ..< first + count,
+ * element e of tile t's B^T d B written at v[e * stride + t * channels + c] (the patch zero-padded
+ * by one around the map). */
+void sk_winograd_input(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *x, ptrdiff_t first,
+                       ptrdiff_t count, ptrdiff_t stride, float *v);
+/* Its output transform: A^T m A of tile t (m read as v is written), plus bias[c] unless NULL,
+ * written to (or with accumulate, added to) the map y's positions in the tile. */
+void sk_winograd_output(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *m, ptrdiff_t first,
+                        ptrdiff_t count, ptrdiff_t stride, const float *bias, int accumulate, float *y);
+/* The output transform's adjoint, for the weight gradient: A dy A^T of each tile's 2 x 2 gradient
+ * (zero past the map's edge), written as sk_winograd_input writes. */
+void sk_winograd_output_adjoint(ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels, const float *dy, ptrdiff_t first,
+                                ptrdiff_t count, ptrdiff_t stride, float *z);
 
 #endif

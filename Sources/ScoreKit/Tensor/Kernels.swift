@@ -114,6 +114,28 @@ package enum Kernels {
                                activation ? 1 : 0, imageGammaGradients, imageBetaGradients, inputGradient)
     }
 
+    /// Winograd F(2x2, 3x3) input tiles of an NHWC map: B^T d B of tiles first ..< first + count,
+    /// element e of tile t at v[e * stride + t * channels + c]; see `WinogradConvolution`.
+    package static func winogradInput(height: Int, width: Int, channels: Int, _ x: UnsafePointer<Float>,
+                                      tiles: Range<Int>, stride: Int, into v: UnsafeMutablePointer<Float>) {
+        sk_winograd_input(height, width, channels, x, tiles.lowerBound, tiles.count, stride, v)
+    }
+
+    /// Its output transform A^T m A, plus `bias` when given, written to the tiles' positions of
+    /// the map y, or added to them with `accumulate`.
+    package static func winogradOutput(height: Int, width: Int, channels: Int, _ m: UnsafePointer<Float>,
+                                       tiles: Range<Int>, stride: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                                       into y: UnsafeMutablePointer<Float>) {
+        sk_winograd_output(height, width, channels, m, tiles.lowerBound, tiles.count, stride, bias, accumulate ? 1 : 0, y)
+    }
+
+    /// The output transform's adjoint A dy A^T of each tile's 2 x 2 gradient, written as
+    /// `winogradInput` writes: the weight gradient's right-hand factors.
+    package static func winogradOutputAdjoint(height: Int, width: Int, channels: Int, _ dy: UnsafePointer<Float>,
+                                              tiles: Range<Int>, stride: Int, into z: UnsafeMutablePointer<Float>) {
+        sk_winograd_output_adjoint(height, width, channels, dy, tiles.lowerBound, tiles.count, stride, z)
+    }
+
     /// sums[c] = (accumulate ? sums[c] : 0) + sum over r of block[r, c]: the bias gradient.
     package static func columnSums(rows: Int, columns: Int, _ block: UnsafePointer<Float>,
                                   into sums: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
