@@ -111,11 +111,13 @@ public struct Convolution: Sendable, Equatable {
     package func backward(images: Int, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                           parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
                           inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
+        let positions = outputHeight * outputWidth
+        Kernels.columnSums(rows: images * positions, columns: outputs, outputGradient, into: gradients + biasOffset)
         if let winograd {
             return backwardByTiles(winograd, images: images, input: input, outputGradient: outputGradient, parameters: parameters,
                                    gradients: gradients, inputGradient: inputGradient, scratch: scratch)
         }
-        let positions = outputHeight * outputWidth, weights = reorderWeights(parameters, into: scratch)
+        let weights = reorderWeights(parameters, into: scratch)
         let weightGradient = kernel == 1 ? gradients + offset : scratch + weightCount
         let cols = scratch + reorderedCount
         forEachChunk(images: images) { first, count in
@@ -135,11 +137,10 @@ public struct Convolution: Sendable, Equatable {
             }
         }
         if kernel != 1 { reorder(UnsafePointer(weightGradient), toPyTorch: true, into: gradients + offset) }
-        Kernels.columnSums(rows: images * positions, columns: outputs, outputGradient, into: gradients + biasOffset)
     }
 
-    /// `backward` by Winograd's tiles: the transformed weights' gradient summed over the chunks in
-    /// the scratch, then transformed back; dL/dx by the flipped kernel's transform.
+    /// `backward`'s dL/dW and dL/dx by Winograd's tiles: the transformed weights' gradient summed
+    /// over the chunks in the scratch, then transformed back; dL/dx by the flipped kernel's transform.
     private func backwardByTiles(_ winograd: WinogradConvolution, images: Int, input: UnsafePointer<Float>,
                                  outputGradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
                                  gradients: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
@@ -156,7 +157,6 @@ public struct Convolution: Sendable, Equatable {
                            output: inputGradient + first * positions * inputs, matrices: scratch + reorderedCount)
         }
         winograd.weightGradient(from: transformedGradient, into: gradients + offset)
-        Kernels.columnSums(rows: images * positions, columns: outputs, outputGradient, into: gradients + biasOffset)
     }
 
     /// What its products and its profile call it: "conv3x3", "conv3x3/2", "conv1x1".
