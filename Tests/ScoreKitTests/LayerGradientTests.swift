@@ -54,10 +54,11 @@ import ScoreKit
             conv.forward(images: images, input: x, parameters: p, output: &y, scratch: &scratch)
             return y
         }, backward: { p, x, c in
-            var g = [Float](repeating: 0, count: p.count), dx = [Float](repeating: 0, count: x.count)
+            // dL/dx is added to what the buffer holds (a residual or skip path's gradient): start from 1.
+            var g = [Float](repeating: 0, count: p.count), dx = [Float](repeating: 1, count: x.count)
             var scratch = [Float](repeating: 0, count: max(1, conv.scratchCount(images: images)))
             conv.backward(images: images, input: x, outputGradient: c, parameters: p, gradients: &g, inputGradient: &dx, scratch: &scratch)
-            return (g, dx)
+            return (g, dx.map { $0 - 1 })
         })
     }
 

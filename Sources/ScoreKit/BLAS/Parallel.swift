@@ -1,8 +1,8 @@
 /// Loops run on the product threads (`TileWorkers`, `BLAS.threadCount` of them) in parts fixed by
 /// the loop's size alone, each part writing outputs of its own (a product inside a part runs on
 /// the part's thread, with the bits it has anywhere): the bytes do not depend on the thread count.
-/// For the work between a network's products (im2col, normalisation, additions, attention's
-/// per-image products), which would otherwise leave the other threads waiting.
+/// For the work between a network's products (im2col, Winograd's tiles, normalisation, additions,
+/// attention's per-image products), which would otherwise leave the other threads waiting.
 package enum Parallel {
     /// Parts a loop is cut into at most: enough for the threads to even out uneven parts.
     static let mostParts = 16

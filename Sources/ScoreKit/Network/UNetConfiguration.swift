@@ -193,7 +193,7 @@ public struct UNetConfiguration: NetworkConfiguration {
 
     /// Per image, every feature map and its gradient, and the norms' normalised copies (at most
     /// one more of each map); the attention blocks' and the embedding's buffers are smaller; plus
-    /// the largest im2col scratch.
+    /// the largest convolution's scratch.
     public func activationFloats(batch: Int, tangents: Int) -> Double {
         let graph = graph
         let scratch = graph.steps.reduce(0) { largest, step in

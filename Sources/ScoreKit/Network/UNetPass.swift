@@ -2,7 +2,7 @@ import Foundation
 
 /// `UNet`'s passes: every feature map of its graph with its gradient, the norms' statistics, the
 /// attention blocks' buffers, the embedding's activations and one scratch for the convolutions'
-/// im2col, allocated once for `capacity` images. A pass runs the graph's steps forward, and
+/// im2col rows or Winograd tiles, allocated once for `capacity` images. A pass runs the graph's steps forward, and
 /// backward in reverse, each step adding its inputs' gradients; nothing is allocated per step.
 final class UNetPass: NetworkPass {
     let network: UNet
@@ -18,7 +18,7 @@ final class UNetPass: NetworkPass {
     /// features [capacity, w], then per embedding layer its pre-activation and SiLU ([capacity, E]).
     private let features, embedded0, active0, embedded1, active1: FloatBuffer
     private let dActive1, dEmbedded: FloatBuffer
-    /// The convolutions' im2col matrix (and the norms' per-image sums), and a [capacity, channels]
+    /// The convolutions' im2col rows or Winograd tiles (and the norms' per-image sums), and a [capacity, channels]
     /// row per image for the embedding's projections.
     private let scratch, perImage: FloatBuffer
     private let inverseOutputScale: FloatBuffer
