@@ -17,6 +17,9 @@ public struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "unet: self-attention at the lowest level, true or false (default: true).")
     public var attention: Bool?
 
+    @Option(name: .long, help: "unet: the probability that a training step drops each value before a residual block's second convolution, in [0, 1) (default: 0; DDPM used 0.1 on CIFAR-10).")
+    public var dropout: Double?
+
     @Option(name: .long, help: "mlp: hidden width H (default: \(RunConfiguration.standard.network.hiddenWidth); 512 for images, 1024 for fashion-mnist).")
     public var hidden: Int?
 
@@ -28,6 +31,9 @@ public struct NetworkOptions: ParsableArguments {
     public func validate() throws {
         if let network, NetworkRegistry.configuration(named: network) == nil {
             throw ValidationError("--network \(network): use one of \(NetworkRegistry.names.joined(separator: ", "))")
+        }
+        if let dropout, let problem = UNetConfiguration.problem(dropout: dropout) {
+            throw ValidationError("--dropout: \(problem)")
         }
         if let channels, parsedChannels == nil {
             throw ValidationError("--channels must list 1 to 6 channel counts, 1 to 4096, separated by commas, got '\(channels)'")
@@ -49,7 +55,7 @@ public struct NetworkOptions: ParsableArguments {
     public var arguments: [String] {
         let given: [(option: String, value: String?)] = [
             ("--network", network), ("--channels", channels), ("--blocks", blocks.map { String($0) }),
-            ("--attention", attention.map { String($0) }), ("--hidden", hidden.map { String($0) }), ("--layers", layers.map { String($0) })]
+            ("--attention", attention.map { String($0) }), ("--dropout", dropout.map { String($0) }), ("--hidden", hidden.map { String($0) }), ("--layers", layers.map { String($0) })]
         return given.flatMap { given in given.value.map { [given.option, $0] } ?? [] }
     }
 
@@ -59,6 +65,7 @@ public struct NetworkOptions: ParsableArguments {
         if let channels = parsedChannels { settings.channels = channels }
         if let blocks { settings.blocks = blocks }
         if let attention { settings.attention = attention }
+        if let dropout { settings.dropout = dropout }
         if let hidden { settings.hiddenWidth = hidden }
         if let layers { settings.hiddenLayers = layers }
     }

@@ -128,7 +128,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
          Setting(option: "--layers", value: String(network.hiddenLayers)),
          Setting(option: "--channels", value: network.channels?.map(String.init).joined(separator: ",") ?? "(the default)"),
          Setting(option: "--blocks", value: network.blocks.map(String.init) ?? "(the default)"),
-         Setting(option: "--attention", value: network.attention.map(String.init) ?? "(the default)"), Setting(option: "--lr", value: String(optimiser.learningRate)), Setting(option: "--sigma-min", value: String(process.sigmaMin)),
+         Setting(option: "--attention", value: network.attention.map(String.init) ?? "(the default)"),
+         Setting(option: "--dropout", value: network.dropout.map { String($0) } ?? "(the default)"), Setting(option: "--lr", value: String(optimiser.learningRate)), Setting(option: "--sigma-min", value: String(process.sigmaMin)),
          Setting(option: "--sigma-max", value: String(process.sigmaMax)), Setting(option: "--sigma-levels", value: String(process.sigmaLevels)),
          Setting(option: "--ema-decay", value: String(emaDecay)), Setting(option: "--seed", value: String(seed))]
     }

@@ -17,6 +17,7 @@ struct Likelihood: ScoreKitCommand {
         abstract: "The log-likelihood of points under a saved score model, through its probability-flow ODE.",
         discussion: """
             Integrates dx/dt = f x - g^2 s / 2 and the divergence of that field from eps_t up to t = 1 (Dormand-Prince), \
+            the divergence's Jacobian products by forward mode, or by reverse mode for a network without it (the U-Net), \
             and adds the prior N(0, s^2 I) at the path's end. Needs a continuous process (ve, vp-sde, subvp-sde). \
             Prints the negative log-likelihood in nats per point, nats per dimension and bits per dimension; for a \
             built-in mixture, also the exact one of the same points and the difference, the model's KL to the data \
@@ -33,8 +34,8 @@ struct Likelihood: ScoreKitCommand {
     @Option(name: .long, help: "Points to evaluate: the first N of --points, or N drawn from --data.")
     var count = 2000
 
-    @Option(name: .long, help: "The trace of ds/dx: exact (d Jacobian-vector products) or hutchinson (one Rademacher probe per point).")
-    var divergence: DivergenceOption = .exact
+    @Option(name: .long, help: ArgumentHelp("The trace of ds/dx: exact (d Jacobian-vector products) or hutchinson (one Rademacher probe per point). Default: exact up to \(Limits.exactScoreMatchingDimension) dimensions, hutchinson above and for a network without forward mode (the U-Net: its exact trace takes d backward passes per evaluation).", valueName: "exact|hutchinson"))
+    var divergence: DivergenceOption?
 
     @Option(name: .long, help: "Relative tolerance of the ODE solver.")
     var rtol = 1e-5
@@ -58,6 +59,14 @@ struct Likelihood: ScoreKitCommand {
         run.startThreads()
         let (checkpoint, network) = try model.load()
         if let note = checkpoint.note { printNow("note: \(note)") }
+        let configuration = checkpoint.configuration, d = configuration.dimension
+        // Without forward mode the exact trace costs d backward passes per evaluation.
+        let divergence = self.divergence ?? (d <= Limits.exactScoreMatchingDimension && configuration.supportsTangents ? .exact : .hutchinson)
+        if divergence == .exact && configuration.supportsTangents {
+            let chunk = NetworkScore.standardChunk(for: network)
+            try Limits.checkMemory(bytes: 4 * configuration.activationFloats(batch: chunk, tangents: d),
+                                   for: "--divergence exact (\(d) tangents per point on this \(d)-D model; --divergence hutchinson takes one)")
+        }
         let likelihood: ProbabilityFlowLikelihood
         do {
             likelihood = try ProbabilityFlowLikelihood(process: continuous(checkpoint.process, for: "the likelihood (through the probability-flow ODE)"), divergence: divergence.divergence, relativeTolerance: rtol, absoluteTolerance: atol)
@@ -67,8 +76,8 @@ struct Likelihood: ScoreKitCommand {
         var rng = RandomSource(seed: run.seedOrDefault)
         var dataRng = rng.split(), probeRng = rng.split()
         let all = try points.map { try DataFile.load($0) } ?? dataOptions.load(seed: dataRng.next())
-        guard all.columns == checkpoint.configuration.dimension else {
-            throw RunFailure("the points are \(all.columns)-D, the model \(checkpoint.configuration.dimension)-D")
+        guard all.columns == d else {
+            throw RunFailure("the points are \(all.columns)-D, the model \(d)-D")
         }
         let chosen = all.gatherRows(Array(0..<min(count, all.rows)))
         let progress = ProgressLine("likelihood: ODE progress (per mille)", total: 1000)
@@ -77,15 +86,15 @@ struct Likelihood: ScoreKitCommand {
             throw RunFailure("the ODE diverged (non-finite log-densities); try tighter --rtol and --atol")
         }
         try NumpyArray(shape: [chosen.rows], values: result.logDensities.map(Float.init)).write(to: output)
-        let d = Double(chosen.columns), nll = result.meanNegativeLogLikelihood
+        let dimensions = Double(d), nll = result.meanNegativeLogLikelihood
         printNow(String(format: "%d points, %@ divergence, %d score evaluations", chosen.rows, divergence.rawValue, result.evaluations))
         printNow(String(format: "negative log-likelihood: %.4f nats per point, %.4f nats per dimension, %.4f bits per dimension",
-                        nll, nll / d, result.bitsPerDimension))
+                        nll, nll / dimensions, result.bitsPerDimension))
         if points == nil, let mixture = dataOptions.builtIn?.mixture {
             let exact = mixture.marginal(at: checkpoint.process.level(at: checkpoint.process.earliestTime))
             let exactNLL = -(0..<chosen.rows).reduce(0.0) { $0 + exact.logDensity(chosen.row($1).map(Double.init)) } / Double(chosen.rows)
             printNow(String(format: "exact NLL of the same points: %.4f nats per dimension; the difference (the model's KL to the data): %.4f nats per dimension",
-                            exactNLL / d, (nll - exactNLL) / d))
+                            exactNLL / dimensions, (nll - exactNLL) / dimensions))
         }
         printNow("log-densities: \(output)")
     }

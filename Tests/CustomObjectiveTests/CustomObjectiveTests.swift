@@ -67,5 +67,14 @@ import Testing
             let i = k % d
             #expect(abs(value - (learned[i] * probe.elements[k] + learned[d + i]) / 2) < 1e-6)
         }
+        // Its dL/dx answers reverse-mode queries: v^T (ds/dx) = a v / sigma.
+        let directions = Matrix(rows: 7, columns: d, elements: (0..<14).map { Float($0 % 5) - 2 })
+        var reverseScores = Matrix(rows: 7, columns: d), products = Matrix(rows: 7, columns: d)
+        NetworkScore(model: trainer.samplingModel, chunk: 3)
+            .vectorJacobianProducts(probe, at: NoiseLevel(sigma: 2), directions: directions, scores: &reverseScores, products: &products)
+        #expect(reverseScores.elements == scores.elements)
+        for (k, value) in products.elements.enumerated() {
+            #expect(abs(value - learned[k % d] * directions.elements[k] / 2) < 1e-6)
+        }
     }
 }

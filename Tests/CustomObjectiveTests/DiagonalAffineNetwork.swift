@@ -81,13 +81,14 @@ final class DiagonalAffineNetwork: ScoreNetwork {
         func infer(_ batch: NetworkBatch) { forward(batch) }
 
         func backward(_ batch: NetworkBatch) {
-            let d = network.dimension
+            let d = network.dimension, p = network.parameters
             gradients.fill(0)
             for r in 0..<rows {
                 for i in 0..<d {
                     let g = batch.scoreGradient[r * d + i] / scales[r]
                     gradients[i] += g * points[r * d + i]
                     gradients[d + i] += g
+                    if batch.keepsPointsGradient { batch.pointsGradient[r * d + i] = g * p[i] }
                 }
             }
         }

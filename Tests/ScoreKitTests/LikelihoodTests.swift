@@ -71,14 +71,20 @@ import Testing
         }
     }
 
+    /// A time-conditioned MLP read in chunks of 3, 7 points, two directions per point (in two
+    /// blocks of 7 rows), and the VP SDE's level at t = 0.3.
+    func timeConditionedQuery(dimension d: Int, seed: UInt64) -> (NetworkScore, Matrix, Matrix, NoiseLevel) {
+        let config = MLPConfiguration(dimension: d, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 8), parameterisation: .noise)
+        var rng = RandomSource(seed: seed)
+        let score = NetworkScore(model: ScoreMLP(configuration: config, rng: &rng), chunk: 3)
+        let x = randomMatrix(7, d, rng: &rng), directions = randomMatrix(14, d, rng: &rng)
+        return (score, x, directions, VariancePreservingSDE().level(at: 0.3))
+    }
+
     @Test func networkJacobianProductsMatchFiniteDifferences() {
         // NetworkScore's forward-mode products, chunked (chunk 3 over 7 rows) and with a time-
         // conditioned network, against central differences of its scores.
-        let config = MLPConfiguration(dimension: 2, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 8), parameterisation: .noise)
-        var rng = RandomSource(seed: 93)
-        let score = NetworkScore(model: ScoreMLP(configuration: config, rng: &rng), chunk: 3)
-        let x = randomMatrix(7, 2, rng: &rng), v = randomMatrix(14, 2, rng: &rng)
-        let level = VariancePreservingSDE().level(at: 0.3)
+        let (score, x, v, level) = timeConditionedQuery(dimension: 2, seed: 93)
         var s = Matrix(rows: 7, columns: 2), products = Matrix(rows: 14, columns: 2)
         score.jacobianProducts(x, at: level, directions: v, scores: &s, products: &products)
         // The plain query folds the shared time features into the first layer's bias: equal to rounding.
@@ -92,6 +98,32 @@ import Testing
                 let numeric = Double(su[i, j] - sd[i, j]) / Double(2 * h)
                 #expect(isClose(Double(products[block * 7 + i, j]), numeric, rel: 2e-2, abs: 2e-2), "block \(block) row \(i)")
             } }
+        }
+    }
+
+    @Test func reverseModeGivesTheTransposedProducts() {
+        // For directions v and w: (v^T J) w = v^T (J w), reverse mode's products against forward
+        // mode's, chunked (chunk 3 over 7 rows). An MLP's J is not symmetric, so reverse mode
+        // returning J v instead of v^T J fails the cross terms; the traces agree either way.
+        let (score, x, directions, level) = timeConditionedQuery(dimension: 3, seed: 94)
+        var s = Matrix(rows: 7, columns: 3), reverseScores = s
+        var forward = Matrix(rows: 14, columns: 3), reverse = forward
+        score.jacobianProducts(x, at: level, directions: directions, scores: &s, products: &forward)
+        score.vectorJacobianProducts(x, at: level, directions: directions, scores: &reverseScores, products: &reverse)
+        for (a, b) in zip(s.elements, reverseScores.elements) { #expect(isClose(Double(a), Double(b), rel: 1e-5, abs: 1e-6)) }
+        func dot(_ a: Matrix, _ i: Int, _ b: Matrix, _ j: Int) -> Double { (0..<3).reduce(0) { $0 + Double(a[i, $1]) * Double(b[j, $1]) } }
+        var asymmetry = 0.0
+        for i in 0..<7 {
+            let (v, w) = (i, 7 + i)
+            #expect(isClose(dot(reverse, v, directions, w), dot(directions, v, forward, w), rel: 1e-4, abs: 1e-5), "row \(i): (v^T J) w")
+            #expect(isClose(dot(reverse, w, directions, v), dot(directions, w, forward, v), rel: 1e-4, abs: 1e-5), "row \(i): (w^T J) v")
+            asymmetry = max(asymmetry, abs(dot(forward, v, directions, w) - dot(forward, w, directions, v)))
+        }
+        #expect(asymmetry > 1e-3, "the test needs a Jacobian that is not symmetric")
+        var traces = [Double](repeating: 0, count: 7)
+        score.jacobianTraces(x, at: level, directions: directions, scores: &s, products: &forward, traces: &traces)
+        for i in 0..<7 {
+            #expect(isClose(traces[i], dot(reverse, i, directions, i) + dot(reverse, 7 + i, directions, 7 + i), rel: 1e-4, abs: 1e-5))
         }
     }
 

@@ -28,39 +28,138 @@ import ScoreKit
         return batch
     }
 
-    @Test func parameterGradientsMatchFiniteDifferences() {
-        let network = randomNetwork(small, seed: 1)
-        let images = 2, batch = batch(small, images: images, seed: 2)
-        var rng = RandomSource(seed: 3)
-        let c = rng.normals(count: images * small.dimension)
-        let pass = network.makePass(capacity: images, tangentCount: 0)
+    /// L = sum(c * s) for a pass on a batch: its gradients by one backward pass, and central
+    /// differences (step 1e-2) of L in any one value the forward pass reads.
+    struct WeightedScore {
+        let pass: any NetworkPass, batch: NetworkBatch, c: [Float]
+
         func loss() -> Double {
             pass.forward(batch)
             return (0..<c.count).reduce(0) { $0 + Double(c[$1]) * Double(batch.score[$1]) }
         }
-        _ = loss()
-        for i in c.indices { batch.scoreGradient[i] = c[i] }
-        pass.backward(batch)
-        let analytic = pass.gradients.array
+
+        /// Forward, then backward with dL/ds = c.
+        func backpropagate() {
+            _ = loss()
+            for i in c.indices { batch.scoreGradient[i] = c[i] }
+            pass.backward(batch)
+        }
+
+        func difference(in values: FloatBuffer, at i: Int) -> Double {
+            let saved = values[i], h: Float = 1e-2
+            values[i] = saved + h
+            let up = loss()
+            values[i] = saved - h
+            let down = loss()
+            values[i] = saved
+            return (up - down) / (2 * Double(h))
+        }
+    }
+
+    @Test func parameterGradientsMatchFiniteDifferences() {
+        let network = randomNetwork(small, seed: 1)
+        let images = 2, batch = batch(small, images: images, seed: 2)
+        var rng = RandomSource(seed: 3)
+        let weighted = WeightedScore(pass: network.makePass(capacity: images, tangentCount: 0), batch: batch,
+                                     c: rng.normals(count: images * small.dimension))
+        weighted.backpropagate()
+        let analytic = weighted.pass.gradients.array
         // Three coordinates of every tensor: each layer's weights and biases, in every block.
         var checked = 0, nonTrivial = 0
-        let h: Float = 1e-2
         for tensor in small.tensors {
             for _ in 0..<3 {
                 let i = tensor.offset + Int(rng.next() % UInt64(tensor.count))
-                let saved = network.parameters[i]
-                network.parameters[i] = saved + h
-                let up = loss()
-                network.parameters[i] = saved - h
-                let down = loss()
-                network.parameters[i] = saved
-                let numeric = (up - down) / (2 * Double(h))
+                let numeric = weighted.difference(in: network.parameters, at: i)
                 #expect(isClose(Double(analytic[i]), numeric, rel: 3e-2, abs: 5e-3), "\(tensor.name)[\(i - tensor.offset)]: \(analytic[i]) vs \(numeric)")
                 checked += 1
                 if abs(numeric) > 1e-2 { nonTrivial += 1 }
             }
         }
         #expect(nonTrivial > checked * 3 / 4, "only \(nonTrivial) of \(checked) gradients were non-trivial")
+    }
+
+    /// dL/dx, the reverse mode behind `likelihood` on a U-Net: central differences at a dozen
+    /// pixels, a second backward after the same forward giving the same bytes, and the exact
+    /// trace of ds/dx through `NetworkScore` (64 unit directions, chunks of 2 over 3 images)
+    /// against the differences of its diagonal.
+    @Test func inputGradientAndTracesMatchFiniteDifferences() {
+        let network = randomNetwork(small, seed: 4), images = 3, d = small.dimension
+        let batch = NetworkBatch(capacity: images, dimension: d, pointsGradient: true), source = self.batch(small, images: images, seed: 5)
+        for i in 0..<(images * d) { batch.points[i] = source.points[i] }
+        for i in 0..<images { (batch.time[i], batch.sigma[i], batch.outputScale[i]) = (source.time[i], source.sigma[i], source.outputScale[i]) }
+        var rng = RandomSource(seed: 6)
+        let weighted = WeightedScore(pass: network.makePass(capacity: images, tangentCount: 0), batch: batch, c: rng.normals(count: images * d))
+        weighted.backpropagate()
+        let analytic = batch.pointsGradient.array
+        weighted.pass.backward(batch)
+        #expect(batch.pointsGradient.array == analytic)
+        for _ in 0..<12 {
+            let i = Int(rng.next() % UInt64(images * d)), numeric = weighted.difference(in: batch.points, at: i)
+            #expect(isClose(Double(analytic[i]), numeric, rel: 3e-2, abs: 5e-3), "pixel \(i): \(analytic[i]) vs \(numeric)")
+            #expect(abs(numeric) > 1e-2, "pixel \(i)'s gradient is too small to test")
+        }
+
+        let score = NetworkScore(model: network, chunk: 2), level = NoiseLevel(time: 0.4, alpha: 0.7, sigma: 0.7)
+        let x = Matrix(rows: images, columns: d, elements: source.points.array)
+        var directions = Matrix(rows: d * images, columns: d)
+        for j in 0..<d { for i in 0..<images { directions[j * images + i, j] = 1 } }
+        var scores = Matrix(rows: images, columns: d), products = directions, traces = [Double](repeating: 0, count: images)
+        score.jacobianTraces(x, at: level, directions: directions, scores: &scores, products: &products, traces: &traces)
+        let h: Float = 1e-2
+        for i in 0..<images {
+            var numeric = 0.0, scale = 0.0
+            for j in 0..<d {
+                var up = x, down = x
+                up[i, j] += h
+                down[i, j] -= h
+                let term = Double(score.scores(up, at: level)[i, j] - score.scores(down, at: level)[i, j]) / Double(2 * h)
+                numeric += term
+                scale += abs(term)
+            }
+            #expect(isClose(traces[i], numeric, rel: 0, abs: 1e-2 * scale), "image \(i): trace \(traces[i]) vs \(numeric) (sum of |terms| \(scale))")
+        }
+    }
+
+    /// Dropout 0.5 in every residual block: it adds no parameter, so without a draw the network
+    /// is, byte for byte, the same network without dropout; with a draw it changes s, repeats it
+    /// for the same draw, and its gradients match finite differences under that draw. Its rate
+    /// survives the checkpoint's metadata; a rate outside [0, 1) is refused.
+    @Test func dropoutTrainsUnderItsDrawAndIsTheIdentityOtherwise() throws {
+        let withDropout = UNetConfiguration(height: 8, width: 8, channels: [4, 8], blocks: 1, attention: true, groups: 2,
+                                            conditioning: .time(width: 8), parameterisation: .noise, dropout: 0.5)
+        #expect(withDropout.parameterCount == small.parameterCount)
+        let plain = randomNetwork(small, seed: 7), network = UNet(configuration: withDropout, parameters: plain.parameters.array)
+        let images = 2, batch = batch(small, images: images, seed: 8)
+        let pass = network.makePass(capacity: images, tangentCount: 0), plainPass = plain.makePass(capacity: images, tangentCount: 0)
+        plainPass.forward(batch)
+        let reference = batch.score.array
+        pass.forward(batch)
+        #expect(batch.score.array == reference)
+        batch.dropout = Dropout.Draw(seed: 9, firstRow: 0)
+        pass.forward(batch)
+        let dropped = batch.score.array
+        #expect(dropped != reference)
+        pass.forward(batch)
+        #expect(batch.score.array == dropped)
+
+        var rng = RandomSource(seed: 10)
+        let weighted = WeightedScore(pass: pass, batch: batch, c: rng.normals(count: images * small.dimension))
+        weighted.backpropagate()
+        let analytic = pass.gradients.array
+        var nonTrivial = 0
+        for tensor in small.tensors where tensor.name.contains("conv") || tensor.name.contains("norm2") {
+            let i = tensor.offset + Int(rng.next() % UInt64(tensor.count)), numeric = weighted.difference(in: network.parameters, at: i)
+            #expect(isClose(Double(analytic[i]), numeric, rel: 3e-2, abs: 5e-3), "\(tensor.name)[\(i - tensor.offset)]: \(analytic[i]) vs \(numeric)")
+            if abs(numeric) > 1e-2 { nonTrivial += 1 }
+        }
+        #expect(nonTrivial >= 8, "only \(nonTrivial) non-trivial gradients")
+
+        let read = try UNetConfiguration(metadata: MetadataReader(withDropout.metadata))
+        #expect(read == withDropout && small.metadata["dropout"] == nil)
+        let decoded = try JSONDecoder().decode(UNetConfiguration.self, from: JSONEncoder().encode(withDropout))
+        #expect(decoded == withDropout)
+        #expect(UNetConfiguration.problem(dropout: 1) != nil && UNetConfiguration.problem(dropout: -0.1) != nil)
+        #expect(UNetConfiguration.problem(dropout: 0.1) == nil)
     }
 
     /// A profiled pass computes the same bytes, and records every layer kind of the network in

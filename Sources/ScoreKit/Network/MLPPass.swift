@@ -37,6 +37,12 @@ final class MLPPass: NetworkPass {
     func backward(_ batch: NetworkBatch) {
         model.backward(scoreGradient: batch.scoreGradient.pointer,
                        tangentScoreGradient: tangentCount > 0 ? UnsafePointer(batch.tangentScoreGradient.pointer) : nil,
-                       workspace: workspace)
+                       workspace: workspace, inputGradient: batch.keepsPointsGradient)
+        guard batch.keepsPointsGradient else { return }
+        // The first layer reads [x, conditioning features]: dL/dx is the first d columns.
+        let d = batch.dimension, width = model.configuration.inputWidth
+        for r in 0..<batch.rows {
+            (batch.pointsGradient.pointer + r * d).update(from: workspace.inputGradient.pointer + r * width, count: d)
+        }
     }
 }

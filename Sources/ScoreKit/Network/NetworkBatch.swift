@@ -5,7 +5,8 @@
 /// with tangents, `directions`); `NetworkPass.forward` writes `score` and `tangentScore`; the
 /// objective then writes dL/ds into `scoreGradient` (and dL/d(J v) into `tangentScoreGradient`),
 /// which `NetworkPass.backward` reads. Every buffer is row-major and allocated once, so a
-/// training step allocates nothing.
+/// training step allocates nothing. A batch made with `pointsGradient` also receives dL/dx from
+/// `backward`: reverse mode's vector-Jacobian products v^T (ds/dx), for a network without tangents.
 ///
 /// Tangent blocks: for n = `rows`, block k of `directions` (and of `tangentScore` and
 /// `tangentScoreGradient`) holds rows k * n ..< (k + 1) * n, one direction per batch row.
@@ -35,10 +36,20 @@ public final class NetworkBatch {
     public let scoreGradient: FloatBuffer
     /// [M * capacity, d]: dL/d(J v), written by the objective.
     public let tangentScoreGradient: FloatBuffer
+    /// [capacity, d] (empty unless the batch was made with `pointsGradient`): dL/dx, written by
+    /// the backward pass.
+    public let pointsGradient: FloatBuffer
 
-    public init(capacity: Int, dimension: Int, tangentCount: Int = 0) {
-        precondition(capacity >= 1 && dimension >= 1 && tangentCount >= 0,
-                     "NetworkBatch: capacity \(capacity), dimension \(dimension), \(tangentCount) tangents")
+    /// A training step's dropout draw (set by `ObjectiveEvaluator` for a network with dropout);
+    /// nil, no dropout, for every other pass.
+    public var dropout: Dropout.Draw?
+
+    /// Whether `backward` writes dL/dx into `pointsGradient`.
+    public var keepsPointsGradient: Bool { pointsGradient.count > 0 }
+
+    public init(capacity: Int, dimension: Int, tangentCount: Int = 0, pointsGradient: Bool = false) {
+        precondition(capacity >= 1 && dimension >= 1 && tangentCount >= 0 && !(pointsGradient && tangentCount > 0),
+                     "NetworkBatch: capacity \(capacity), dimension \(dimension), \(tangentCount) tangents\(pointsGradient ? " and dL/dx" : "")")
         self.capacity = capacity
         self.dimension = dimension
         self.tangentCount = tangentCount
@@ -52,5 +63,6 @@ public final class NetworkBatch {
         tangentScore = FloatBuffer(count: tangentCount * capacity * dimension)
         scoreGradient = FloatBuffer(count: capacity * dimension)
         tangentScoreGradient = FloatBuffer(count: tangentCount * capacity * dimension)
+        self.pointsGradient = FloatBuffer(count: pointsGradient ? capacity * dimension : 0)
     }
 }

@@ -31,6 +31,9 @@ public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomString
     func makeNetwork(rng: inout RandomSource) -> any ScoreNetwork
     /// Whether its passes carry forward-mode tangents (J v), which the Hyvarinen objectives need.
     var supportsTangents: Bool { get }
+    /// The probability that a training step's forward pass drops a value (`Dropout`); when above
+    /// 0, each step draws a `Dropout.Draw` for the batch. 0 unless the network says otherwise.
+    var dropout: Double { get }
     /// Floats one training step keeps beyond the parameters for `batch` rows with `tangents`
     /// directions each (activations, their gradients, scratch): for the memory check before a run.
     func activationFloats(batch: Int, tangents: Int) -> Double
@@ -40,6 +43,8 @@ public protocol NetworkConfiguration: Codable, Equatable, Sendable, CustomString
 }
 
 extension NetworkConfiguration {
+    public var dropout: Double { 0 }
+
     /// Whether `other` is this very configuration (of the same network kind).
     public func isSame(as other: any NetworkConfiguration) -> Bool {
         (other as? Self) == self

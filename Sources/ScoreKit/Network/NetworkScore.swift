@@ -1,6 +1,7 @@
 /// Any `ScoreNetwork` read as a score function: answers `ScoreFunction` and `ScoreJacobian`
 /// queries of any size through the network's `NetworkPass.infer`, in chunks of at most `chunk`
-/// rows (no allocation per query; a pass with tangents is made on the first Jacobian query).
+/// rows (no allocation per query; a pass with tangents is made on the first Jacobian query, a
+/// pass for reverse mode on the first vector-Jacobian query).
 ///
 /// Chunks keep each layer's activations in cache between one product and the next (README,
 /// "Speed", gives the measured effect on the sampler's rate), and bound the memory a query of
@@ -16,6 +17,8 @@ public final class NetworkScore: ScoreJacobian {
     let batch: NetworkBatch
     /// Made on the first Jacobian query, for that query's number of directions per row.
     var tangentPass: (pass: any NetworkPass, batch: NetworkBatch)?
+    /// Made on the first reverse-mode query: a pass that keeps its activations, a batch that keeps dL/dx.
+    var reversePass: (pass: any NetworkPass, batch: NetworkBatch)?
 
     public init(model: any ScoreNetwork, chunk: Int? = nil, outputScale: (@Sendable (Double) -> Double)? = nil) {
         let chunk = chunk ?? Self.standardChunk(for: model)
@@ -63,17 +66,68 @@ public final class NetworkScore: ScoreJacobian {
 
     /// Forward mode through the network (J v by `infer` with tangents), chunk by chunk.
     public func jacobianProducts(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: inout Matrix, products: inout Matrix) {
-        let d = dimension, count = x.rows, m = directions.rows / max(count, 1)
-        precondition(x.columns == d && directions.columns == d && directions.rows == m * count && m >= 1
-                     && scores.rows == count && products.rows == directions.rows,
-                     "NetworkScore.jacobianProducts: shapes do not fit \(count) rows of dimension \(d)")
-        check(level)
+        let m = checkDirections(x, at: level, directions: directions, scores: scores, products: products)
         if tangentPass?.pass.tangentCount != m {
             tangentPass = (model.makePass(capacity: batch.capacity, tangentCount: m),
-                           NetworkBatch(capacity: batch.capacity, dimension: d, tangentCount: m))
+                           NetworkBatch(capacity: batch.capacity, dimension: dimension, tangentCount: m))
         }
         let (pass, chunk) = tangentPass!
         fill(chunk, level)
+        forEachChunk(x, directions: directions, scores: &scores, products: &products, batch: chunk) { n, vs, ps in
+            for k in 0..<m { (chunk.directions.pointer + k * n * self.dimension).update(from: vs(k), count: n * self.dimension) }
+            pass.infer(chunk)
+            for k in 0..<m { ps(k).update(from: chunk.tangentScore.pointer + k * n * self.dimension, count: n * self.dimension) }
+        }
+    }
+
+    /// Reverse mode through the network: s and v_m^T (ds/dx) for every direction, one `forward`
+    /// and M `backward` passes per chunk (with the parameters' gradients computed and unused).
+    /// Any network answers it; the U-Net, which has no forward mode, answers traces this way.
+    public func vectorJacobianProducts(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: inout Matrix, products: inout Matrix) {
+        let m = checkDirections(x, at: level, directions: directions, scores: scores, products: products)
+        if reversePass == nil {
+            reversePass = (model.makePass(capacity: batch.capacity, tangentCount: 0),
+                           NetworkBatch(capacity: batch.capacity, dimension: dimension, pointsGradient: true))
+        }
+        let (pass, chunk) = reversePass!
+        fill(chunk, level)
+        forEachChunk(x, directions: directions, scores: &scores, products: &products, batch: chunk) { n, vs, ps in
+            pass.forward(chunk)
+            for k in 0..<m {
+                chunk.scoreGradient.pointer.update(from: vs(k), count: n * self.dimension)
+                pass.backward(chunk)
+                ps(k).update(from: chunk.pointsGradient.pointer, count: n * self.dimension)
+            }
+        }
+    }
+
+    /// By forward mode when the network has it, else by reverse mode.
+    public func jacobianTraces(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: inout Matrix,
+                               products: inout Matrix, traces: inout [Double]) {
+        if model.configuration.supportsTangents {
+            jacobianProducts(x, at: level, directions: directions, scores: &scores, products: &products)
+        } else {
+            vectorJacobianProducts(x, at: level, directions: directions, scores: &scores, products: &products)
+        }
+        sumTraces(directions: directions, products: products, into: &traces)
+    }
+
+    /// Checks a directional query's shapes and level; returns M, the directions per row.
+    private func checkDirections(_ x: Matrix, at level: NoiseLevel, directions: Matrix, scores: Matrix, products: Matrix) -> Int {
+        let d = dimension, count = x.rows, m = directions.rows / max(count, 1)
+        precondition(x.columns == d && directions.columns == d && directions.rows == m * count && m >= 1
+                     && scores.rows == count && products.rows == directions.rows,
+                     "NetworkScore: directional query's shapes do not fit \(count) rows of dimension \(d)")
+        check(level)
+        return m
+    }
+
+    /// Runs `body` on each chunk of `batch.capacity` rows of `x` after copying them into `batch.points`,
+    /// then copies `batch.score` out. `body` gets the chunk's rows, and for direction k the chunk's
+    /// start in `directions` and in `products`.
+    private func forEachChunk(_ x: Matrix, directions: Matrix, scores: inout Matrix, products: inout Matrix, batch chunk: NetworkBatch,
+                              _ body: (Int, (Int) -> UnsafePointer<Float>, (Int) -> UnsafeMutablePointer<Float>) -> Void) {
+        let d = dimension, count = x.rows
         x.elements.withUnsafeBufferPointer { xs in
             directions.elements.withUnsafeBufferPointer { vs in
                 scores.elements.withUnsafeMutableBufferPointer { ss in
@@ -83,14 +137,8 @@ public final class NetworkScore: ScoreJacobian {
                             let n = min(chunk.capacity, count - start)
                             chunk.rows = n
                             chunk.points.pointer.update(from: xs.baseAddress! + start * d, count: n * d)
-                            for k in 0..<m {
-                                (chunk.directions.pointer + k * n * d).update(from: vs.baseAddress! + (k * count + start) * d, count: n * d)
-                            }
-                            pass.infer(chunk)
+                            body(n, { vs.baseAddress! + ($0 * count + start) * d }, { ps.baseAddress! + ($0 * count + start) * d })
                             (ss.baseAddress! + start * d).update(from: chunk.score.pointer, count: n * d)
-                            for k in 0..<m {
-                                (ps.baseAddress! + (k * count + start) * d).update(from: chunk.tangentScore.pointer + k * n * d, count: n * d)
-                            }
                             start += n
                         }
                     }

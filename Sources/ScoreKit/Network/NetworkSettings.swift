@@ -1,5 +1,5 @@
 /// What a run says of its network, for any kind of network: each configuration reads the fields
-/// it has (the MLP its width and depth, the U-Net its channels, blocks and attention) and the
+/// it has (the MLP its width and depth, the U-Net its channels, blocks, attention and dropout) and the
 /// time embedding's width. Saved in train-dsm's run configuration; nil fields take the kind's
 /// defaults.
 public struct NetworkSettings: Codable, Equatable, Sendable {
@@ -17,9 +17,11 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
     public var blocks: Int?
     /// Whether the U-Net attends at its lowest level; nil: its default.
     public var attention: Bool?
+    /// The U-Net's dropout rate in training; nil: its default (0).
+    public var dropout: Double?
 
     public init(kind: String, hiddenWidth: Int, hiddenLayers: Int, timeEmbedding: Int, parameterisation: OutputParameterisation? = nil,
-                channels: [Int]? = nil, blocks: Int? = nil, attention: Bool? = nil) {
+                channels: [Int]? = nil, blocks: Int? = nil, attention: Bool? = nil, dropout: Double? = nil) {
         self.kind = kind
         self.hiddenWidth = hiddenWidth
         self.hiddenLayers = hiddenLayers
@@ -28,6 +30,7 @@ public struct NetworkSettings: Codable, Equatable, Sendable {
         self.channels = channels
         self.blocks = blocks
         self.attention = attention
+        self.dropout = dropout
     }
 
     /// Why settings make no network of their kind, as one line naming the option at fault.

@@ -36,6 +36,7 @@ public protocol NetworkPass: AnyObject {
     /// shared level's features into its first layer's bias).
     func infer(_ batch: NetworkBatch)
     /// Backpropagates `batch.scoreGradient` (and `batch.tangentScoreGradient`) through the last
-    /// `forward` into `gradients` (overwritten).
+    /// `forward` into `gradients` (overwritten), and into `batch.pointsGradient` (overwritten)
+    /// when the batch keeps one. May run more than once after one `forward`.
     func backward(_ batch: NetworkBatch)
 }

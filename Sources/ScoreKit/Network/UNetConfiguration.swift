@@ -1,7 +1,8 @@
 /// The shape of a `UNet`: images of `height` x `width` x `imageChannels`, one level per entry of
 /// `channels` (each level after the first at half the sides of the one above), `blocks` residual
-/// blocks per level, self-attention at the lowest level, group norms of `groups` groups, and what
-/// the network reads and outputs (`Conditioning`, `OutputParameterisation`) as for the MLP.
+/// blocks per level, self-attention at the lowest level, group norms of `groups` groups, the
+/// residual blocks' dropout rate in training (0 by default, as DDPM on CIFAR-10 uses 0.1), and
+/// what the network reads and outputs (`Conditioning`, `OutputParameterisation`) as for the MLP.
 public struct UNetConfiguration: NetworkConfiguration {
     public let height: Int
     public let width: Int
@@ -12,14 +13,15 @@ public struct UNetConfiguration: NetworkConfiguration {
     public let groups: Int
     public let conditioning: Conditioning
     public let parameterisation: OutputParameterisation
+    public let dropout: Double
 
     /// The default for 28 x 28 grey images: channels 32, 64, 128 at 28, 14 and 7, two blocks per
     /// level, attention at 7 x 7, eight groups.
     public init(height: Int, width: Int, imageChannels: Int = 1, channels: [Int] = [32, 64, 128], blocks: Int = 2,
                 attention: Bool = true, groups: Int = 8, conditioning: Conditioning = .time(width: 32),
-                parameterisation: OutputParameterisation = .noise) {
+                parameterisation: OutputParameterisation = .noise, dropout: Double = 0) {
         if let problem = Self.problem(height: height, width: width, imageChannels: imageChannels, channels: channels,
-                                      blocks: blocks, groups: groups, conditioning: conditioning) {
+                                      blocks: blocks, groups: groups, conditioning: conditioning) ?? Self.problem(dropout: dropout) {
             preconditionFailure("UNetConfiguration: \(problem)")
         }
         self.height = height
@@ -31,6 +33,7 @@ public struct UNetConfiguration: NetworkConfiguration {
         self.groups = groups
         self.conditioning = conditioning
         self.parameterisation = parameterisation
+        self.dropout = dropout
     }
 
     /// Decodes a configuration, refusing (with the reason) one the initialiser would trap on.
@@ -41,13 +44,39 @@ public struct UNetConfiguration: NetworkConfiguration {
         let (channels, blocks, groups) = try (c.decode([Int].self, forKey: .channels), c.decode(Int.self, forKey: .blocks),
                                               c.decode(Int.self, forKey: .groups))
         let conditioning = try c.decode(Conditioning.self, forKey: .conditioning)
+        let dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? 0
         if let problem = Self.problem(height: height, width: width, imageChannels: imageChannels, channels: channels,
-                                      blocks: blocks, groups: groups, conditioning: conditioning) {
+                                      blocks: blocks, groups: groups, conditioning: conditioning) ?? Self.problem(dropout: dropout) {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
         }
         self.init(height: height, width: width, imageChannels: imageChannels, channels: channels, blocks: blocks,
                   attention: try c.decode(Bool.self, forKey: .attention), groups: groups, conditioning: conditioning,
-                  parameterisation: try c.decode(OutputParameterisation.self, forKey: .parameterisation))
+                  parameterisation: try c.decode(OutputParameterisation.self, forKey: .parameterisation), dropout: dropout)
+    }
+
+    /// Encodes every field, the dropout rate only when above 0 (so that configurations without
+    /// dropout read as they did before it existed).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(height, forKey: .height)
+        try c.encode(width, forKey: .width)
+        try c.encode(imageChannels, forKey: .imageChannels)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(blocks, forKey: .blocks)
+        try c.encode(attention, forKey: .attention)
+        try c.encode(groups, forKey: .groups)
+        try c.encode(conditioning, forKey: .conditioning)
+        try c.encode(parameterisation, forKey: .parameterisation)
+        if dropout > 0 { try c.encode(dropout, forKey: .dropout) }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case height, width, imageChannels, channels, blocks, attention, groups, conditioning, parameterisation, dropout
+    }
+
+    /// Why a dropout rate is not one (nil when it is): a number in [0, 1).
+    public static func problem(dropout: Double) -> String? {
+        dropout >= 0 && dropout < 1 ? nil : "the dropout rate must lie in [0, 1), got \(dropout)"
     }
 
     /// Why these sizes make no U-Net (nil when they do): sides 1 to 4,096 that halve evenly down
@@ -90,7 +119,8 @@ public struct UNetConfiguration: NetworkConfiguration {
 
     public var description: String {
         "UNet(\(height)x\(width)x\(imageChannels), channels \(channels.map(String.init).joined(separator: ",")), \(blocks) block\(blocks == 1 ? "" : "s")"
-            + (attention ? ", attention" : "") + ", \(conditioning)" + (parameterisation == .score ? ")" : ", eps)")
+            + (attention ? ", attention" : "") + (dropout > 0 ? ", dropout \(dropout)" : "") + ", \(conditioning)"
+            + (parameterisation == .score ? ")" : ", eps)")
     }
 
     public static var networkName: String { "unet" }
@@ -109,6 +139,7 @@ public struct UNetConfiguration: NetworkConfiguration {
             meta["conditioning"] = "embedding of [sin(w_k t), cos(w_k t)], w_k = 1000 / 2^k, k < width / 2"
             meta["time_embedding"] = String(width)
         }
+        if dropout > 0 { meta["dropout"] = String(dropout) }
         return meta
     }
 
@@ -129,20 +160,25 @@ public struct UNetConfiguration: NetworkConfiguration {
         let height = try metadata.integer("image_height", atMost: 4096), width = try metadata.integer("image_width", atMost: 4096)
         let imageChannels = try metadata.integer("image_channels", atMost: 4), blocks = try metadata.integer("blocks", atMost: 8)
         let groups = try metadata.integer("groups", atMost: 4096)
+        guard let dropout = metadata["dropout"].map(Double.init) ?? 0 else {
+            throw MetadataReader.Problem("metadata 'dropout' must be a number, got \(metadata["dropout"] ?? "")")
+        }
         if let problem = Self.problem(height: height, width: width, imageChannels: imageChannels, channels: channels,
-                                      blocks: blocks, groups: groups, conditioning: conditioning) {
+                                      blocks: blocks, groups: groups, conditioning: conditioning) ?? Self.problem(dropout: dropout) {
             throw MetadataReader.Problem("metadata describes no U-Net: \(problem)")
         }
         self.init(height: height, width: width, imageChannels: imageChannels, channels: channels, blocks: blocks,
-                  attention: attention, groups: groups, conditioning: conditioning, parameterisation: parameterisation)
+                  attention: attention, groups: groups, conditioning: conditioning, parameterisation: parameterisation,
+                  dropout: dropout)
     }
 
     public func network(parameters: [Float]) -> any ScoreNetwork {
         UNet(configuration: self, parameters: parameters)
     }
 
-    /// Reads `channels` (--channels), `blocks` (--blocks) and `attention` (--attention), each nil
-    /// taking the default; the image's sides come from the data, which must be grey images.
+    /// Reads `channels` (--channels), `blocks` (--blocks), `attention` (--attention) and `dropout`
+    /// (--dropout), each nil taking the default; the image's sides come from the data, which must
+    /// be grey images.
     public init(settings: NetworkSettings, dimension: Int, image: ImageShape?, conditioning: Conditioning,
                 parameterisation: OutputParameterisation) throws {
         guard let image, image.pixels == dimension else {
@@ -154,9 +190,11 @@ public struct UNetConfiguration: NetworkConfiguration {
                                       blocks: blocks, groups: standard.groups, conditioning: conditioning) {
             throw NetworkSettings.Problem("--network unet: \(problem)")
         }
+        let dropout = settings.dropout ?? standard.dropout
+        if let problem = Self.problem(dropout: dropout) { throw NetworkSettings.Problem("--dropout: \(problem)") }
         self.init(height: image.height, width: image.width, channels: channels, blocks: blocks,
                   attention: settings.attention ?? standard.attention, groups: standard.groups,
-                  conditioning: conditioning, parameterisation: parameterisation)
+                  conditioning: conditioning, parameterisation: parameterisation, dropout: dropout)
     }
 
     public func makeNetwork(rng: inout RandomSource) -> any ScoreNetwork {
@@ -185,7 +223,7 @@ public struct UNetConfiguration: NetworkConfiguration {
                 out += layer.products(images: images, training: training, inputGradient: input != 0)
             case let .embedding(layer, _): linear(layer, rows: images, kind: "embedding")
             case let .attention(layer, _, _): out += layer.products(images: images, training: training)
-            case .norm, .add, .concatenate, .upsample: break
+            case .norm, .add, .concatenate, .upsample, .dropout: break
             }
         }
         return out

@@ -8,8 +8,8 @@
 /// level on the way up `blocks + 1` blocks, each reading the last skip concatenated to its input,
 /// then nearest up-sampling and a 3x3 convolution; group norm, SiLU and a 3x3 convolution out.
 /// A residual block is GroupNorm-SiLU, conv, plus the embedding's projection per image,
-/// GroupNorm-SiLU, conv (starting at zero), added to its input (through a 1x1 convolution when the
-/// channel count changes).
+/// GroupNorm-SiLU, dropout (when its rate is above 0), conv (starting at zero), added to its input
+/// (through a 1x1 convolution when the channel count changes).
 struct UNetGraph {
     /// A feature map's shape, per image: [height * width, channels] in NHWC.
     struct Map: Equatable {
@@ -29,6 +29,7 @@ struct UNetGraph {
         case concatenate(Int, Int, output: Int)
         case upsample(NearestUpsampling, input: Int, output: Int)
         case attention(SelfAttention, input: Int, output: Int)
+        case dropout(Dropout, input: Int, output: Int)
     }
 
     private(set) var maps: [Map] = []
@@ -37,8 +38,11 @@ struct UNetGraph {
     private(set) var parameterCount = 0
     /// The embedding's two layers: conditioning features -> E, then E -> E (E = 4 * channels[0]).
     let embedIn: Linear, embedOut: Linear
+    /// The residual blocks' dropout rate (0: no dropout step).
+    let dropoutRate: Float
 
     init(_ configuration: UNetConfiguration) {
+        dropoutRate = Float(configuration.dropout)
         let width = 4 * configuration.channels[0], groups = configuration.groups
         embedIn = Linear(inputs: configuration.conditioning.width, outputs: width, offset: 0)
         embedOut = Linear(inputs: width, outputs: width, offset: embedIn.parameterCount)
@@ -123,6 +127,11 @@ struct UNetGraph {
         record(name + ".temb_proj", linear: projection)
         steps.append(.embedding(projection, map: h))
         h = norm(name + ".norm2", h, groups: groups, activation: true)
+        if dropoutRate > 0 {
+            let map = maps[h], output = addMap(map)
+            steps.append(.dropout(Dropout(rate: dropoutRate, size: map.size), input: h, output: output))
+            h = output
+        }
         h = convolution(name + ".conv2", h, outputs: outputs, startsAtZero: true)
         let shortcut = maps[input].channels == outputs ? input : convolution(name + ".nin_shortcut", input, outputs: outputs, kernel: 1)
         let output = addMap(maps[h])
@@ -166,7 +175,7 @@ struct UNetGraph {
             case let .norm(layer, _, _): layer.initialize(parameters)
             case let .embedding(layer, _): layer.initialize(parameters, rng: &rng)
             case let .attention(layer, _, _): layer.initialize(parameters, rng: &rng)
-            case .add, .concatenate, .upsample: break
+            case .add, .concatenate, .upsample, .dropout: break
             }
         }
     }

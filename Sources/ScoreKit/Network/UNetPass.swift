@@ -3,7 +3,8 @@ import Foundation
 /// `UNet`'s passes: every feature map of its graph with its gradient, the norms' statistics, the
 /// attention blocks' buffers, the embedding's activations and one scratch for the convolutions'
 /// im2col rows or Winograd tiles, allocated once for `capacity` images. A pass runs the graph's steps forward, and
-/// backward in reverse, each step adding its inputs' gradients; nothing is allocated per step.
+/// backward in reverse, each step adding its inputs' gradients (down to the image's own, dL/dx,
+/// when the batch keeps it); nothing is allocated per step.
 final class UNetPass: NetworkPass {
     let network: UNet
     let capacity: Int
@@ -23,6 +24,8 @@ final class UNetPass: NetworkPass {
     private let scratch, perImage: FloatBuffer
     private let inverseOutputScale: FloatBuffer
     private var images = 0
+    /// The last forward's dropout draw, which its backward repeats.
+    private var dropoutDraw: Dropout.Draw?
     /// The network's profile with the kind index of each step and of the time embedding in it,
     /// found once per profile.
     private var profileKinds: (profile: LayerProfile, steps: [Int], embedding: Int)?
@@ -45,7 +48,7 @@ final class UNetPass: NetworkPass {
             case let .attention(layer, _, _): attention[index] = SelfAttention.Workspace(layer, capacity: capacity)
             case let .convolution(layer, _, _, _): scratchCount = max(scratchCount, layer.scratchCount(images: capacity))
             case let .embedding(layer, _): widest = max(widest, layer.outputs)
-            case .add, .concatenate, .upsample: break
+            case .add, .concatenate, .upsample, .dropout: break
             }
         }
         self.normalized = normalized
@@ -82,6 +85,7 @@ final class UNetPass: NetworkPass {
         precondition(batch.rows <= capacity, "UNetPass: \(batch.rows) rows in a pass of capacity \(capacity)")
         let n = batch.rows, d = batch.dimension, p = UnsafePointer(network.parameters.pointer)
         images = n
+        dropoutDraw = batch.dropout
         let profile = network.profile, kinds = profile.map(kinds(in:))
         var clock = profile == nil ? 0 : Stopwatch.now()
         let sign: Float = network.configuration.parameterisation == .score ? 1 : -1
@@ -126,6 +130,8 @@ final class UNetPass: NetworkPass {
             case let .attention(layer, input, output):
                 layer.forward(images: n, input: values[input].pointer, parameters: p, output: values[output].pointer,
                               workspace: attention[index]!)
+            case let .dropout(layer, input, output):
+                layer.forward(images: n, input: values[input].pointer, output: values[output].pointer, draw: dropoutDraw)
             }
             if let profile, let kinds { clock = lap(profile, kinds.steps[index], since: clock, backward: false) }
         }
@@ -165,7 +171,8 @@ final class UNetPass: NetworkPass {
             switch step {
             case let .convolution(layer, input, output, _):
                 layer.backward(images: n, input: values[input].pointer, outputGradient: mapGradients[output].pointer, parameters: p,
-                               gradients: g, inputGradient: input == 0 ? nil : mapGradients[input].pointer, scratch: scratch.pointer)
+                               gradients: g, inputGradient: input == 0 && !batch.keepsPointsGradient ? nil : mapGradients[input].pointer,
+                               scratch: scratch.pointer)
             case let .norm(layer, input, output):
                 let (hat, deviation) = normalized[index]!
                 layer.backward(images: n, positions: positions(input), outputGradient: mapGradients[output].pointer,
@@ -200,6 +207,9 @@ final class UNetPass: NetworkPass {
             case let .attention(layer, input, output):
                 layer.backward(images: n, outputGradient: mapGradients[output].pointer, parameters: p, gradients: g,
                                inputGradient: mapGradients[input].pointer, workspace: attention[index]!)
+            case let .dropout(layer, input, output):
+                layer.backward(images: n, outputGradient: mapGradients[output].pointer, inputGradient: mapGradients[input].pointer,
+                               draw: dropoutDraw)
             }
             if let profile, let kinds { clock = lap(profile, kinds.steps[index], since: clock, backward: true) }
         }
@@ -211,6 +221,7 @@ final class UNetPass: NetworkPass {
         graph.embedIn.backward(batch: n, biasRows: n, input: features.pointer, outputGradient: dEmbedded.pointer, parameters: p,
                                gradients: g, inputGradient: nil, accumulate: false)
         if let profile, let kinds { _ = lap(profile, kinds.embedding, since: clock, backward: true) }
+        if batch.keepsPointsGradient { batch.pointsGradient.pointer.update(from: mapGradients[0].pointer, count: n * d) }
     }
 
     private func kinds(in profile: LayerProfile) -> (steps: [Int], embedding: Int) {
@@ -224,6 +235,7 @@ final class UNetPass: NetworkPass {
             case .concatenate: return profile.index("concatenate")
             case .upsample: return profile.index("upsample")
             case .attention: return profile.index("attention")
+            case .dropout: return profile.index("dropout")
             }
         }
         let embedding = profile.index("embedding")

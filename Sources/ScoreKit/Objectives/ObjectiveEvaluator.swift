@@ -23,6 +23,8 @@ public final class ObjectiveEvaluator<Network: ScoreNetwork> {
     public func lossAndGradients(_ clean: Matrix, rows: Range<Int>? = nil, rng: inout RandomSource) -> Double {
         let rows = rows ?? 0..<clean.rows
         objective.prepare(clean, rows: rows, into: batch, rng: &rng)
+        // The seed is the whole minibatch's, so each rank drops its rows' values as one process would.
+        if network.configuration.dropout > 0 { batch.dropout = Dropout.Draw(seed: rng.next(), firstRow: rows.lowerBound) }
         pass.forward(batch)
         let loss = objective.loss(clean, rows: rows, batch: batch)
         pass.backward(batch)

@@ -9,15 +9,19 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     private var s0, s1, s2, s3: UInt64
 
     public init(seed: UInt64) {
-        var z = seed
-        func splitMix() -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        s0 = Self.word(seed: seed, counter: 0); s1 = Self.word(seed: seed, counter: 1)
+        s2 = Self.word(seed: seed, counter: 2); s3 = Self.word(seed: seed, counter: 3)
+    }
+
+    /// SplitMix64's output number `counter` (from 0) of the stream seeded with `seed`: a
+    /// counter-based draw, the same value wherever and in whatever order it is computed (dropout
+    /// recomputes its masks in the backward pass from it).
+    @inlinable
+    public static func word(seed: UInt64, counter: UInt64) -> UInt64 {
+        var x = seed &+ (counter &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        return x ^ (x >> 31)
     }
 
     /// The generator's four state words, to save a run and continue it exactly (`init(state:)`).

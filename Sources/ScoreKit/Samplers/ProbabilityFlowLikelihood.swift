@@ -8,7 +8,8 @@ import Foundation
 ///
 /// integrated from the earliest time eps_t up to t = 1 by Dormand-Prince, so that
 /// log p_eps(x) = log N(x(1); 0, s^2 I) + l(1), with s the prior's standard deviation. The trace is
-/// exact (d Jacobian-vector products per evaluation, the forward-mode path) or Hutchinson's
+/// exact (d Jacobian-vector products per evaluation, by forward mode or, for a network without
+/// it, reverse mode: `ScoreJacobian.jacobianTraces`) or Hutchinson's
 /// estimate v^T (ds/dx) v with one probe v per point held fixed for the whole solve (Grathwohl et
 /// al. 2019), unbiased for log p up to the solver's error.
 public struct ProbabilityFlowLikelihood: Sendable {
@@ -49,18 +50,15 @@ public struct ProbabilityFlowLikelihood: Sendable {
             directions.elements.withUnsafeMutableBufferPointer { projection.fill($0.baseAddress!, count: n, dimension: d, rng: &rng) }
         }
         var x = Matrix(rows: n, columns: d), scores = Matrix(rows: n, columns: d), products = Matrix(rows: m * n, columns: d)
+        var traces = [Double](repeating: 0, count: n)
         // State: the n d coordinates, then the n accumulated divergences.
         var y = points.elements.map(Double.init) + [Double](repeating: 0, count: n)
         let field = { (t: Double, state: [Double], slope: inout [Double]) in
             let (f, g) = process.sde(at: t)
             for i in 0..<(n * d) { x.elements[i] = Float(state[i]) }
-            score.jacobianProducts(x, at: process.level(at: t), directions: directions, scores: &scores, products: &products)
+            score.jacobianTraces(x, at: process.level(at: t), directions: directions, scores: &scores, products: &products, traces: &traces)
             for i in 0..<(n * d) { slope[i] = f * state[i] - 0.5 * g * g * Double(scores.elements[i]) }
-            for i in 0..<n {
-                var trace = 0.0
-                for k in 0..<m { for j in 0..<d { trace += Double(directions[k * n + i, j]) * Double(products[k * n + i, j]) } }
-                slope[n * d + i] = Double(d) * f - 0.5 * g * g * trace
-            }
+            for i in 0..<n { slope[n * d + i] = Double(d) * f - 0.5 * g * g * traces[i] }
         }
         let evaluations = DormandPrince(relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance)
             .integrate(&y, from: process.earliestTime, to: 1, field, progress: progress)
