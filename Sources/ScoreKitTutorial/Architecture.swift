@@ -27,7 +27,7 @@ public enum Architecture {
     public static let levels: [Level] = [
         Level(folders: ["BLAS", "Tensor", "Random", "Special"],
               summary: "numeric core: Matrix, FloatBuffer, C kernels, RandomSource, special functions"),
-        Level(folders: ["Layers"], summary: "Linear, Convolution, GroupNormalization, SelfAttention, NearestUpsampling: forward and backward"),
+        Level(folders: ["Layers"], summary: "Linear, Convolution, GroupNormalization, SelfAttention, NearestUpsampling, Dropout: forward and backward"),
         Level(folders: ["Score"], summary: "NoiseLevel; protocols ScoreFunction, ScoreJacobian"),
         Level(folders: ["Densities"], summary: "exact densities: GaussianMixture; protocol PerturbedDataSource"),
         Level(folders: ["Network", "Optim"], summary: "protocols ScoreNetwork, NetworkConfiguration, Optimiser; MLP, U-Net, Adam, NetworkRegistry"),
