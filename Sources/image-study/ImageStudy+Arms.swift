@@ -49,25 +49,34 @@ extension ImageStudy {
     /// What the Gaussian arms train on and sample with, on the images and on the stand-in alike:
     /// DDPM's chain and its sampler (clipped on Fashion-MNIST, as train-dsm samples it), and the VE
     /// ladder of log-uniform sigmas with annealed Langevin over it.
+    /// Blurring diffusion rides the same chain with the blur added, and samples on as many of its levels.
     struct GaussianSetup {
         let vp: VariancePreserving
         let sigmas: SigmaDistribution
         let ddpm: DiffusionSampler
         let langevin: AnnealedLangevin
+        let blurring: BlurringDiffusion
+        let blurringSampler: BlurringDiffusionSampler
+
+        var ddpmName: String { "\(ddpm.name), \(ddpm.schedule.count) steps" }
+        var langevinName: String { "annealed Langevin, \(langevin.sigmas.count) x \(langevin.stepsPerLevel) steps" }
+        var blurringName: String { "\(blurringSampler.name), \(blurringSampler.schedule.count) steps" }
     }
 
     func gaussianSetup(_ setup: Setup) throws -> GaussianSetup {
         let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01, vp = VariancePreserving(steps: 1000)
+        let clip: ClosedRange<Float>? = dataset == .fashionMNIST ? -1...1 : nil, steps = setup.chainSteps
+        let blurring = BlurringDiffusion(shape: setup.shape, chain: vp)
         return GaussianSetup(vp: vp, sigmas: .logUniform(min: sigmaMin, max: sigmaMax),
-                             ddpm: try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: setup.fast ? 50 : nil,
-                                                        clip: dataset == .fashionMNIST ? -1...1 : nil),
-                             langevin: AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.fast ? 5 : 20,
-                                                        stepsPerLevel: setup.fast ? 10 : 100, epsilon: 2e-5, denoise: true))
+                             ddpm: try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: steps, clip: clip),
+                             langevin: AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.langevinLevels,
+                                                        stepsPerLevel: setup.langevinSteps, epsilon: 2e-5, denoise: true),
+                             blurring: blurring, blurringSampler: try BlurringDiffusionSampler(process: blurring, steps: steps, clip: clip))
     }
 
     /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
     /// uniform noise by DSM and SSM-VR (with a network that computes J v), blur plus noise and
-    /// deterministic blur by restoration.
+    /// deterministic blur by restoration, and blurring diffusion (blur and noise on DDPM's chain) by DSM.
     func arms(setup: Setup) throws -> [Arm] {
         let d = setup.dimension, shape = setup.shape
         let gaussian = try gaussianSetup(setup), sigmas = gaussian.sigmas, langevin = gaussian.langevin, ddpm = gaussian.ddpm, vp = gaussian.vp
@@ -95,13 +104,13 @@ extension ImageStudy {
                 }
             }
         }
-        let sampleLangevin = ArmSampler(key: "langevin", name: "annealed Langevin, \(langevin.sigmas.count) x \(langevin.stepsPerLevel) steps") { model, count, rng in
+        let sampleLangevin = ArmSampler(key: "langevin", name: gaussian.langevinName) { model, count, rng in
             langevin.sample(count: count, score: NetworkScore(model: model), rng: &rng)
         }
         var arms = [Arm(process: "gaussian (VP)", objective: "dsm",
                         configuration: try setup.configuration(.time(width: 32), .noise),
                         makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },
-                        samplers: [ArmSampler(key: ddpm.name, name: "\(ddpm.name), \(ddpm.schedule.count) steps") { model, count, rng in
+                        samplers: [ArmSampler(key: ddpm.name, name: gaussian.ddpmName) { model, count, rng in
                             ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],
                         forward: { clean, rng in ImageReport.forwardStages(of: clean, process: vp, count: 6, rng: &rng) })]
@@ -139,6 +148,13 @@ extension ImageStudy {
                                 .sample(count: count, restoration: NetworkRestoration(model: model, ladder: blur), rng: &rng)
                         }],
                         forward: ladderForward(blur)))
+        // Last, so that the arms before it keep the generators they drew before it existed.
+        arms.append(Arm(process: gaussian.blurring.name, objective: "dsm", configuration: try setup.configuration(.time(width: 32), .noise),
+                        makeObjective: { BlurringDiffusionScoreMatching(process: gaussian.blurring) },
+                        samplers: [ArmSampler(key: gaussian.blurringSampler.name, name: gaussian.blurringName) { model, count, rng in
+                            gaussian.blurringSampler.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
+                        }],
+                        forward: { clean, rng in [clean] + (1...6).map { gaussian.blurring.noised(clean, at: Double($0) / 6, rng: &rng) } }))
         return arms
     }
 
@@ -153,7 +169,7 @@ extension ImageStudy {
     private func train<Network: ScoreNetwork>(_ network: Network, objective: any ScoreObjective, data: Matrix, label: String, setup: Setup,
                                               rng: inout RandomSource) throws -> (model: any ScoreNetwork, loss: Double, secondsPerStep: Double) {
         let trainer = ScoreTrainer(model: network, data: data, objective: objective,
-                                   batchSize: setup.batch, emaDecay: setup.fast ? nil : 0.999, rng: rng.split())
+                                   batchSize: setup.batch, emaDecay: setup.fast ? nil : setup.emaDecay, rng: rng.split())
         let (loss, secondsPerStep) = try trainer.train(steps: setup.steps, label: label)
         return (trainer.samplingModel, loss, secondsPerStep)
     }

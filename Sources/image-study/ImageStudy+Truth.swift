@@ -81,6 +81,20 @@ extension ImageStudy {
         return (corrupted, target, q.scores(corrupted))
     }
 
+    /// Vincent's identity on `pairs` drawn at one level: the zero, exact, half exact and a wavy score.
+    static func identity(_ process: String, _ level: String, noise: Double, corrupted q: FullCovarianceMixture,
+                         pairs: (corrupted: Matrix, target: Matrix, exact: Matrix)) -> GroundTruth.Identity {
+        let scores: [(name: String, score: ([Double]) -> [Double])] = [
+            ("zero", { x in [Double](repeating: 0, count: x.count) }), ("exact", { q.logDensityAndScore($0).score }),
+            ("half exact", { q.logDensityAndScore($0).score.map { 0.5 * $0 } }),
+            ("wavy", { x in x.indices.map { sin(x[($0 + 1) % x.count]) / noise } }),
+        ]
+        return .init(process: process, level: level,
+                     check: DenoisingIdentityCheck(kernel: process, corrupted: pairs.corrupted, target: pairs.target,
+                                                   exactScore: pairs.exact, scores: scores),
+                     exactScoreSquared: pairs.exact.elements.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(pairs.corrupted.rows))
+    }
+
     func groundTruth(setup: Setup, rng: inout RandomSource) throws -> GroundTruth {
         let images = setup.images, d = setup.dimension
         guard let mixture = FullCovarianceMixture.fitted(to: images.train, labels: images.trainLabels, classes: images.classNames.count) else {
@@ -110,15 +124,7 @@ extension ImageStudy {
                 throw RunFailure("\(c.process) at \(c.level): the corrupted covariance is singular")
             }
             let pairs = Self.pairs(of: mixture, count: count, noise: c.noise, corrupted: q, corrupt: c.corrupt, rng: &rng)
-            let scores: [(name: String, score: ([Double]) -> [Double])] = [
-                ("zero", { x in [Double](repeating: 0, count: x.count) }), ("exact", { q.logDensityAndScore($0).score }),
-                ("half exact", { q.logDensityAndScore($0).score.map { 0.5 * $0 } }),
-                ("wavy", { x in x.indices.map { sin(x[($0 + 1) % x.count]) / c.noise } }),
-            ]
-            identity.append(.init(process: c.process, level: c.level,
-                                  check: DenoisingIdentityCheck(kernel: c.process, corrupted: pairs.corrupted, target: pairs.target,
-                                                                exactScore: pairs.exact, scores: scores),
-                                  exactScoreSquared: pairs.exact.elements.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(count)))
+            identity.append(Self.identity(c.process, c.level, noise: c.noise, corrupted: q, pairs: pairs))
             corruptedSets.append((pairs.corrupted, pairs.exact))
         }
         let widths = [0.0, 0.5, 1, 2, 4, Double(max(setup.shape.height, setup.shape.width))]
@@ -182,13 +188,35 @@ extension ImageStudy {
         let veNet = try train(setup.configuration(.logSigma),
                               objective: CorruptionDenoisingScoreMatching(corruption: GaussianNoise(sigma: 1), sigmas: gaussian.sigmas, dimension: d),
                               data: trainingSet, label: "stand-in gaussian (VE) dsm", setup: setup, rng: &rng)
-        let ddpmName = "\(gaussian.ddpm.name), \(gaussian.ddpm.schedule.count) steps"
-        let langevinName = "annealed Langevin, \(gaussian.langevin.sigmas.count) x \(gaussian.langevin.stepsPerLevel) steps"
+        let ddpmName = gaussian.ddpmName, langevinName = gaussian.langevinName
         for (name, score) in [("exact score", mixture as any ScoreFunction), ("learned score (the network above)", NetworkScore(model: vpNet.model))] {
             measure("gaussian (VP)", ddpmName, name, gaussian.ddpm.sample(count: samplingCount, score: score, rng: &rng, progress: nil).samples)
         }
         for (name, score) in [("exact score", mixture as any ScoreFunction), ("learned score (a network trained on sigma)", NetworkScore(model: veNet.model))] {
             measure("gaussian (VE)", langevinName, name, gaussian.langevin.sample(count: samplingCount, score: score, rng: &rng).samples)
+        }
+        // Blurring diffusion on the same chain, last so that everything above keeps its draws: the
+        // identity at two times, a network's score error there, and its sampler with either score.
+        let blurring = gaussian.blurring
+        var blurringSets: [(time: Double, level: String, corrupted: Matrix, exact: Matrix)] = []
+        for t in [0.1, 0.5] {
+            let level = blurring.level(at: t)
+            let label = String(format: "t = %.2g (blur %.2g px, alpha %.3f, sigma %.3f)", t, blurring.blurWidth(at: t),
+                               level.alpha, level.sigma)
+            guard let q = blurring.marginal(of: mixture, at: t) else { throw RunFailure("\(blurring.name) at t = \(t): the corrupted covariance is singular") }
+            let pairs = Self.pairs(of: mixture, count: count, noise: level.sigma, corrupted: q, corrupt: { blurring.mean($0, at: t) }, rng: &rng)
+            identity.append(Self.identity(blurring.name, label, noise: level.sigma, corrupted: q, pairs: pairs))
+            blurringSets.append((t, label, pairs.corrupted, pairs.exact))
+        }
+        let blurringNet = try train(setup.configuration(.time(width: 32), .noise), objective: BlurringDiffusionScoreMatching(process: blurring),
+                                    data: trainingSet, label: "stand-in blurring diffusion dsm", setup: setup, rng: &rng)
+        for set in blurringSets {
+            let learned = NetworkScore(model: blurringNet.model).scores(set.corrupted, at: blurring.level(at: set.time))
+            errors.append(.init(process: blurring.name, level: set.level, relativeError: ScoreError.relative(learned, exact: set.exact)))
+        }
+        for (name, score) in [("exact score", BlurringDiffusionMixtureScore(mixture: mixture, process: blurring) as any ScoreFunction),
+                              ("learned score (the network above)", NetworkScore(model: blurringNet.model))] {
+            measure(blurring.name, gaussian.blurringName, name, gaussian.blurringSampler.sample(count: samplingCount, score: score, rng: &rng).samples)
         }
         return GroundTruth(mixture: mixture, pairs: count, identity: identity, spectra: spectra, errors: errors,
                            samplings: samplings, samplingFloor: floor.value, samplingCount: samplingCount)

@@ -11,21 +11,25 @@ struct ImageStudy: ScoreKitCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "image-study",
-        abstract: "Why Gaussian noise, on images: Gaussian, Laplace and uniform noise, blur plus noise and deterministic blur, trained and sampled on digits or Fashion-MNIST.",
+        abstract: "Why Gaussian noise, on images: Gaussian, Laplace and uniform noise, blur plus noise, deterministic blur and blurring diffusion, trained and sampled on digits or Fashion-MNIST.",
         discussion: """
             First, on a mixture fitted to the digits (one full-covariance Gaussian per class, whose corrupted \
             densities are known exactly under any Gaussian noise and any blur): Vincent's identity checked by \
-            Monte Carlo for Gaussian noise and for blur plus noise, the corrupted covariance's condition number \
+            Monte Carlo for Gaussian noise, blur plus noise and blurring diffusion, the corrupted covariance's condition number \
             and the score's size against the blur time with and without noise, and the score error of a network \
             trained on the mixture's samples. Then the same network trained on the images with each process and \
-            each objective (DSM; sliced score matching where DSM's identity fails; restoration for the blurs), \
+            each objective (DSM, blurring diffusion's among them; sliced score matching where DSM's identity fails; \
+            restoration for the ladder blurs), \
             sampled with that process's sampler and measured through a classifier (Fréchet distance, Inception \
             score, class histogram, copies of training images) beside real test images and noise. Writes \
             image-study.md (image-study-fashion-mnist.md) and a sample grid and forward-process strip per process \
-            (digits: about 15 minutes; --fast runs in about a minute). Under mpirun -np N the arms are shared \
+            (digits: 46 minutes with the U-Net on 2 cores; --fast about 30 seconds). Under mpirun -np N the arms are shared \
             between the ranks and rank 0 writes the same report as one process. Every arm trains the network --network names \
-            (the MLP by default, or the U-Net, with train-dsm's network options); a network without Jacobian-vector \
-            products (the U-Net) leaves out the sliced score matching arms.
+            (the U-Net by default, with train-dsm's budget for it: batch 32, 3,200 steps, EMA 0.995, and about 100 network \
+            evaluations per sample for every sampler; --network mlp trains the MLP at batch 256 for 6,000 steps, with 1,000 \
+            levels for the chain samplers and 20 x 100 Langevin steps); a network without Jacobian-vector products (the \
+            U-Net) leaves out the sliced score matching arms. --fast shrinks the U-Net to channels 8,16 and one block unless \
+            the options say otherwise.
             """)
 
     @Option(name: .long, help: "Image set: digits or fashion-mnist.")
@@ -35,8 +39,9 @@ struct ImageStudy: ScoreKitCommand {
                                             valueName: "folder"))
     var dataFolder: String?
 
-    @Option(name: [.customLong("train-steps"), .customLong("steps")], help: "Training steps per process and objective, the same for all (--steps is the old spelling).")
-    var steps = 6_000
+    @Option(name: [.customLong("train-steps"), .customLong("steps")],
+            help: "Training steps per process and objective, the same for all (default: \(UNetBudget.trainSteps) for the U-Net, \(Self.mlpSteps) for the MLP; --steps is the old spelling).")
+    var steps: Int?
 
     @Option(name: .long, help: "Samples per sampler; the measures compare as many of them with as many test images as there are both.")
     var samples = 1_000
@@ -56,13 +61,23 @@ struct ImageStudy: ScoreKitCommand {
 
     var dataset: ImageDataset { ImageDataset(rawValue: data)! }
 
-    /// The network the options name, over train-dsm's image defaults for the MLP: the study's
-    /// documents were measured with it, and a full study of U-Nets takes hours.
+    /// The MLP's training steps per arm unless --train-steps says otherwise.
+    static let mlpSteps = 6_000
+
+    /// The network the options name (the U-Net unless --network says otherwise) over train-dsm's
+    /// image defaults for it; with --fast, a U-Net of channels 8,16 and one block unless the
+    /// options give its shape, so that the whole study runs in about a minute.
     var networkSettings: NetworkSettings {
-        var network = RunConfiguration.forImages(dataset, network: MLPConfiguration.networkName).network
+        var network = RunConfiguration.forImages(dataset, network: networkOptions.network ?? UNetConfiguration.networkName).network
+        if fast && network.kind == UNetConfiguration.networkName {
+            network.channels = [8, 16]
+            network.blocks = 1
+        }
         networkOptions.apply(to: &network)
         return network
     }
+
+    var usesMLP: Bool { networkSettings.kind == MLPConfiguration.networkName }
 
     /// `settings` as a network for images of `shape`; throws `NetworkSettings.Problem` naming the option at fault.
     static func configuration(_ settings: NetworkSettings, shape: ImageShape, _ conditioning: Conditioning,
@@ -74,7 +89,7 @@ struct ImageStudy: ScoreKitCommand {
     func validate() throws {
         guard ImageDataset(rawValue: data) != nil else { throw ValidationError("--data must be an image set (\(ImageDataset.names)), got '\(data)'") }
         if dataFolder != nil && dataset != .fashionMNIST { throw ValidationError("--data-folder is for --data fashion-mnist") }
-        try Limits.check(steps, "--train-steps", in: 1...Limits.trainingSteps)
+        if let steps { try Limits.check(steps, "--train-steps", in: 1...Limits.trainingSteps) }
         try Limits.check(samples, "--samples", in: 2...100_000)
         // Each level costs every sample one network pass, and the stand-in's exact restoration a
         // d x d corrupted mixture per level; below eta = 1e-3 its covariances near rounding.
@@ -94,9 +109,15 @@ struct ImageStudy: ScoreKitCommand {
         let sampleCount: Int
         /// The network every arm trains (its kind and shape; each arm sets its conditioning).
         let network: NetworkSettings
-        /// Images per training step: 256 for the MLP; 64 for the U-Net, whose step costs two orders
-        /// of magnitude more per image (train-dsm's U-Net runs use 64 too).
+        /// Images per training step and the weights' average: 256 and 0.999 for the MLP, train-dsm's
+        /// `UNetBudget` for the U-Net (32 and 0.995), whose step costs two orders of magnitude more per image.
         let batch: Int
+        let emaDecay: Float
+        /// The samplers' lengths: the chain samplers' levels (nil: all of DDPM's 1,000) and annealed
+        /// Langevin's levels and steps per level.
+        let chainSteps: Int?
+        let langevinLevels: Int
+        let langevinSteps: Int
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
         let sigmaMax: Float
         let classifier: Classifier
@@ -124,9 +145,13 @@ struct ImageStudy: ScoreKitCommand {
         var classifierRng = root.split()
         let classifier = try training.fit(images.train, labels: images.trainLabels, classes: images.classNames.count, rng: &classifierRng)
         let reference = images.train.gatherRows(Array(0..<min(1_000, images.train.rows)))
-        let network = networkSettings
-        let setup = Setup(images: images, steps: fast ? 200 : steps, sampleCount: fast ? min(samples, 200) : samples,
-                          network: network, batch: network.kind == MLPConfiguration.networkName ? 256 : 64,
+        let network = networkSettings, mlp = usesMLP
+        // About 100 network evaluations per sample for the U-Net, whose evaluations cost ~100 times the MLP's.
+        let setup = Setup(images: images, steps: fast ? 200 : steps ?? (mlp ? Self.mlpSteps : UNetBudget.trainSteps),
+                          sampleCount: fast ? min(samples, 200) : samples, network: network,
+                          batch: mlp ? 256 : UNetBudget.batch, emaDecay: mlp ? 0.999 : UNetBudget.emaDecay,
+                          chainSteps: fast ? 50 : (mlp ? nil : UNetBudget.samplingSteps),
+                          langevinLevels: fast ? 5 : (mlp ? 20 : 10), langevinSteps: fast ? 10 : (mlp ? 100 : 10),
                           sigmaMax: Float(PairwiseDistances(reference, reference).largestDistance()), classifier: classifier,
                           classifierSummary: "MLP \(([images.shape.pixels] + training.hiddenWidths + [images.classNames.count]).map(String.init).joined(separator: "-")), \(training.epochs) epochs",
                           seed: report.seed, fast: fast)

@@ -42,8 +42,11 @@ import Testing
         case 4: return ("ssm", HyvarinenScoreMatching(estimator: .sliced(projections: 2, .rademacher), data: .gaussian(sigmas), dimension: d), plain)
         case 5: return ("ssm-vr, uniform kernel", HyvarinenScoreMatching(estimator: .slicedVarianceReduced(projections: 3, .gaussian),
                                                                           data: .corrupted(UniformNoise(sigma: 1), sigmas), dimension: d), plain)
-        default: return ("blur restoration", BlurRestoration(ladder: ladder),
-                         MLPConfiguration(dimension: ladder.shape.pixels, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 4)))
+        case 6: return ("blur restoration", BlurRestoration(ladder: ladder),
+                        MLPConfiguration(dimension: ladder.shape.pixels, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 4)))
+        default: return ("blurring diffusion", BlurringDiffusionScoreMatching(process: BlurringDiffusion(shape: ladder.shape, largestBlur: 2)),
+                         MLPConfiguration(dimension: ladder.shape.pixels, hiddenWidth: 16, hiddenLayers: 2, conditioning: .time(width: 4),
+                                          parameterisation: .noise))
         }
     }
 
@@ -51,7 +54,7 @@ import Testing
     /// only its own rows (the generator ends elsewhere), a share normalised by its own rows (sums
     /// to 3 times too much in places), the network run on the wrong rows or with the wrong
     /// rows' noise levels or projections.
-    @Test(arguments: 0..<7)
+    @Test(arguments: 0..<8)
     func sharesOverShardsSumToTheWholeBatch(index: Int) {
         let (name, _, configuration) = Self.objective(index)
         var rng = RandomSource(seed: 11)

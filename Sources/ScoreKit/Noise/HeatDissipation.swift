@@ -53,7 +53,22 @@ public struct HeatDissipation: Sendable {
     /// The eigenvalues exp(-t (lambda_i + lambda_j)) of A_t, in the order of `matrix(at:)`'s
     /// basis (height index major): what sets the blurred density's conditioning.
     public func eigenvalues(at t: Double) -> [Double] {
-        heightEigenvalues.flatMap { a in widthEigenvalues.map { b in exp(-t * (a + b)) } }
+        frequencyRates.map { exp(-t * $0) }
+    }
+
+    /// lambda_i + lambda_j, the rate at which the heat equation damps each cosine coefficient, in
+    /// the order of `cosineOperators`' coefficients (height index major).
+    public var frequencyRates: [Double] {
+        heightEigenvalues.flatMap { a in widthEigenvalues.map { b in a + b } }
+    }
+
+    /// The axis operators that take `apply` into the cosine basis, U = V_h^T X V_w (coefficient
+    /// (i, j) at i w + j), or back to pixels, X = V_h U V_w^T (`inverse`): V is orthogonal, so
+    /// the one is the other's transpose.
+    package func cosineOperators(inverse: Bool) -> (height: [Float], width: [Float]) {
+        func transposed(_ basis: [Double], _ n: Int) -> [Float] { (0..<(n * n)).map { Float(basis[($0 % n) * n + $0 / n]) } }
+        guard !inverse else { return (heightBasis.map(Float.init), widthBasis.map(Float.init)) }
+        return (transposed(heightBasis, shape.height), transposed(widthBasis, shape.width))
     }
 
     /// A_t as a d x d row-major matrix in double precision (d = h w), pixel r * w + c.
@@ -103,13 +118,13 @@ public struct HeatDissipation: Sendable {
         }
     }
 
-    /// A applied to `count` images at `x` into `out`: each image multiplied by exp(-t L_w) along
-    /// its rows (one product for all of them, into `scratch`), then by exp(-t L_h) down its
-    /// columns (one small product per image).
+    /// A applied to `count` images at `x` into `out`: each image X becomes H X W^T for the
+    /// operators (H, W), here exp(-t L_h) and exp(-t L_w) or the cosine basis: X W^T for all of
+    /// them in one product (into `scratch`), then H times each (one small product per image).
     package func apply(count n: Int, _ x: UnsafePointer<Float>, operators: (height: [Float], width: [Float]),
                        into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let h = shape.height, w = shape.width
-        // [N h, w] x A_w^T (A_w is symmetric).
+        // [N h, w] x W^T.
         BLAS.gemm(m: n * h, n: w, k: w, x, transposeA: false, operators.width, transposeB: true, beta: 0, scratch)
         for image in 0..<n {
             BLAS.gemm(m: h, n: w, k: h, operators.height, transposeA: false, scratch + image * h * w, transposeB: false,

@@ -88,7 +88,12 @@ import Testing
         #expect(try train.configuration(over: train.standard).network == study.networkSettings)
         #expect(study.networkSettings.channels == [16, 32] && study.networkSettings.blocks == 1 && study.networkSettings.attention == false)
         #expect(study.networkOptions.arguments == given)
-        #expect(try ImageStudy.parse([]).networkSettings == RunConfiguration.forImages(.digits).network)
+        // The U-Net by default, with train-dsm's budget for it; the MLP when asked for; --fast a small U-Net.
+        #expect(try ImageStudy.parse([]).networkSettings == RunConfiguration.forImages(.digits, network: UNetConfiguration.networkName).network)
+        #expect(try ImageStudy.parse(["--network", "mlp"]).networkSettings == RunConfiguration.forImages(.digits, network: MLPConfiguration.networkName).network)
+        let fast = try ImageStudy.parse(["--fast"]).networkSettings
+        #expect(fast.kind == UNetConfiguration.networkName && fast.channels == [8, 16] && fast.blocks == 1)
+        #expect(try ImageStudy.parse(["--fast", "--channels", "16,32"]).networkSettings.channels == [16, 32])
         for refused in [["--network", "unet", "--channels", "12"], ["--network", "unet", "--channels", "8,16,32,64,128"], ["--network", "resnet"],
                         ["--blocks", "0"]] {
             do {
