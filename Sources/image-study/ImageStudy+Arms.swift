@@ -48,8 +48,8 @@ extension ImageStudy {
 
     /// What the Gaussian arms train on and sample with, on the images and on the stand-in alike:
     /// DDPM's chain and its sampler (clipped on Fashion-MNIST, as train-dsm samples it), and the VE
-    /// ladder of log-uniform sigmas with annealed Langevin over it.
-    /// Blurring diffusion rides the same chain with the blur added, and samples on as many of its levels.
+    /// ladder of log-uniform sigmas with annealed Langevin over it; blurring diffusion rides the same
+    /// chain with the blur added, and samples on as many of its levels.
     struct GaussianSetup {
         let vp: VariancePreserving
         let sigmas: SigmaDistribution

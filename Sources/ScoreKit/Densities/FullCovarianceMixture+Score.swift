@@ -16,10 +16,16 @@ extension FullCovarianceMixture: ScoreFunction {
     /// every row of `x`. NaN in every coordinate when the marginal's covariances are not positive
     /// definite, so that a sampler counts those samples as diverged instead of going on silently.
     public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
-        guard let q = marginal(at: level) else {
+        Self.scores(x, under: marginal(at: level), dimension: dimension, into: &out)
+    }
+
+    /// The scores of `marginal` at every row of `x`, or NaN in every coordinate when there is no
+    /// marginal (a covariance not positive definite): the exact scores' common way to fail loudly.
+    public static func scores(_ x: Matrix, under marginal: FullCovarianceMixture?, dimension: Int, into out: inout Matrix) {
+        guard let marginal else {
             out = Matrix(rows: x.rows, columns: dimension, elements: [Float](repeating: .nan, count: x.rows * dimension))
             return
         }
-        out = q.scores(x)
+        out = marginal.scores(x)
     }
 }

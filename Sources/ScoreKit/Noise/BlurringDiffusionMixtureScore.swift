@@ -18,10 +18,6 @@ public struct BlurringDiffusionMixtureScore: ScoreFunction {
     /// NaN in every coordinate when the marginal is singular, so a sampler counts the samples as
     /// diverged instead of going on silently.
     public func score(_ x: Matrix, at level: NoiseLevel, into out: inout Matrix) {
-        guard let q = process.marginal(of: mixture, at: level.time) else {
-            out = Matrix(rows: x.rows, columns: dimension, elements: [Float](repeating: .nan, count: x.rows * dimension))
-            return
-        }
-        out = q.scores(x)
+        FullCovarianceMixture.scores(x, under: process.marginal(of: mixture, at: level.time), dimension: dimension, into: &out)
     }
 }

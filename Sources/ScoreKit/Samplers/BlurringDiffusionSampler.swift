@@ -50,7 +50,8 @@ public struct BlurringDiffusionSampler: ScoreSampler, Sendable {
         var chains = Chains(count: count, dimension: d)
         chains.startGaussian(standardDeviation: 1, rng: &rng)
         var u = Matrix(rows: count, columns: d), e = u, scratch = u
-        // Per frequency: u_s = keep u_t + guide e + spread xi, or through x0_hat = (u_t + toClean e) / a_t.
+        // Per frequency: u_s = keep u_t + guide e + spread xi, with e the noise prediction, or with a clip
+        // range x0_hat = (u_t - sigma_t e) inverseSignal, clipped in pixels.
         var keep = [Float](repeating: 0, count: d), guide = keep, spread = keep, inverseSignal = keep
         let rates = process.rates
         for i in levels.indices {
