@@ -47,31 +47,49 @@ extension ImageStudy {
     }
 
     /// What the Gaussian arms train on and sample with, on the images and on the stand-in alike:
-    /// DDPM's chain and its sampler (clipped on Fashion-MNIST, as train-dsm samples it), and the VE
-    /// ladder of log-uniform sigmas with annealed Langevin over it; blurring diffusion rides the same
-    /// chain with the blur added, and samples on as many of its levels.
+    /// DDPM's chain with train-dsm's weighting and ancestral variance for the network (`Setup`), its
+    /// sampler (clipped on Fashion-MNIST, as train-dsm samples it) and DDIM's on the same levels, and
+    /// the VE ladder of log-uniform sigmas with annealed Langevin over it and the reverse SDE of its
+    /// continuous process; blurring diffusion rides the same chain with the blur added, trained and
+    /// sampled as the chain is.
     struct GaussianSetup {
         let vp: VariancePreserving
+        let weighting: LossWeighting
         let sigmas: SigmaDistribution
         let ddpm: DiffusionSampler
+        let ddim: DiffusionSampler
         let langevin: AnnealedLangevin
+        let reverseSDE: ReverseSDE
         let blurring: BlurringDiffusion
         let blurringSampler: BlurringDiffusionSampler
 
-        var ddpmName: String { "\(ddpm.name), \(ddpm.schedule.count) steps" }
+        var ddpmName: String { Self.name(ddpm.name, ddpm.schedule.count) }
+        var ddimName: String { Self.name(ddim.name, ddim.schedule.count) }
         var langevinName: String { "annealed Langevin, \(langevin.sigmas.count) x \(langevin.stepsPerLevel) steps" }
-        var blurringName: String { "\(blurringSampler.name), \(blurringSampler.schedule.count) steps" }
+        var reverseSDEName: String { Self.name("reverse SDE (Euler-Maruyama)", reverseSDE.schedule.levels.count - 1) }
+        var blurringName: String { Self.name(blurringSampler.name, blurringSampler.schedule.count) }
+
+        static func name(_ sampler: String, _ steps: Int) -> String { "\(sampler), \(steps) steps" }
+
+        /// DSM on DDPM's chain, and on blurring diffusion over it, with the chain's weighting.
+        func chainDSM(dimension: Int) -> DenoisingScoreMatching { DenoisingScoreMatching(process: vp, dimension: dimension, weighting: weighting) }
+        func blurringDSM() -> BlurringDiffusionScoreMatching { BlurringDiffusionScoreMatching(process: blurring, weighting: weighting) }
     }
 
     func gaussianSetup(_ setup: Setup) throws -> GaussianSetup {
         let sigmaMax = setup.sigmaMax, sigmaMin: Float = 0.01, vp = VariancePreserving(steps: 1000)
         let clip: ClosedRange<Float>? = dataset == .fashionMNIST ? -1...1 : nil, steps = setup.chainSteps
-        let blurring = BlurringDiffusion(shape: setup.shape, chain: vp)
-        return GaussianSetup(vp: vp, sigmas: .logUniform(min: sigmaMin, max: sigmaMax),
-                             ddpm: try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: true), steps: steps, clip: clip),
+        let blurring = BlurringDiffusion(shape: setup.shape, chain: vp), sigmas = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax)
+        let large = setup.chainLargeVariance
+        let ddpm = try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: large), steps: steps, clip: clip)
+        return GaussianSetup(vp: vp, weighting: setup.chainWeighting, sigmas: sigmas, ddpm: ddpm,
+                             ddim: try DiffusionSampler(process: vp, rule: .ddim(eta: 0), steps: steps, clip: clip),
                              langevin: AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.langevinLevels,
                                                         stepsPerLevel: setup.langevinSteps, epsilon: 2e-5, denoise: true),
-                             blurring: blurring, blurringSampler: try BlurringDiffusionSampler(process: blurring, steps: steps, clip: clip))
+                             // As many network evaluations as DDPM: its levels, less the one of the final denoising step.
+                             reverseSDE: try ReverseSDE(process: VarianceExploding(sigmas: sigmas), steps: ddpm.schedule.count - 1),
+                             blurring: blurring,
+                             blurringSampler: try BlurringDiffusionSampler(process: blurring, steps: steps, largeVariance: large, clip: clip))
     }
 
     /// Gaussian noise twice (DDPM's chain, and the VE ladder the other kernels share), Laplace and
@@ -109,17 +127,23 @@ extension ImageStudy {
         }
         var arms = [Arm(process: "gaussian (VP)", objective: "dsm",
                         configuration: try setup.configuration(.time(width: 32), .noise),
-                        makeObjective: { DenoisingScoreMatching(process: vp, dimension: d) },
+                        makeObjective: { gaussian.chainDSM(dimension: d) },
                         samplers: [ArmSampler(key: ddpm.name, name: gaussian.ddpmName) { model, count, rng in
                             ddpm.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
+                        }, ArmSampler(key: gaussian.ddim.name, name: gaussian.ddimName) { model, count, rng in
+                            gaussian.ddim.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],
                         forward: { clean, rng in ImageReport.forwardStages(of: clean, process: vp, count: 6, rng: &rng) })]
         let kernels: [any AdditiveNoise] = [GaussianNoise(sigma: 1), LaplaceNoise(sigma: 1), UniformNoise(sigma: 1)]
+        // The reverse SDE assumes Gaussian noise: the Gaussian kernel alone samples with it too.
+        let sampleSDE = ArmSampler(key: "reverse-sde", name: gaussian.reverseSDEName) { model, count, rng in
+            gaussian.reverseSDE.sample(count: count, score: NetworkScore(model: model), rng: &rng)
+        }
         for kernel in kernels {
             let name = kernel.name + " (VE)"
             arms.append(Arm(process: name, objective: "dsm", configuration: sigmaNet,
                             makeObjective: { CorruptionDenoisingScoreMatching(corruption: kernel, sigmas: sigmas, dimension: d) },
-                            samplers: [sampleLangevin], forward: kernelForward(kernel)))
+                            samplers: kernel is GaussianNoise ? [sampleLangevin, sampleSDE] : [sampleLangevin], forward: kernelForward(kernel)))
             // Sliced score matching needs no conditional score: the check on DSM's identity where it fails.
             if !(kernel is GaussianNoise) && sigmaNet.supportsTangents {
                 arms.append(Arm(process: name, objective: "ssm-vr", configuration: sigmaNet,
@@ -150,7 +174,7 @@ extension ImageStudy {
                         forward: ladderForward(blur)))
         // Last, so that the arms before it keep the generators they drew before it existed.
         arms.append(Arm(process: gaussian.blurring.name, objective: "dsm", configuration: try setup.configuration(.time(width: 32), .noise),
-                        makeObjective: { BlurringDiffusionScoreMatching(process: gaussian.blurring) },
+                        makeObjective: { gaussian.blurringDSM() },
                         samplers: [ArmSampler(key: gaussian.blurringSampler.name, name: gaussian.blurringName) { model, count, rng in
                             gaussian.blurringSampler.sample(count: count, score: NetworkScore(model: model), rng: &rng, progress: nil)
                         }],

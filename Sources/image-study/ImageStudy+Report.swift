@@ -47,7 +47,7 @@ extension ImageStudy {
         }
 
         guard let q0 = arms.lazy.compactMap(\.quality).first else { throw RunFailure("every process's samples diverged: nothing to measure") }
-        let network = try networkSummary(setup), blurring = try gaussianSetup(setup).blurring
+        let network = try networkSummary(setup), gaussian = try gaussianSetup(setup), blurring = gaussian.blurring
         var md = """
             # Why Gaussian noise, on images (\(setup.images.name))
 
@@ -68,6 +68,13 @@ extension ImageStudy {
         md += """
             ## What each process learns and samples
 
+            The two processes on DDPM's chain of 1,000 levels (VP and blurring diffusion) train and sample as \
+            train-dsm does with this network: DSM weighs the levels by \(gaussian.weighting.name)\
+            \(gaussian.weighting == .noiseVariance ? " (the noise-prediction loss, every level alike)" : " (Min-SNR: the noise-prediction loss of levels with alpha^2 / sigma^2 above gamma scaled down to gamma)"), \
+            and the ancestral steps draw with the variance \(setup.chainLargeVariance ? "beta_t" : "beta-tilde_t, the posterior's"); \
+            the VP row also samples deterministically by DDIM on the same levels\(gaussian.ddpm.clip == nil ? "" : ", each sampler clipping its x_0 estimate to [-1, 1]"). \
+            The Gaussian VE row also samples by the reverse SDE of its continuous process (sigma(t) = sigma_min (sigma_max / sigma_min)^t; \
+            Euler-Maruyama, then Tweedie's denoising step), with as many network evaluations as DDPM. \
             The VE rows share one ladder: sigma log-uniform from 0.01 to \(String(format: "%.3g", setup.sigmaMax)) \
             (the largest distance between two training images), the network reading log sigma and dividing by sigma. \
             Blur+noise is x_k = A_(t_k) x_0 + eta z with eta = \(blurNoise) on \(setup.fast ? min(blurLevels, 20) : blurLevels) \

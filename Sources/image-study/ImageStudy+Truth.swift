@@ -102,7 +102,7 @@ extension ImageStudy {
         }
         let count = setup.fast ? 2_000 : 20_000
         let ladder = BlurLadder(shape: setup.shape, levels: setup.fast ? min(blurLevels, 20) : blurLevels, noise: blurNoise)
-        let vp = VariancePreserving(steps: 1000)
+        let gaussian = try gaussianSetup(setup), vp = gaussian.vp
         func identityMatrix(_ scale: Double) -> [Double] { (0..<(d * d)).map { $0 % (d + 1) == 0 ? scale : 0 } }
         // Levels: two of DDPM's chain and two of the blur ladder, each with its A, noise and corruption.
         let vpLevels = [0.1, 0.5].map { vp.level(at: $0) }
@@ -138,7 +138,7 @@ extension ImageStudy {
         // A network trained on the mixture's own samples, against its exact score at the same levels.
         let trainingSet = mixture.sample(count: setup.fast ? 5_000 : 50_000, rng: &rng)
         let vpNet = try train(setup.configuration(.time(width: 32), .noise),
-                              objective: DenoisingScoreMatching(process: vp, dimension: d), data: trainingSet,
+                              objective: gaussian.chainDSM(dimension: d), data: trainingSet,
                               label: "stand-in gaussian (VP) dsm", setup: setup, rng: &rng)
         let blurNet = try train(setup.configuration(.time(width: 32)),
                                 objective: BlurRestoration(ladder: ladder), data: trainingSet,
@@ -184,7 +184,6 @@ extension ImageStudy {
         // The Gaussian arms' samplers with the stand-in's exact score and with a network trained on
         // its samples (VP: the one above; VE: one more, as the VE arm trains): what the process
         // and sampler cost alone, and what learning adds.
-        let gaussian = try gaussianSetup(setup)
         let veNet = try train(setup.configuration(.logSigma),
                               objective: CorruptionDenoisingScoreMatching(corruption: GaussianNoise(sigma: 1), sigmas: gaussian.sigmas, dimension: d),
                               data: trainingSet, label: "stand-in gaussian (VE) dsm", setup: setup, rng: &rng)
@@ -208,7 +207,7 @@ extension ImageStudy {
             identity.append(Self.identity(blurring.name, label, noise: level.sigma, corrupted: q, pairs: pairs))
             blurringSets.append((t, label, pairs.corrupted, pairs.exact))
         }
-        let blurringNet = try train(setup.configuration(.time(width: 32), .noise), objective: BlurringDiffusionScoreMatching(process: blurring),
+        let blurringNet = try train(setup.configuration(.time(width: 32), .noise), objective: gaussian.blurringDSM(),
                                     data: trainingSet, label: "stand-in blurring diffusion dsm", setup: setup, rng: &rng)
         for set in blurringSets {
             let learned = NetworkScore(model: blurringNet.model).scores(set.corrupted, at: blurring.level(at: set.time))

@@ -25,11 +25,13 @@ struct ImageStudy: ScoreKitCommand {
             image-study.md (image-study-fashion-mnist.md) and a sample grid and forward-process strip per process \
             (digits: 46 minutes with the U-Net on 2 cores; --fast about 30 seconds). Under mpirun -np N the arms are shared \
             between the ranks and rank 0 writes the same report as one process. Every arm trains the network --network names \
-            (the U-Net by default, with train-dsm's budget for it: batch 32, 3,200 steps, EMA 0.995, and about 100 network \
-            evaluations per sample for every sampler; --network mlp trains the MLP at batch 256 for 6,000 steps, with 1,000 \
-            levels for the chain samplers and 20 x 100 Langevin steps); a network without Jacobian-vector products (the \
+            (the U-Net by default, with train-dsm's budget for it: batch 32, 3,200 steps, EMA 0.995, on DDPM's chain Min-SNR 5 \
+            and the posterior variance, and about 100 network evaluations per sample for every sampler; --network mlp \
+            trains the MLP at batch 256 for 6,000 steps, with 1,000 levels for the chain samplers and 20 x 100 Langevin steps); a network without Jacobian-vector products (the \
             U-Net) leaves out the sliced score matching arms. --fast shrinks the U-Net to channels 8,16 and one block unless \
-            the options say otherwise.
+            the options say otherwise. A stopped run loses only the arm it was in: each finished arm is kept in \
+            image-study-arms/ (image-study-fashion-mnist-arms/) beside the report and read back by the next run with \
+            the same options on the same OpenBLAS kernels; the folder goes once the report is written.
             """)
 
     @Option(name: .long, help: "Image set: digits or fashion-mnist.")
@@ -116,6 +118,11 @@ struct ImageStudy: ScoreKitCommand {
         /// The samplers' lengths: the chain samplers' levels (nil: all of DDPM's 1,000) and annealed
         /// Langevin's levels and steps per level.
         let chainSteps: Int?
+        /// DDPM's chain as train-dsm trains and samples it with this network (`RunConfiguration.forImages`):
+        /// its levels' weighting (Min-SNR for the U-Net, sigma^2 for the MLP) and its ancestral steps'
+        /// variance (beta_t for the MLP, the posterior's beta-tilde_t for the U-Net). Blurring diffusion's alike.
+        let chainWeighting: LossWeighting
+        let chainLargeVariance: Bool
         let langevinLevels: Int
         let langevinSteps: Int
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
@@ -145,12 +152,14 @@ struct ImageStudy: ScoreKitCommand {
         var classifierRng = root.split()
         let classifier = try training.fit(images.train, labels: images.trainLabels, classes: images.classNames.count, rng: &classifierRng)
         let reference = images.train.gatherRows(Array(0..<min(1_000, images.train.rows)))
-        let network = networkSettings, mlp = usesMLP
+        let network = networkSettings, mlp = usesMLP, recipe = RunConfiguration.forImages(dataset, network: network.kind)
         // About 100 network evaluations per sample for the U-Net, whose evaluations cost ~100 times the MLP's.
         let setup = Setup(images: images, steps: fast ? 200 : steps ?? (mlp ? Self.mlpSteps : UNetBudget.trainSteps),
                           sampleCount: fast ? min(samples, 200) : samples, network: network,
                           batch: mlp ? 256 : UNetBudget.batch, emaDecay: mlp ? 0.999 : UNetBudget.emaDecay,
                           chainSteps: fast ? 50 : (mlp ? nil : UNetBudget.samplingSteps),
+                          chainWeighting: recipe.objective.weighting ?? .noiseVariance,
+                          chainLargeVariance: recipe.sampling.sampler != .ddpmSmall,
                           langevinLevels: fast ? 5 : (mlp ? 20 : 10), langevinSteps: fast ? 10 : (mlp ? 100 : 10),
                           sigmaMax: Float(PairwiseDistances(reference, reference).largestDistance()), classifier: classifier,
                           classifierSummary: "MLP \(([images.shape.pixels] + training.hiddenWidths + [images.classNames.count]).map(String.init).joined(separator: "-")), \(training.epochs) epochs",
@@ -160,15 +169,20 @@ struct ImageStudy: ScoreKitCommand {
         let truth = dataset == .digits && group.isLeader ? try groundTruth(setup: setup, rng: &truthRng) : nil
         let arms = try self.arms(setup: setup)
         let generators = arms.map { _ in root.split() }
+        // An arm an interrupted run finished is read back, not run again.
         let measured = try group.distribute(arms.count) { index in
+            if let reused = reusedArm(index, arms[index], setup: setup) { return reused }
             var rng = generators[index]
-            return try run(arms[index], setup: setup, rng: &rng)
+            let measured = try run(arms[index], setup: setup, rng: &rng)
+            try keep(measured, index, arms[index], setup: setup)
+            return measured
         }
         guard group.isLeader else { return group.finish() }
         let results = zip(arms, measured).flatMap { arm, measured in
             zip(arm.samplers, measured).map { ArmResult(arm: arm, sampler: $0, measured: $1) }
         }
         try write(arms: results, truth: truth, setup: setup)
+        try? FileManager.default.removeItem(atPath: recordsFolder)
         group.finish()
     }
 }

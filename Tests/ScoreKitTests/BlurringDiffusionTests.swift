@@ -96,6 +96,15 @@ import Testing
         let ddpm = ObjectiveEvaluator(network: model, objective: DenoisingScoreMatching(process: process.chain, dimension: d), rows: batch)
             .lossAndGradients(clean, rng: &b)
         #expect(isClose(unblurred, ddpm, rel: 1e-5) && a.next() == b.next())
+        // And weighted as the chain's DSM is: Min-SNR scales down the clean levels some of 16 rows draw.
+        let many = randomMatrix(16, d, rng: &rng), minSNR = LossWeighting.minSNR(gamma: 5)
+        func chainLoss(_ objective: any ScoreObjective) -> Double {
+            var draws = RandomSource(seed: 6)
+            return ObjectiveEvaluator(network: model, objective: objective, rows: 16).lossAndGradients(many, rng: &draws)
+        }
+        let weighted = chainLoss(BlurringDiffusionScoreMatching(process: Self.process(largestBlur: 0), weighting: minSNR))
+        #expect(isClose(weighted, chainLoss(DenoisingScoreMatching(process: process.chain, dimension: d, weighting: minSNR)), rel: 1e-5))
+        #expect(weighted < 0.99 * chainLoss(BlurringDiffusionScoreMatching(process: Self.process(largestBlur: 0))))
         let nonTrivial = expectObjectiveGradientsMatchFiniteDifferences(BlurringDiffusionScoreMatching(process: process), model: model,
                                                                         x: rng.normals(count: 3 * d), batch: 3, seed: 5, rel: 2e-2, abs: 2e-3)
         #expect(nonTrivial > 50)

@@ -193,6 +193,25 @@ import ScoreKitCLI
         #expect { try AtomicFile.write("x", to: "/nonexistent-folder/file.txt") } throws: { "\($0)".contains("cannot write") }
     }
 
+    /// Every Float and Double comes back with the same bits, the non-finite ones and the subnormal
+    /// and shortest-decimal edge cases among them: what MPI's gather and a study's records rely on.
+    @Test func exactJSONKeepsEveryBit() throws {
+        struct Values: Codable { let floats: [Float]; let doubles: [Double]; let matrix: Matrix }
+        var rng = RandomSource(seed: 11)
+        let floats: [Float] = [.infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -0.0, 0.1, 1 / 3, .ulpOfOne]
+            + (0..<200).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }.filter(\.isFinite)
+        let doubles: [Double] = [.infinity, .leastNonzeroMagnitude, 0.1, 1e300, -Double.leastNormalMagnitude / 3]
+            + (0..<200).map { _ in Double(bitPattern: rng.next()) }.filter(\.isFinite)
+        let matrix = Matrix(rows: 2, columns: 2, elements: [.nan, .leastNormalMagnitude / 3, -7, 3.4e38])
+        let back = try ExactJSON.decode(Values.self, from: ExactJSON.encode(Values(floats: floats, doubles: doubles, matrix: matrix)))
+        #expect(back.floats.map(\.bitPattern) == floats.map(\.bitPattern))
+        #expect(back.doubles.map(\.bitPattern) == doubles.map(\.bitPattern))
+        #expect(back.matrix.elements[0].isNaN && back.matrix.elements.dropFirst().map(\.bitPattern) == matrix.elements.dropFirst().map(\.bitPattern))
+        // A number no Float holds is refused, not read as infinity.
+        #expect(try ExactJSON.decode([Float].self, from: Data("[3e38]".utf8)) == [3e38])
+        #expect(throws: (any Error).self) { try ExactJSON.decode([Float].self, from: Data("[1e39]".utf8)) }
+    }
+
     @Test func dataFilesLoadAndBadOnesAreRefused() throws {
         let csv = temporaryPath("points.csv")
         try "x,y\n1,2\n3.5,-4\n".write(toFile: csv, atomically: true, encoding: .utf8)

@@ -18,12 +18,13 @@ public final class BlurringDiffusionScoreMatching: ScoreObjective {
     var frequencies = FloatBuffer(count: 0)
     var scratch = FloatBuffer(count: 0)
 
-    public init(process: BlurringDiffusion) {
+    /// `weighting` weighs the levels as on the chain (`LossWeighting`, from the chain's alpha_t and sigma_t).
+    public init(process: BlurringDiffusion, weighting: LossWeighting = .noiseVariance) {
         self.process = process
-        denoising = DenoisingScoreMatching(process: process.chain, dimension: process.shape.pixels)
+        denoising = DenoisingScoreMatching(process: process.chain, dimension: process.shape.pixels, weighting: weighting)
     }
 
-    public var name: String { "dsm" }
+    public var name: String { denoising.name }
     public var tangentCount: Int { 0 }
 
     public func reserve(rows: Int) {
