@@ -81,11 +81,16 @@ extension ImageStudy {
         let clip: ClosedRange<Float>? = dataset == .fashionMNIST ? -1...1 : nil, steps = setup.chainSteps
         let blurring = BlurringDiffusion(shape: setup.shape, chain: vp), sigmas = SigmaDistribution.logUniform(min: sigmaMin, max: sigmaMax)
         let large = setup.chainLargeVariance
+        let langevin = try setup.langevinEvaluations.map { evaluations in
+            guard let tuned = AnnealedLangevin(tunedFor: setup.dimension, sigmaMax: sigmaMax, sigmaMin: sigmaMin, evaluations: evaluations, denoise: true) else {
+                throw RunFailure("images of \(setup.dimension) pixels are too small for a tuned annealed Langevin ladder (at least 5)")
+            }
+            return tuned
+        } ?? AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: 20, stepsPerLevel: 100, epsilon: 2e-5, denoise: true)
         let ddpm = try DiffusionSampler(process: vp, rule: .ancestral(largeVariance: large), steps: steps, clip: clip)
         return GaussianSetup(vp: vp, weighting: setup.chainWeighting, sigmas: sigmas, ddpm: ddpm,
                              ddim: try DiffusionSampler(process: vp, rule: .ddim(eta: 0), steps: steps, clip: clip),
-                             langevin: AnnealedLangevin(sigmaMax: sigmaMax, sigmaMin: sigmaMin, levels: setup.langevinLevels,
-                                                        stepsPerLevel: setup.langevinSteps, epsilon: 2e-5, denoise: true),
+                             langevin: langevin,
                              // As many network evaluations as DDPM: its levels, less the one of the final denoising step.
                              reverseSDE: try ReverseSDE(process: VarianceExploding(sigmas: sigmas), steps: ddpm.schedule.count - 1),
                              blurring: blurring,

@@ -77,6 +77,7 @@ extension ImageStudy {
             Euler-Maruyama, then Tweedie's denoising step), with as many network evaluations as DDPM. \
             The VE rows share one ladder: sigma log-uniform from 0.01 to \(String(format: "%.3g", setup.sigmaMax)) \
             (the largest distance between two training images), the network reading log sigma and dividing by sigma. \
+            \(langevinSentence(gaussian.langevin, setup: setup)) \
             Blur+noise is x_k = A_(t_k) x_0 + eta z with eta = \(blurNoise) on \(setup.fast ? min(blurLevels, 20) : blurLevels) \
             levels of heat dissipation (blur from 0.5 pixels to the image's side); its network predicts x_0 \
             (`BlurRestoration`, whose minimiser E[x_0 | x_k] gives the DSM score -(x_k - A x_0_hat) / eta^2), and \
@@ -122,6 +123,21 @@ extension ImageStudy {
             """
         try AtomicFile.write(md, to: report.path("\(reportName).md"))
         printNow("wrote \(report.path("\(reportName).md")) and its figures in \(report.images)")
+    }
+
+    /// How annealed Langevin's ladder was set: by Song and Ermon's techniques for the images'
+    /// dimension and budget, or by hand (the MLP's).
+    func langevinSentence(_ langevin: AnnealedLangevin, setup: Setup) -> String {
+        let sigmas = langevin.sigmas, ladder = "\(sigmas.count) levels geometric from \(String(format: "%.3g", sigmas[0])) to \(sigmas[sigmas.count - 1])"
+        guard setup.langevinEvaluations != nil, let gamma = AnnealedLangevin.levelRatio(dimension: setup.dimension) else {
+            return "Annealed Langevin walks \(ladder), \(langevin.stepsPerLevel) steps each, eps \(langevin.epsilon), set by hand."
+        }
+        return """
+            Annealed Langevin walks \(ladder) (ratio \(String(format: "%.4f", sigmas[0] / sigmas[1])); Song and Ermon's technique 2 \
+            asks at most \(String(format: "%.4f", gamma)) for d = \(setup.dimension)), \(langevin.stepsPerLevel) step\(langevin.stepsPerLevel == 1 ? "" : "s") \
+            each of alpha_i = eps sigma_i^2 / sigma_L^2, eps = \(String(format: "%.3g", langevin.epsilon)) by their technique 4 \
+            for that ratio and step count, then Tweedie's denoising step: \(langevin.totalSteps) evaluations, as close to DDPM's as whole levels allow.
+            """
     }
 
     func groundTruthSection(_ truth: GroundTruth, setup: Setup) -> String {

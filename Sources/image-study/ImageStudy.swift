@@ -24,10 +24,11 @@ struct ImageStudy: ScoreKitCommand {
             score, class histogram, copies of training images) beside real test images and noise. Writes \
             image-study.md (image-study-fashion-mnist.md) and a sample grid and forward-process strip per process \
             (digits: 46 minutes with the U-Net on 2 cores; --fast about 30 seconds). Under mpirun -np N the arms are shared \
-            between the ranks and rank 0 writes the same report as one process. Every arm trains the network --network names \
+            between the ranks by their network evaluations (the costliest first, to the rank with the least work) and rank 0 \
+            writes the same report as one process. Every arm trains the network --network names \
             (the U-Net by default, with train-dsm's budget for it: batch 32, 3,200 steps, EMA 0.995, on DDPM's chain Min-SNR 5 \
             and the posterior variance, and about 100 network evaluations per sample for every sampler; --network mlp \
-            trains the MLP at batch 256 for 6,000 steps, with 1,000 levels for the chain samplers and 20 x 100 Langevin steps); a network without Jacobian-vector products (the \
+            trains the MLP at batch 256 for 6,000 steps, with 1,000 levels for the chain samplers and 20 x 100 Langevin steps); annealed Langevin on the U-Net walks the ladder Song and Ermon's techniques 2 and 4 set for the images' dimension and that budget; a network without Jacobian-vector products (the \
             U-Net) leaves out the sliced score matching arms. --fast shrinks the U-Net to channels 8,16 and one block unless \
             the options say otherwise. A stopped run loses only the arm it was in: each finished arm is kept in \
             image-study-arms/ (image-study-fashion-mnist-arms/) beside the report and read back by the next run with \
@@ -116,15 +117,15 @@ struct ImageStudy: ScoreKitCommand {
         let batch: Int
         let emaDecay: Float
         /// The samplers' lengths: the chain samplers' levels (nil: all of DDPM's 1,000) and annealed
-        /// Langevin's levels and steps per level.
+        /// Langevin's score evaluations, for which Song and Ermon's techniques set its ladder and step
+        /// (nil: the MLP's hand-set 20 levels of 100 steps).
         let chainSteps: Int?
         /// DDPM's chain as train-dsm trains and samples it with this network (`RunConfiguration.forImages`):
         /// its levels' weighting (Min-SNR for the U-Net, sigma^2 for the MLP) and its ancestral steps'
         /// variance (beta_t for the MLP, the posterior's beta-tilde_t for the U-Net). Blurring diffusion's alike.
         let chainWeighting: LossWeighting
         let chainLargeVariance: Bool
-        let langevinLevels: Int
-        let langevinSteps: Int
+        let langevinEvaluations: Int?
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
         let sigmaMax: Float
         let classifier: Classifier
@@ -147,11 +148,16 @@ struct ImageStudy: ScoreKitCommand {
         var root = RandomSource(seed: report.seed)
         var dataRng = root.split()
         let images = try dataset.load(folder: dataFolder, rng: &dataRng)
+        // The VE ladder runs from 0.01 to the largest distance between training images.
+        let reference = images.train.gatherRows(Array(0..<min(1_000, images.train.rows)))
+        let sigmaMax = Float(PairwiseDistances(reference, reference).largestDistance())
+        guard sigmaMax > 0.01 else {
+            throw RunFailure("the \(images.name) training images lie within \(sigmaMax) of one another: the VE ladder from 0.01 up to that distance has no range")
+        }
         let training = dataset == .digits ? ClassifierTraining.digits : ClassifierTraining.fashionMNIST
         printNow("training the \(images.name) classifier (\(training.hiddenWidths.map(String.init).joined(separator: "-")), \(training.epochs) epochs) for the image measures")
         var classifierRng = root.split()
         let classifier = try training.fit(images.train, labels: images.trainLabels, classes: images.classNames.count, rng: &classifierRng)
-        let reference = images.train.gatherRows(Array(0..<min(1_000, images.train.rows)))
         let network = networkSettings, mlp = usesMLP, recipe = RunConfiguration.forImages(dataset, network: network.kind)
         // About 100 network evaluations per sample for the U-Net, whose evaluations cost ~100 times the MLP's.
         let setup = Setup(images: images, steps: fast ? 200 : steps ?? (mlp ? Self.mlpSteps : UNetBudget.trainSteps),
@@ -160,8 +166,8 @@ struct ImageStudy: ScoreKitCommand {
                           chainSteps: fast ? 50 : (mlp ? nil : UNetBudget.samplingSteps),
                           chainWeighting: recipe.objective.weighting ?? .noiseVariance,
                           chainLargeVariance: recipe.sampling.sampler != .ddpmSmall,
-                          langevinLevels: fast ? 5 : (mlp ? 20 : 10), langevinSteps: fast ? 10 : (mlp ? 100 : 10),
-                          sigmaMax: Float(PairwiseDistances(reference, reference).largestDistance()), classifier: classifier,
+                          langevinEvaluations: fast ? 50 : (mlp ? nil : UNetBudget.samplingSteps),
+                          sigmaMax: sigmaMax, classifier: classifier,
                           classifierSummary: "MLP \(([images.shape.pixels] + training.hiddenWidths + [images.classNames.count]).map(String.init).joined(separator: "-")), \(training.epochs) epochs",
                           seed: report.seed, fast: fast)
         var truthRng = root.split()
@@ -170,7 +176,12 @@ struct ImageStudy: ScoreKitCommand {
         let arms = try self.arms(setup: setup)
         let generators = arms.map { _ in root.split() }
         // An arm an interrupted run finished is read back, not run again.
-        let measured = try group.distribute(arms.count) { index in
+        // Ranks share the arms by their network evaluations (a training step's backward pass
+        // counted as two forward ones), so that an arm with three samplers weighs more than one
+        // with one; the leader starts with the ground truth's (four networks trained, four sampled).
+        let trainingCost = Double(3 * setup.steps * setup.batch), samplingCost = Double(setup.sampleCount * (setup.chainSteps ?? 1_000))
+        let measured = try group.distribute(arms.count, cost: { trainingCost + Double(arms[$0].samplers.count) * samplingCost },
+                                            leaderLoad: dataset == .digits ? 4 * (trainingCost + samplingCost) : 0) { index in
             if let reused = reusedArm(index, arms[index], setup: setup) { return reused }
             var rng = generators[index]
             let measured = try run(arms[index], setup: setup, rng: &rng)
