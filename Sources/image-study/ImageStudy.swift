@@ -116,15 +116,15 @@ struct ImageStudy: ScoreKitCommand {
         /// `UNetBudget` for the U-Net (32 and 0.995), whose step costs two orders of magnitude more per image.
         let batch: Int
         let emaDecay: Float
-        /// The samplers' lengths: the chain samplers' levels (nil: all of DDPM's 1,000) and annealed
-        /// Langevin's score evaluations, for which Song and Ermon's techniques set its ladder and step
-        /// (nil: the MLP's hand-set 20 levels of 100 steps).
+        /// The chain samplers' levels (nil: all of DDPM's 1,000).
         let chainSteps: Int?
         /// DDPM's chain as train-dsm trains and samples it with this network (`RunConfiguration.forImages`):
         /// its levels' weighting (Min-SNR for the U-Net, sigma^2 for the MLP) and its ancestral steps'
         /// variance (beta_t for the MLP, the posterior's beta-tilde_t for the U-Net). Blurring diffusion's alike.
         let chainWeighting: LossWeighting
         let chainLargeVariance: Bool
+        /// Annealed Langevin's score evaluations, for which Song and Ermon's techniques set its ladder
+        /// and step (nil: the MLP's hand-set 20 levels of 100 steps).
         let langevinEvaluations: Int?
         /// The VE ladder's top: the largest distance between two of the first 1,000 training images.
         let sigmaMax: Float
